@@ -1,0 +1,1 @@
+/* arena.c: to be written */

@@ -1,0 +1,1 @@
+/* ledger_day.c: to be written */

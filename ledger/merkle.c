@@ -1,0 +1,1 @@
+/* merkle.c: to be written */

@@ -1,0 +1,1 @@
+/* note.c: to be written */

@@ -1,0 +1,1 @@
+/* sig.c: to be written */

@@ -1,0 +1,1 @@
+/* status.c: to be written */

@@ -1,0 +1,1 @@
+/* store_lmdb.c: to be written */

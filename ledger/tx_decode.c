@@ -1,0 +1,1 @@
+/* tx_decode.c: to be written */

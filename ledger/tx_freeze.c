@@ -1,0 +1,1 @@
+/* tx_freeze.c: to be written */

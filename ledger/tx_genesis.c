@@ -1,0 +1,1 @@
+/* tx_genesis.c: to be written */

@@ -1,0 +1,1 @@
+/* tx_issue.c: to be written */

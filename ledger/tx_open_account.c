@@ -1,0 +1,1 @@
+/* tx_open_account.c: to be written */

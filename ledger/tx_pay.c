@@ -1,0 +1,1 @@
+/* tx_pay.c: to be written */

@@ -1,0 +1,1 @@
+/* tx_recover_account.c: to be written */

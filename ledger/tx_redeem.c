@@ -1,0 +1,1 @@
+/* tx_redeem.c: to be written */

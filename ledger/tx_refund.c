@@ -1,0 +1,1 @@
+/* tx_refund.c: to be written */

@@ -1,0 +1,1 @@
+/* tx_reserve.c: to be written */

@@ -1,0 +1,1 @@
+/* tx_retire_dormant.c: to be written */

@@ -1,0 +1,1 @@
+/* tx_reverse_issue.c: to be written */

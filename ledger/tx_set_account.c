@@ -1,0 +1,1 @@
+/* tx_set_account.c: to be written */

@@ -1,0 +1,1 @@
+/* tx_set_board.c: to be written */

@@ -1,0 +1,1 @@
+/* tx_set_checkpoint_key.c: to be written */

@@ -1,0 +1,1 @@
+/* tx_set_ledger.c: to be written */

@@ -1,0 +1,1 @@
+/* tx_settle_redemption.c: to be written */

@@ -1,0 +1,1 @@
+/* tx_void.c: to be written */

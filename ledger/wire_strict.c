@@ -1,0 +1,1 @@
+/* wire_strict.c: to be written */
