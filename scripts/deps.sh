@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages the ledger needs to build and test, if any
+# is missing. docs/dependencies.md says why each one is here.
+set -euo pipefail
+
+packages=(
+  build-essential meson ninja-build pkg-config
+  libsodium-dev liblmdb-dev libevent-dev
+  libprotobuf-c-dev protobuf-c-compiler
+  libcmocka-dev libjansson-dev
+  valgrind python3
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -q
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
