@@ -1,1 +1,209 @@
-/* ledger.c: to be written */
+/*
+ * ledger.c: opening the store, and batches (see ledger.h).
+ */
+#include "ledger.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "bytes.h"
+
+int ledger_open(const char *dir, const struct store_options *options, struct ledger **out)
+{
+	struct ledger *l = calloc(1, sizeof(*l));
+	struct store_txn *txn;
+	int rc;
+
+	if (l == NULL || sodium_init() < 0)
+		goto fail;
+	if (store_open(dir, options, &l->store) != STORE_OK)
+		goto fail;
+	if (store_begin(l->store, false, &txn) != STORE_OK)
+		goto fail;
+	rc = store_state_get(txn, &l->state);
+	store_abort(txn);
+	if (rc == STORE_NOT_FOUND) {
+		memset(&l->state, 0, sizeof(l->state));
+		l->empty = true;
+	} else if (rc != STORE_OK || !totals_ok(&l->state.totals)) {
+		goto fail;
+	}
+	*out = l;
+	return 0;
+fail:
+	if (l != NULL)
+		store_close(l->store);
+	free(l);
+	return -1;
+}
+
+void ledger_close(struct ledger *ledger)
+{
+	if (ledger == NULL)
+		return;
+	store_close(ledger->store);
+	free(ledger);
+}
+
+struct tx_identity ledger_identity(const struct ledger_state *state, bool empty)
+{
+	/* While the ledger is empty, any origin is acceptable: the genesis sets it. */
+	return (struct tx_identity){
+		.origin = state->origin,
+		.origin_len = state->origin_len,
+		.genesis_id = empty ? NULL : state->genesis_id,
+	};
+}
+
+int ledger_batch_begin(struct ledger *ledger, struct batch *batch)
+{
+	size_t arena_size = tx_arena_bytes(SIGNED_TX_BYTES_MAX);
+
+	memset(batch, 0, sizeof(*batch));
+	batch->ledger = ledger;
+	batch->state = ledger->state;
+	batch->arena_buffer = malloc(arena_size);
+	batch->leaf_buffer = malloc(LEAF_BYTES_MAX);
+	if (batch->arena_buffer == NULL || batch->leaf_buffer == NULL ||
+	    store_begin(ledger->store, true, &batch->txn) != STORE_OK) {
+		free(batch->arena_buffer);
+		free(batch->leaf_buffer);
+		return -1;
+	}
+	arena_init(&batch->arena, batch->arena_buffer, arena_size);
+	return 0;
+}
+
+static void batch_free(struct batch *batch)
+{
+	free(batch->arena_buffer);
+	free(batch->leaf_buffer);
+	batch->arena_buffer = NULL;
+	batch->leaf_buffer = NULL;
+	batch->txn = NULL;
+}
+
+enum manne_status ledger_batch_apply(struct batch *batch, const struct tx *tx, uint64_t time_ms,
+				     struct receipt *receipt)
+{
+	enum manne_status status;
+
+	memset(receipt, 0, sizeof(*receipt));
+	memcpy(receipt->txid, tx->txid, TXID_BYTES);
+	if (batch->failed != MANNE_OK)
+		return batch->failed;
+	if (time_ms < batch->state.last_time_ms)
+		time_ms = batch->state.last_time_ms;
+	if (time_ms > INT64_MAX)
+		return MANNE_ERR_INTERNAL;
+	status = apply_tx(batch->txn, &batch->state, tx, time_ms, batch->leaf_buffer, receipt);
+	if (store_txn_error(batch->txn) != STORE_OK) {
+		batch->failed = apply_store_status(store_txn_error(batch->txn));
+		return batch->failed;
+	}
+	if (status == MANNE_OK && !receipt->duplicate)
+		batch->applied++;
+	return status;
+}
+
+/* Identity checks need the state the batch has reached: a genesis applied
+ * earlier in this batch makes the ledger non-empty. */
+static bool batch_empty(const struct batch *batch)
+{
+	return batch->state.tree_size == 0;
+}
+
+enum manne_status ledger_batch_submit(struct batch *batch, const uint8_t *bytes, size_t len, uint64_t time_ms,
+				      struct receipt *receipt)
+{
+	struct tx_identity identity = ledger_identity(&batch->state, batch_empty(batch));
+	struct tx tx;
+	enum manne_status status;
+
+	arena_reset(&batch->arena);
+	memset(receipt, 0, sizeof(*receipt));
+	status = tx_decode(bytes, len, &identity, &batch->arena, &tx);
+	if (status == MANNE_OK)
+		status = tx_verify_signatures(&tx);
+	if (status == MANNE_OK)
+		status = ledger_batch_apply(batch, &tx, time_ms, receipt);
+	else if (tx.signed_message != NULL)
+		memcpy(receipt->txid, tx.txid, TXID_BYTES);
+	return status;
+}
+
+enum manne_status ledger_batch_replay(struct batch *batch, const uint8_t *leaf, size_t len)
+{
+	struct tx_identity identity = ledger_identity(&batch->state, batch_empty(batch));
+	uint8_t expected_hash[MERKLE_HASH_BYTES];
+	struct receipt receipt;
+	struct tx tx;
+	uint64_t index, time_ms;
+	enum manne_status status;
+
+	if (len < LEAF_HEADER_BYTES || len > LEAF_BYTES_MAX)
+		return MANNE_ERR_MALFORMED;
+	index = load_be64(leaf);
+	time_ms = load_be64(leaf + 8);
+	if (index != batch->state.tree_size || time_ms < batch->state.last_time_ms || time_ms > INT64_MAX)
+		return MANNE_ERR_MALFORMED;
+	arena_reset(&batch->arena);
+	status = tx_decode(leaf + LEAF_HEADER_BYTES, len - LEAF_HEADER_BYTES, &identity, &batch->arena, &tx);
+	if (status == MANNE_OK)
+		status = tx_verify_signatures(&tx);
+	if (status == MANNE_OK)
+		status = ledger_batch_apply(batch, &tx, time_ms, &receipt);
+	if (status != MANNE_OK)
+		return status;
+	/* A leaf that repeats an applied transaction was never written by a ledger. */
+	if (receipt.duplicate)
+		return MANNE_ERR_ALREADY_SETTLED;
+	merkle_leaf_hash(leaf, len, expected_hash);
+	if (receipt.leaf_index != index || memcmp(receipt.leaf_hash, expected_hash, MERKLE_HASH_BYTES) != 0)
+		return MANNE_ERR_INTERNAL;
+	return MANNE_OK;
+}
+
+int ledger_batch_commit(struct batch *batch)
+{
+	int rc;
+
+	if (batch->failed != MANNE_OK) {
+		ledger_batch_abort(batch);
+		return batch->failed == MANNE_ERR_STORAGE_FULL ? STORE_FULL : STORE_ERROR;
+	}
+	rc = store_state_put(batch->txn, &batch->state);
+	if (rc != STORE_OK) {
+		ledger_batch_abort(batch);
+		return rc;
+	}
+	rc = store_commit(batch->txn);
+	if (rc == STORE_OK) {
+		batch->ledger->state = batch->state;
+		batch->ledger->empty = batch->state.tree_size == 0;
+	}
+	batch_free(batch);
+	return rc;
+}
+
+void ledger_batch_abort(struct batch *batch)
+{
+	store_abort(batch->txn);
+	batch_free(batch);
+}
+
+int ledger_root(struct ledger *ledger, uint64_t size, uint8_t root[MERKLE_HASH_BYTES])
+{
+	struct store_txn *txn;
+	struct merkle_nodes nodes;
+	int rc;
+
+	if (store_begin(ledger->store, false, &txn) != STORE_OK)
+		return -1;
+	nodes = store_merkle_nodes(txn);
+	rc = merkle_root(&nodes, size, root);
+	store_abort(txn);
+	return rc;
+}

@@ -1,5 +1,6 @@
 /*
- * limits.h: every bound of the ledger in one place, each with its reason.
+ * ledger_limits.h: every bound of the ledger in one place, each with its reason.
+ * (Not named limits.h: that would shadow <limits.h> for every file built with -Iledger.)
  * Changing a wire-visible limit (field sizes, amounts) changes which
  * transactions are valid: the auditor replays with the same numbers, so such
  * a change needs a new origin version.

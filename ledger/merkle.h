@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "limits.h"
+#include "ledger_limits.h"
 
 #define MERKLE_HASH_BYTES 32U
 

@@ -1,1 +1,365 @@
-/* store_lmdb.c: to be written */
+/*
+ * store_lmdb.c: the store on LMDB, the only file that includes lmdb.h.
+ *
+ * One environment, one named database per kind of record. Keys that are
+ * numbers are big-endian so that LMDB's byte order is numeric order (leaves
+ * are appended with MDB_APPEND). Values are the fixed-size records of state.h.
+ */
+#include "store.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <lmdb.h>
+
+#include "bytes.h"
+
+enum store_db {
+	DB_STATE,
+	DB_ACCOUNTS,
+	DB_LEAVES,
+	DB_TXIDS,
+	DB_NONCES,
+	DB_VOIDS,
+	DB_RECORDS,
+	DB_HISTORY,
+	DB_PAYEE_REFS,
+	DB_NODES,
+	DB_COUNT
+};
+
+static const char *const db_names[DB_COUNT] = {
+	[DB_STATE] = "state",       [DB_ACCOUNTS] = "accounts", [DB_LEAVES] = "leaves",
+	[DB_TXIDS] = "txids",       [DB_NONCES] = "nonces",     [DB_VOIDS] = "voids",
+	[DB_RECORDS] = "records",   [DB_HISTORY] = "history",   [DB_PAYEE_REFS] = "payee_refs",
+	[DB_NODES] = "merkle_nodes",
+};
+
+struct store {
+	MDB_env *env;
+	MDB_dbi dbi[DB_COUNT];
+};
+
+struct store_txn {
+	struct store *store;
+	MDB_txn *txn;
+	int write_error;  /* the first failed write: the transaction must be aborted */
+};
+
+static int from_mdb(int rc)
+{
+	switch (rc) {
+	case MDB_SUCCESS:
+		return STORE_OK;
+	case MDB_NOTFOUND:
+		return STORE_NOT_FOUND;
+	case MDB_MAP_FULL:
+	case MDB_TXN_FULL:
+	case ENOSPC:
+	case EDQUOT:
+		return STORE_FULL;
+	default:
+		return STORE_ERROR;
+	}
+}
+
+int store_open(const char *dir, const struct store_options *options, struct store **out)
+{
+	struct store *s = calloc(1, sizeof(*s));
+	MDB_txn *txn = NULL;
+	unsigned flags = MDB_NOTLS | (options->no_sync ? MDB_NOSYNC : 0);
+
+	if (s == NULL)
+		return STORE_ERROR;
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		goto fail;
+	if (mdb_env_create(&s->env) != 0)
+		goto fail;
+	if (mdb_env_set_maxdbs(s->env, DB_COUNT) != 0 ||
+	    mdb_env_set_mapsize(s->env, (size_t)options->map_bytes) != 0 ||
+	    mdb_env_set_maxreaders(s->env, 256) != 0 ||
+	    mdb_env_open(s->env, dir, flags, 0600) != 0)
+		goto fail;
+	if (mdb_txn_begin(s->env, NULL, 0, &txn) != 0)
+		goto fail;
+	for (int i = 0; i < DB_COUNT; i++) {
+		if (mdb_dbi_open(txn, db_names[i], MDB_CREATE, &s->dbi[i]) != 0) {
+			mdb_txn_abort(txn);
+			goto fail;
+		}
+	}
+	if (mdb_txn_commit(txn) != 0)
+		goto fail;
+	*out = s;
+	return STORE_OK;
+fail:
+	if (s->env != NULL)
+		mdb_env_close(s->env);
+	free(s);
+	return STORE_ERROR;
+}
+
+void store_close(struct store *store)
+{
+	if (store == NULL)
+		return;
+	mdb_env_close(store->env);
+	free(store);
+}
+
+int store_begin(struct store *store, bool write, struct store_txn **out)
+{
+	struct store_txn *t = malloc(sizeof(*t));
+	int rc;
+
+	if (t == NULL)
+		return STORE_ERROR;
+	t->store = store;
+	t->write_error = STORE_OK;
+	rc = mdb_txn_begin(store->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
+	if (rc != 0) {
+		free(t);
+		return from_mdb(rc);
+	}
+	*out = t;
+	return STORE_OK;
+}
+
+int store_commit(struct store_txn *txn)
+{
+	int rc = mdb_txn_commit(txn->txn);
+	free(txn);
+	return from_mdb(rc);
+}
+
+void store_abort(struct store_txn *txn)
+{
+	if (txn == NULL)
+		return;
+	mdb_txn_abort(txn->txn);
+	free(txn);
+}
+
+static int get_raw(struct store_txn *t, enum store_db db, const void *key, size_t key_len, MDB_val *val)
+{
+	MDB_val k = {.mv_size = key_len, .mv_data = (void *)key};
+	return from_mdb(mdb_get(t->txn, t->store->dbi[db], &k, val));
+}
+
+/* Fixed-size records: a value of another size is a damaged store. */
+static int get_fixed(struct store_txn *t, enum store_db db, const void *key, size_t key_len, void *out,
+		     size_t size)
+{
+	MDB_val v;
+	int rc = get_raw(t, db, key, key_len, &v);
+	if (rc != STORE_OK)
+		return rc;
+	if (v.mv_size != size)
+		return STORE_ERROR;
+	memcpy(out, v.mv_data, size);
+	return STORE_OK;
+}
+
+static int put_raw(struct store_txn *t, enum store_db db, const void *key, size_t key_len, const void *val,
+		   size_t val_len, unsigned flags)
+{
+	MDB_val k = {.mv_size = key_len, .mv_data = (void *)key};
+	MDB_val v = {.mv_size = val_len, .mv_data = (void *)val};
+	int rc = from_mdb(mdb_put(t->txn, t->store->dbi[db], &k, &v, flags));
+	if (rc != STORE_OK && t->write_error == STORE_OK)
+		t->write_error = rc == STORE_NOT_FOUND ? STORE_ERROR : rc;
+	return rc;
+}
+
+int store_txn_error(const struct store_txn *txn)
+{
+	return txn->write_error;
+}
+
+static int has_key(struct store_txn *t, enum store_db db, const void *key, size_t key_len)
+{
+	MDB_val v;
+	return get_raw(t, db, key, key_len, &v);
+}
+
+static const uint8_t state_key[] = "ledger";
+
+int store_state_get(struct store_txn *txn, struct ledger_state *out)
+{
+	return get_fixed(txn, DB_STATE, state_key, sizeof(state_key), out, sizeof(*out));
+}
+
+int store_state_put(struct store_txn *txn, const struct ledger_state *state)
+{
+	return put_raw(txn, DB_STATE, state_key, sizeof(state_key), state, sizeof(*state), 0);
+}
+
+int store_account_get(struct store_txn *txn, const uint8_t key[KEY_BYTES], struct account *out)
+{
+	return get_fixed(txn, DB_ACCOUNTS, key, KEY_BYTES, out, sizeof(*out));
+}
+
+int store_account_put(struct store_txn *txn, const uint8_t key[KEY_BYTES], const struct account *account)
+{
+	return put_raw(txn, DB_ACCOUNTS, key, KEY_BYTES, account, sizeof(*account), 0);
+}
+
+int store_account_each(struct store_txn *txn,
+		       int (*fn)(void *ctx, const uint8_t key[KEY_BYTES], const struct account *account),
+		       void *ctx)
+{
+	MDB_cursor *cursor;
+	MDB_val k, v;
+	int rc = mdb_cursor_open(txn->txn, txn->store->dbi[DB_ACCOUNTS], &cursor);
+	if (rc != 0)
+		return from_mdb(rc);
+	for (rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+		struct account a;
+		if (k.mv_size != KEY_BYTES || v.mv_size != sizeof(a)) {
+			rc = EINVAL;
+			break;
+		}
+		memcpy(&a, v.mv_data, sizeof(a));
+		if (fn(ctx, k.mv_data, &a) != 0) {
+			rc = 0;
+			break;
+		}
+	}
+	mdb_cursor_close(cursor);
+	return rc == MDB_NOTFOUND ? STORE_OK : from_mdb(rc);
+}
+
+int store_leaf_put(struct store_txn *txn, uint64_t index, const uint8_t *leaf, size_t len)
+{
+	uint8_t key[8];
+	store_be64(key, index);
+	return put_raw(txn, DB_LEAVES, key, sizeof(key), leaf, len, MDB_APPEND);
+}
+
+int store_leaf_get(struct store_txn *txn, uint64_t index, const uint8_t **leaf, size_t *len)
+{
+	uint8_t key[8];
+	MDB_val v;
+	int rc;
+
+	store_be64(key, index);
+	rc = get_raw(txn, DB_LEAVES, key, sizeof(key), &v);
+	if (rc != STORE_OK)
+		return rc;
+	*leaf = v.mv_data;
+	*len = v.mv_size;
+	return STORE_OK;
+}
+
+int store_txid_put(struct store_txn *txn, const uint8_t txid[TXID_BYTES], uint64_t index)
+{
+	uint8_t val[8];
+	store_be64(val, index);
+	return put_raw(txn, DB_TXIDS, txid, TXID_BYTES, val, sizeof(val), 0);
+}
+
+int store_txid_get(struct store_txn *txn, const uint8_t txid[TXID_BYTES], uint64_t *index)
+{
+	uint8_t val[8];
+	int rc = get_fixed(txn, DB_TXIDS, txid, TXID_BYTES, val, sizeof(val));
+	if (rc == STORE_OK)
+		*index = load_be64(val);
+	return rc;
+}
+
+int store_nonce_put(struct store_txn *txn, const uint8_t nonce[BOARD_NONCE_BYTES])
+{
+	return put_raw(txn, DB_NONCES, nonce, BOARD_NONCE_BYTES, "", 0, 0);
+}
+
+int store_nonce_has(struct store_txn *txn, const uint8_t nonce[BOARD_NONCE_BYTES])
+{
+	return has_key(txn, DB_NONCES, nonce, BOARD_NONCE_BYTES);
+}
+
+int store_void_put(struct store_txn *txn, const uint8_t txid[TXID_BYTES])
+{
+	return put_raw(txn, DB_VOIDS, txid, TXID_BYTES, "", 0, 0);
+}
+
+int store_void_has(struct store_txn *txn, const uint8_t txid[TXID_BYTES])
+{
+	return has_key(txn, DB_VOIDS, txid, TXID_BYTES);
+}
+
+int store_record_put(struct store_txn *txn, const uint8_t txid[TXID_BYTES], const struct tx_record *record)
+{
+	return put_raw(txn, DB_RECORDS, txid, TXID_BYTES, record, sizeof(*record), 0);
+}
+
+int store_record_get(struct store_txn *txn, const uint8_t txid[TXID_BYTES], struct tx_record *out)
+{
+	return get_fixed(txn, DB_RECORDS, txid, TXID_BYTES, out, sizeof(*out));
+}
+
+int store_history_put(struct store_txn *txn, const uint8_t key[KEY_BYTES], uint64_t index)
+{
+	uint8_t k[KEY_BYTES + 8];
+	memcpy(k, key, KEY_BYTES);
+	store_be64(k + KEY_BYTES, index);
+	return put_raw(txn, DB_HISTORY, k, sizeof(k), "", 0, 0);
+}
+
+static size_t payee_reference_key(uint8_t k[KEY_BYTES + PAYEE_REFERENCE_BYTES_MAX],
+				  const uint8_t payee[KEY_BYTES], const char *reference, size_t len)
+{
+	memcpy(k, payee, KEY_BYTES);
+	memcpy(k + KEY_BYTES, reference, len);
+	return KEY_BYTES + len;
+}
+
+int store_payee_reference_put(struct store_txn *txn, const uint8_t payee[KEY_BYTES], const char *reference,
+			      size_t len, uint64_t index)
+{
+	uint8_t k[KEY_BYTES + PAYEE_REFERENCE_BYTES_MAX], val[8];
+	if (len > PAYEE_REFERENCE_BYTES_MAX)
+		return STORE_ERROR;
+	store_be64(val, index);
+	return put_raw(txn, DB_PAYEE_REFS, k, payee_reference_key(k, payee, reference, len), val, sizeof(val), 0);
+}
+
+int store_payee_reference_get(struct store_txn *txn, const uint8_t payee[KEY_BYTES], const char *reference,
+			      size_t len, uint64_t *index)
+{
+	uint8_t k[KEY_BYTES + PAYEE_REFERENCE_BYTES_MAX], val[8];
+	int rc;
+	if (len > PAYEE_REFERENCE_BYTES_MAX)
+		return STORE_NOT_FOUND;
+	rc = get_fixed(txn, DB_PAYEE_REFS, k, payee_reference_key(k, payee, reference, len), val, sizeof(val));
+	if (rc == STORE_OK)
+		*index = load_be64(val);
+	return rc;
+}
+
+static void node_key(uint8_t k[9], unsigned level, uint64_t index)
+{
+	k[0] = (uint8_t)level;
+	store_be64(k + 1, index);
+}
+
+static int node_get(void *ctx, unsigned level, uint64_t index, uint8_t out[MERKLE_HASH_BYTES])
+{
+	uint8_t k[9];
+	node_key(k, level, index);
+	return get_fixed(ctx, DB_NODES, k, sizeof(k), out, MERKLE_HASH_BYTES) == STORE_OK ? 0 : -1;
+}
+
+static int node_put(void *ctx, unsigned level, uint64_t index, const uint8_t hash[MERKLE_HASH_BYTES])
+{
+	uint8_t k[9];
+	node_key(k, level, index);
+	return put_raw(ctx, DB_NODES, k, sizeof(k), hash, MERKLE_HASH_BYTES, 0) == STORE_OK ? 0 : -1;
+}
+
+struct merkle_nodes store_merkle_nodes(struct store_txn *txn)
+{
+	return (struct merkle_nodes){.ctx = txn, .get = node_get, .put = node_put};
+}

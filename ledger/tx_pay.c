@@ -1,1 +1,71 @@
-/* tx_pay.c: to be written */
+/*
+ * tx_pay.c: a payment (SPEC §4, §5), signed by the payer.
+ * Members pay shops, producers and the association; shops and producers pay
+ * each other and the association; nobody else pays and nobody pays a member
+ * (a shop gives back to a member only by refund). Credits paid to the
+ * association are retired. The payer's per-payment and daily maximums apply,
+ * the day being the ledger day. The payment is recorded for refunds, and by
+ * the payee's reference for the till that waits for it.
+ */
+#include <string.h>
+
+#include "apply.h"
+
+static bool may_pay(uint8_t payer, uint8_t payee)
+{
+	if (payer != ROLE_MEMBER && !apply_is_partner(payer))
+		return false;
+	return apply_is_partner(payee) || payee == ROLE_ASSOCIATION;
+}
+
+enum manne_status tx_pay_apply(struct apply_ctx *c)
+{
+	const Manne__Pay *p = c->body->pay;
+	struct account *payer = &c->signer;
+	struct account payee;
+	struct tx_record record;
+	uint64_t used, used_new;
+	enum manne_status status;
+	size_t reference_len = strlen(p->payee_reference);
+
+	if (memcmp(p->payee.data, c->tx->signer, KEY_BYTES) == 0)
+		return MANNE_ERR_ROLE_FORBIDDEN;
+	status = apply_counterparty(c, p->payee.data, true, &payee);
+	if (status != MANNE_OK)
+		return status;
+	if (!may_pay(payer->role, payee.role))
+		return MANNE_ERR_ROLE_FORBIDDEN;
+	used = payer->used_day == c->day ? payer->used_today : 0;
+	if (__builtin_add_overflow(used, p->amount, &used_new))
+		return MANNE_ERR_LIMIT_EXCEEDED;
+	if ((payer->max_payment != 0 && p->amount > payer->max_payment) ||
+	    (payer->max_daily != 0 && used_new > payer->max_daily))
+		return MANNE_ERR_LIMIT_EXCEEDED;
+	if (payer->balance < p->amount)
+		return MANNE_ERR_INSUFFICIENT_FUNDS;
+	if (payee.role == ROLE_ASSOCIATION) {
+		if (__builtin_add_overflow(c->totals.retired, p->amount, &c->totals.retired))
+			return MANNE_ERR_INVALID_AMOUNT;
+	} else if (__builtin_add_overflow(payee.balance, p->amount, &payee.balance)) {
+		return MANNE_ERR_INVALID_AMOUNT;
+	}
+
+	payer->balance -= p->amount;
+	payer->used_today = used_new;
+	payer->used_day = c->day;
+	memset(&record, 0, sizeof(record));
+	record.type = RECORD_PAYMENT;
+	record.amount = p->amount;
+	memcpy(record.party, c->tx->signer, KEY_BYTES);
+	memcpy(record.other, p->payee.data, KEY_BYTES);
+	apply_party(c, p->payee.data);
+
+	status = apply_put_account(c, p->payee.data, &payee);
+	if (status != MANNE_OK)
+		return status;
+	status = apply_store_status(store_record_put(c->txn, c->tx->txid, &record));
+	if (status != MANNE_OK || reference_len == 0)
+		return status;
+	return apply_store_status(
+		store_payee_reference_put(c->txn, p->payee.data, p->payee_reference, reference_len, c->index));
+}

@@ -1,0 +1,96 @@
+/*
+ * apply.h: applying one decoded, signature-checked transaction to the store
+ * (SPEC §2-§5). apply has no clock, no I/O beyond the store and no
+ * randomness: the leaf's time comes in from the caller, so the daemon and the
+ * auditor's replay reach the same state bit for bit.
+ *
+ * Each tx_<kind>.c checks everything first and writes last, so that a
+ * refusal writes nothing; the common steps (board signatures, duplicate,
+ * voided, expiry, the signer's sequence and state, the leaf itself) are in
+ * apply.c. A write that fails (a full map) leaves the store transaction
+ * half-written: the caller must abort the whole batch.
+ */
+#ifndef MANNE_APPLY_H
+#define MANNE_APPLY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "state.h"
+#include "status.h"
+#include "store.h"
+#include "tx.h"
+
+struct receipt {
+	uint8_t txid[TXID_BYTES];
+	uint64_t leaf_index;
+	uint8_t leaf_hash[MERKLE_HASH_BYTES];
+	uint64_t time_ms;
+	bool duplicate;
+};
+
+#define APPLY_PARTIES_MAX 4
+
+/* What a kind sees and edits. The kind edits `signer` and `totals`; apply.c
+ * writes them, with the leaf, once the kind has returned MANNE_OK. */
+struct apply_ctx {
+	struct store_txn *txn;
+	const struct ledger_state *state;
+	const struct tx *tx;
+	const Manne__TxBody *body;
+	uint64_t time_ms;
+	int64_t day;                   /* the ledger day of time_ms */
+	uint64_t index;                /* the leaf index this transaction gets */
+	struct account signer;         /* the signing account, loaded and checked */
+	struct totals totals;          /* the totals after this transaction */
+	struct ledger_state next;      /* board, fee and keys after this transaction */
+	const uint8_t *parties[APPLY_PARTIES_MAX]; /* accounts whose history shows this leaf */
+	unsigned party_count;
+};
+
+/*
+ * Applies tx as leaf number state->tree_size at time_ms (>= the last leaf's
+ * time), updating *state on success. The leaf is written from tx->bytes.
+ * leaf_buffer holds at least LEAF_BYTES_MAX bytes. On MANNE_OK *receipt says
+ * where the leaf is, or (duplicate) where it already was.
+ */
+enum manne_status apply_tx(struct store_txn *txn, struct ledger_state *state, const struct tx *tx,
+			   uint64_t time_ms, uint8_t *leaf_buffer, struct receipt *receipt)
+	__attribute__((warn_unused_result));
+
+/* Helpers for the kinds. */
+enum manne_status apply_store_status(int store_result);
+void apply_party(struct apply_ctx *c, const uint8_t key[KEY_BYTES]);
+/* Loads an account other than the signer: COUNTERPARTY_UNKNOWN, or with
+ * must_be_active COUNTERPARTY_NOT_ACTIVE when it is frozen or closed. */
+enum manne_status apply_counterparty(struct apply_ctx *c, const uint8_t key[KEY_BYTES], bool must_be_active,
+				     struct account *out);
+/* Follows recoveries from `key` to the account that holds its balance now. */
+enum manne_status apply_current_holder(struct apply_ctx *c, const uint8_t key[KEY_BYTES],
+				       uint8_t current[KEY_BYTES], struct account *out);
+enum manne_status apply_put_account(struct apply_ctx *c, const uint8_t key[KEY_BYTES], const struct account *a);
+/* BACKING_EXCEEDED when c->totals would leave reserve < outstanding. */
+enum manne_status apply_backing(const struct apply_ctx *c);
+bool apply_is_partner(uint8_t role); /* shop or producer */
+
+/* One per kind, in tx_<kind>.c. */
+enum manne_status tx_genesis_apply(struct apply_ctx *c);
+enum manne_status tx_open_account_apply(struct apply_ctx *c);
+enum manne_status tx_set_account_apply(struct apply_ctx *c);
+enum manne_status tx_freeze_apply(struct apply_ctx *c);
+enum manne_status tx_recover_account_apply(struct apply_ctx *c);
+enum manne_status tx_fund_reserve_apply(struct apply_ctx *c);
+enum manne_status tx_release_reserve_apply(struct apply_ctx *c);
+enum manne_status tx_issue_apply(struct apply_ctx *c);
+enum manne_status tx_reverse_issue_apply(struct apply_ctx *c);
+enum manne_status tx_retire_dormant_apply(struct apply_ctx *c);
+enum manne_status tx_pay_apply(struct apply_ctx *c);
+enum manne_status tx_refund_apply(struct apply_ctx *c);
+enum manne_status tx_redeem_apply(struct apply_ctx *c);
+enum manne_status tx_settle_redemption_apply(struct apply_ctx *c);
+enum manne_status tx_set_ledger_apply(struct apply_ctx *c);
+enum manne_status tx_set_board_apply(struct apply_ctx *c);
+enum manne_status tx_set_checkpoint_key_apply(struct apply_ctx *c);
+enum manne_status tx_void_apply(struct apply_ctx *c);
+
+#endif

@@ -1,1 +1,0 @@
-/* sig.c: to be written */

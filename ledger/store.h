@@ -1,0 +1,89 @@
+/*
+ * store.h: the ledger's storage. store_lmdb.c is the only file that knows
+ * LMDB; everything above it speaks of accounts, leaves and records.
+ *
+ * A write transaction holds a whole batch: many ledger transactions are
+ * applied inside one store transaction and committed (with fsync) once.
+ * Readers run in parallel on their own read transactions.
+ *
+ * Return values: STORE_OK, STORE_NOT_FOUND for a missing key, STORE_FULL when
+ * the map or the disk is full, STORE_ERROR otherwise. After STORE_FULL or
+ * STORE_ERROR a write transaction must be aborted. Pointers returned into the
+ * store are valid until the transaction ends.
+ */
+#ifndef MANNE_STORE_H
+#define MANNE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "merkle.h"
+#include "state.h"
+
+enum store_result {
+	STORE_OK = 0,
+	STORE_NOT_FOUND = 1,
+	STORE_ERROR = -1,
+	STORE_FULL = -2,
+};
+
+struct store;
+struct store_txn;
+
+struct store_options {
+	uint64_t map_bytes;   /* the LMDB map size: the most the store may grow to */
+	bool no_sync;         /* tests only: skip fsync at commit */
+};
+
+int store_open(const char *dir, const struct store_options *options, struct store **out)
+	__attribute__((warn_unused_result));
+void store_close(struct store *store); /* accepts NULL */
+
+int store_begin(struct store *store, bool write, struct store_txn **out) __attribute__((warn_unused_result));
+/* Commits durably (unless no_sync). Frees the transaction whatever the result. */
+int store_commit(struct store_txn *txn) __attribute__((warn_unused_result));
+void store_abort(struct store_txn *txn); /* accepts NULL */
+/* STORE_OK, or the result of the first write that failed (STORE_FULL, STORE_ERROR). */
+int store_txn_error(const struct store_txn *txn);
+
+/* The ledger-wide state; STORE_NOT_FOUND on an empty store. */
+int store_state_get(struct store_txn *txn, struct ledger_state *out);
+int store_state_put(struct store_txn *txn, const struct ledger_state *state);
+
+int store_account_get(struct store_txn *txn, const uint8_t key[KEY_BYTES], struct account *out);
+int store_account_put(struct store_txn *txn, const uint8_t key[KEY_BYTES], const struct account *account);
+/* Calls fn for each account in key order until it returns non-zero. */
+int store_account_each(struct store_txn *txn,
+		       int (*fn)(void *ctx, const uint8_t key[KEY_BYTES], const struct account *account),
+		       void *ctx);
+
+int store_leaf_put(struct store_txn *txn, uint64_t index, const uint8_t *leaf, size_t len);
+int store_leaf_get(struct store_txn *txn, uint64_t index, const uint8_t **leaf, size_t *len);
+
+/* txid -> leaf index of the applied transaction. */
+int store_txid_put(struct store_txn *txn, const uint8_t txid[TXID_BYTES], uint64_t index);
+int store_txid_get(struct store_txn *txn, const uint8_t txid[TXID_BYTES], uint64_t *index);
+
+/* Board nonces used, and txids voided by the board: sets. */
+int store_nonce_put(struct store_txn *txn, const uint8_t nonce[BOARD_NONCE_BYTES]);
+int store_nonce_has(struct store_txn *txn, const uint8_t nonce[BOARD_NONCE_BYTES]);
+int store_void_put(struct store_txn *txn, const uint8_t txid[TXID_BYTES]);
+int store_void_has(struct store_txn *txn, const uint8_t txid[TXID_BYTES]);
+
+int store_record_put(struct store_txn *txn, const uint8_t txid[TXID_BYTES], const struct tx_record *record);
+int store_record_get(struct store_txn *txn, const uint8_t txid[TXID_BYTES], struct tx_record *out);
+
+/* The leaves that concern an account, for its history. */
+int store_history_put(struct store_txn *txn, const uint8_t key[KEY_BYTES], uint64_t index);
+
+/* A payment by the payee's order number: the latest payment to `payee` with this reference. */
+int store_payee_reference_put(struct store_txn *txn, const uint8_t payee[KEY_BYTES],
+			      const char *reference, size_t len, uint64_t index);
+int store_payee_reference_get(struct store_txn *txn, const uint8_t payee[KEY_BYTES],
+			      const char *reference, size_t len, uint64_t *index);
+
+/* The Merkle tree's complete-subtree nodes, read and written through txn. */
+struct merkle_nodes store_merkle_nodes(struct store_txn *txn);
+
+#endif
