@@ -34,8 +34,12 @@ int note_verifier_format(const char *name, const uint8_t public_key[crypto_sign_
 			 char *out, size_t out_size) __attribute__((warn_unused_result));
 int note_verifier_parse(const char *vkey, struct note_verifier *out) __attribute__((warn_unused_result));
 
-/* Signs text (which must end in '\n' and hold no blank line... see C2SP) as `name`;
- * writes the whole note, NUL-terminated, into out. */
+/* Signs text as `name` with libsodium's secret key (seed || public key) and
+ * writes the whole note, NUL-terminated, into out. As C2SP requires, the text
+ * is non-empty, ends in '\n', is valid UTF-8 and holds no ASCII control
+ * character but '\n'; it may hold blank lines (the note's last one is the
+ * separator). Refused when the note would exceed NOTE_BYTES_MAX, which
+ * note_verify would refuse. out may be text itself. */
 int note_sign(const char *text, size_t text_len, const char *name,
 	      const uint8_t secret_key[crypto_sign_SECRETKEYBYTES], char *out, size_t out_size)
 	__attribute__((warn_unused_result));
