@@ -174,6 +174,12 @@ int ledger_batch_commit(struct batch *batch)
 		ledger_batch_abort(batch);
 		return batch->failed == MANNE_ERR_STORAGE_FULL ? STORE_FULL : STORE_ERROR;
 	}
+	/* Only refusals and duplicates: nothing to write, so their answers
+	 * stand even on a full map (SPEC §8: reads go on), without a sync. */
+	if (batch->applied == 0) {
+		ledger_batch_abort(batch);
+		return STORE_OK;
+	}
 	rc = store_state_put(batch->txn, &batch->state);
 	if (rc != STORE_OK) {
 		ledger_batch_abort(batch);

@@ -76,6 +76,11 @@ int store_record_get(struct store_txn *txn, const uint8_t txid[TXID_BYTES], stru
 
 /* The leaves that concern an account, for its history. */
 int store_history_put(struct store_txn *txn, const uint8_t key[KEY_BYTES], uint64_t index);
+int store_history_has(struct store_txn *txn, const uint8_t key[KEY_BYTES], uint64_t index);
+/* The leaf indexes >= from that concern `key`, in order, at most `max`; *next
+ * is the index to ask for the next page, 0 when there is none. */
+int store_history_page(struct store_txn *txn, const uint8_t key[KEY_BYTES], uint64_t from, uint64_t *indexes,
+		       size_t max, size_t *count, uint64_t *next);
 
 /* A payment by the payee's order number: the latest payment to `payee` with this reference. */
 int store_payee_reference_put(struct store_txn *txn, const uint8_t payee[KEY_BYTES],

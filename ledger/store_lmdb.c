@@ -308,6 +308,44 @@ int store_history_put(struct store_txn *txn, const uint8_t key[KEY_BYTES], uint6
 	return put_raw(txn, DB_HISTORY, k, sizeof(k), "", 0, 0);
 }
 
+int store_history_has(struct store_txn *txn, const uint8_t key[KEY_BYTES], uint64_t index)
+{
+	uint8_t k[KEY_BYTES + 8];
+	memcpy(k, key, KEY_BYTES);
+	store_be64(k + KEY_BYTES, index);
+	return has_key(txn, DB_HISTORY, k, sizeof(k));
+}
+
+int store_history_page(struct store_txn *txn, const uint8_t key[KEY_BYTES], uint64_t from, uint64_t *indexes,
+		       size_t max, size_t *count, uint64_t *next)
+{
+	uint8_t k[KEY_BYTES + 8];
+	MDB_cursor *cursor;
+	MDB_val mk = {.mv_size = sizeof(k), .mv_data = k}, mv;
+	int rc;
+
+	*count = 0;
+	*next = 0;
+	memcpy(k, key, KEY_BYTES);
+	store_be64(k + KEY_BYTES, from);
+	rc = mdb_cursor_open(txn->txn, txn->store->dbi[DB_HISTORY], &cursor);
+	if (rc != 0)
+		return from_mdb(rc);
+	for (rc = mdb_cursor_get(cursor, &mk, &mv, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cursor, &mk, &mv, MDB_NEXT)) {
+		if (mk.mv_size != sizeof(k) || memcmp(mk.mv_data, key, KEY_BYTES) != 0)
+			break;
+		uint64_t index = load_be64((const uint8_t *)mk.mv_data + KEY_BYTES);
+		if (*count == max) {
+			*next = index;
+			break;
+		}
+		indexes[(*count)++] = index;
+	}
+	mdb_cursor_close(cursor);
+	return rc == 0 || rc == MDB_NOTFOUND ? STORE_OK : from_mdb(rc);
+}
+
 static size_t payee_reference_key(uint8_t k[KEY_BYTES + PAYEE_REFERENCE_BYTES_MAX],
 				  const uint8_t payee[KEY_BYTES], const char *reference, size_t len)
 {

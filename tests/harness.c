@@ -133,6 +133,11 @@ static ProtobufCBinaryData txid_field(const uint8_t txid[32])
 
 void h_setup(struct harness *h)
 {
+	h_setup_options(h, &test_store);
+}
+
+void h_setup_options(struct harness *h, const struct store_options *options)
+{
 	static const char *const board_all[] = {"board0", "board1", "board2", NULL};
 	Manne__TxBody body;
 	Manne__Genesis genesis = MANNE__GENESIS__INIT;
@@ -143,7 +148,7 @@ void h_setup(struct harness *h)
 	assert_true(sodium_init() >= 0);
 	strcpy(h->dir, "/tmp/manne-test-XXXXXX");
 	assert_non_null(mkdtemp(h->dir));
-	assert_int_equal(ledger_open(h->dir, &test_store, &h->ledger), 0);
+	assert_int_equal(ledger_open(h->dir, options, &h->ledger), 0);
 	h->now_ms = H_START_MS;
 	h->board_signers[0] = "board0";
 	h->board_signers[1] = "board1";

@@ -43,6 +43,8 @@ struct harness {
 };
 
 void h_setup(struct harness *h);
+/* h_setup on a store of its own size (h_setup: 256 MiB, no sync). */
+void h_setup_options(struct harness *h, const struct store_options *options);
 void h_teardown(struct harness *h);
 
 struct h_key *h_key(struct harness *h, const char *name);

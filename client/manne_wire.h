@@ -1,0 +1,34 @@
+/*
+ * manne_wire.h: a blocking connection to manne-ledger speaking SPEC §6
+ * frames: connect with a timeout, send a Request, read the next Response.
+ * One handle per thread; no global state.
+ */
+#ifndef MANNE_WIRE_H
+#define MANNE_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "manne.pb-c.h"
+
+struct manne_wire {
+	int fd;
+	uint32_t timeout_ms;
+	uint32_t frame_bytes_max;
+};
+
+/* 0, or -1 (cannot connect in time). host is an IPv4 address. */
+int manne_wire_connect(struct manne_wire *w, const char *host, uint16_t port, uint32_t timeout_ms)
+	__attribute__((warn_unused_result));
+void manne_wire_close(struct manne_wire *w);
+
+/* Sends raw bytes (tests use it to send broken frames). */
+int manne_wire_send_raw(struct manne_wire *w, const uint8_t *bytes, size_t len) __attribute__((warn_unused_result));
+int manne_wire_send(struct manne_wire *w, const Manne__Request *request) __attribute__((warn_unused_result));
+/* The next response; the caller frees it with manne__response__free_unpacked(r, NULL).
+ * NULL on timeout, a closed connection or a malformed reply. */
+Manne__Response *manne_wire_receive(struct manne_wire *w);
+/* Send, then receive. */
+Manne__Response *manne_wire_call(struct manne_wire *w, const Manne__Request *request);
+
+#endif

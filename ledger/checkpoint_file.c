@@ -1,0 +1,129 @@
+/*
+ * checkpoint_file.c: the daemon's checkpoints (SPEC §7). After each commit
+ * the writer signs a C2SP tlog-checkpoint with the totals lines, as a signed
+ * note whose key name is the origin, and keeps the last one in
+ * DATA_DIR/checkpoint, outside the store: if the store is ever restored from
+ * an older copy, start-up sees that the tree no longer extends what was
+ * signed and refuses to run until the missing leaves are brought back.
+ *
+ * The file is replaced atomically (write, fsync, rename). It can only lag
+ * the store, never lead it: a checkpoint is signed after its commit.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "server.h"
+
+int checkpoint_sign(struct server *s, const struct ledger_state *state, char *out, size_t out_size, size_t *len)
+{
+	struct checkpoint c;
+	const struct totals *t = &state->totals;
+	char text[CHECKPOINT_NOTE_BYTES];
+	size_t text_len;
+
+	memset(&c, 0, sizeof(c));
+	memcpy(c.origin, state->origin, state->origin_len);
+	c.tree_size = state->tree_size;
+	if (ledger_root(s->ledger, state->tree_size, c.root) != 0)
+		return -1;
+	c.totals = (struct checkpoint_totals){
+		.issued = t->issued, .retired = t->retired, .reconverted = t->reconverted, .fees = t->fees,
+		.pending = t->pending, .funded = t->funded, .paid_out = t->paid_out, .released = t->released,
+	};
+	if (totals_outstanding(t, &c.totals.outstanding) != 0 || totals_reserve(t, &c.totals.reserve) != 0)
+		return -1;
+	if (checkpoint_format(&c, text, sizeof(text), &text_len) != 0)
+		return -1;
+	if (note_sign(text, text_len, c.origin, s->checkpoint_secret, out, out_size) != 0)
+		return -1;
+	*len = strlen(out);
+	return 0;
+}
+
+static void checkpoint_path(const char *data_dir, const char *suffix, char *out, size_t size)
+{
+	snprintf(out, size, "%s/checkpoint%s", data_dir, suffix);
+}
+
+int checkpoint_file_save(const char *data_dir, const char *note, size_t len)
+{
+	char path[DATA_DIR_BYTES + 32], tmp[DATA_DIR_BYTES + 32];
+	int fd, rc = -1;
+
+	checkpoint_path(data_dir, "", path, sizeof(path));
+	checkpoint_path(data_dir, ".tmp", tmp, sizeof(tmp));
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	if (write(fd, note, len) == (ssize_t)len && fsync(fd) == 0)
+		rc = 0;
+	close(fd);
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = -1;
+	return rc;
+}
+
+int checkpoint_file_load(const char *data_dir, char *out, size_t out_size, size_t *len)
+{
+	char path[DATA_DIR_BYTES + 32];
+	ssize_t n;
+	int fd;
+
+	checkpoint_path(data_dir, "", path, sizeof(path));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 1;
+	n = read(fd, out, out_size - 1);
+	close(fd);
+	if (n <= 0 || (size_t)n >= out_size - 1)
+		return -1;
+	out[n] = '\0';
+	*len = (size_t)n;
+	return 0;
+}
+
+/* Reads the tree size and root a note signs, after checking its signature. */
+static int note_checkpoint(struct server *s, const char *note, size_t len, struct checkpoint *out)
+{
+	struct note_verifier v;
+	size_t text_len;
+
+	if (note_verifier_parse(s->verifier_key, &v) != 0 || note_verify(note, len, &v, &text_len) != 0)
+		return -1;
+	return checkpoint_parse(note, text_len, out);
+}
+
+int checkpoint_check_store(struct server *s, char *why, size_t why_size)
+{
+	char note[CHECKPOINT_NOTE_BYTES];
+	uint8_t root[MERKLE_HASH_BYTES];
+	struct checkpoint last;
+	size_t len;
+	int rc = checkpoint_file_load(s->config.data_dir, note, sizeof(note), &len);
+
+	if (rc == 1)
+		return 0; /* never signed one: a new ledger */
+	if (rc != 0 || note_checkpoint(s, note, len, &last) != 0) {
+		snprintf(why, why_size, "%s/checkpoint is not a checkpoint signed by this ledger's key",
+			 s->config.data_dir);
+		return -1;
+	}
+	if (last.tree_size > s->ledger->state.tree_size) {
+		snprintf(why, why_size,
+			 "the store has %llu leaves but checkpoint %llu was signed: the store is older than "
+			 "what was published; bring back the missing leaves before starting",
+			 (unsigned long long)s->ledger->state.tree_size, (unsigned long long)last.tree_size);
+		return -1;
+	}
+	if (ledger_root(s->ledger, last.tree_size, root) != 0 ||
+	    sodium_memcmp(root, last.root, sizeof(root)) != 0) {
+		snprintf(why, why_size, "the store's tree at size %llu does not match the last signed checkpoint",
+			 (unsigned long long)last.tree_size);
+		return -1;
+	}
+	memcpy(s->checkpoint, note, len + 1);
+	s->checkpoint_len = len;
+	return 0;
+}

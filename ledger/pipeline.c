@@ -1,0 +1,375 @@
+/*
+ * pipeline.c: verifier threads and the single writer (SPEC §8 group commit).
+ *
+ * Submissions join one queue in arrival order. Verifier threads take them in
+ * turn, decode them and check their signatures (pure work, in parallel). The
+ * writer takes the longest verified run from the head of the queue, at most
+ * BATCH_TRANSACTIONS_MAX, applies it in arrival order inside one LMDB write
+ * transaction, commits with fsync, signs a checkpoint, then hands the run
+ * back to the loop thread, which replies. So a batch is whatever arrived
+ * while the previous commit synced: no timer, no artificial delay. If the
+ * commit fails, no receipt of the batch says success.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "server.h"
+
+struct submission {
+	struct submission *next;
+	struct slot *slot;
+	uint8_t *bytes;
+	size_t len;
+	bool want_proof;
+	bool authenticated;
+	uint8_t auth_key[32];
+	bool verified;
+	uint8_t *arena_buffer;
+	struct arena arena;
+	struct tx tx;
+	enum manne_status status;
+	struct receipt receipt;
+};
+
+struct pipeline {
+	struct server *server;
+	pthread_mutex_t lock;
+	pthread_cond_t work;        /* verifiers wait here */
+	pthread_cond_t verified;    /* the writer waits here */
+	struct submission *head, *tail;
+	struct submission *unclaimed;
+	size_t queued, queued_bytes;
+	bool stopping;
+	unsigned verifier_count;
+	pthread_t verifiers[VERIFIER_THREADS_MAX];
+	pthread_t writer;
+	/* Handed back to the loop thread. */
+	struct submission *done_head, *done_tail;
+	struct ledger_state done_state;
+	char done_checkpoint[CHECKPOINT_NOTE_BYTES];
+	size_t done_checkpoint_len;
+	uint64_t done_batches;
+	struct event *done_event;
+	struct tx_identity identity;
+	char *leaf_scratch;     /* the checkpoint being signed */
+};
+
+static void submission_free(struct submission *sub)
+{
+	free(sub->bytes);
+	free(sub->arena_buffer);
+	free(sub);
+}
+
+static void *verifier_main(void *arg)
+{
+	struct pipeline *p = arg;
+
+	pthread_mutex_lock(&p->lock);
+	for (;;) {
+		while (p->unclaimed == NULL && !p->stopping)
+			pthread_cond_wait(&p->work, &p->lock);
+		if (p->unclaimed == NULL)
+			break;
+		struct submission *sub = p->unclaimed;
+		p->unclaimed = sub->next;
+		pthread_mutex_unlock(&p->lock);
+
+		sub->status = tx_decode(sub->bytes, sub->len, &p->identity, &sub->arena, &sub->tx);
+		if (sub->status == MANNE_OK)
+			sub->status = tx_verify_signatures(&sub->tx);
+
+		pthread_mutex_lock(&p->lock);
+		sub->verified = true;
+		if (sub == p->head)
+			pthread_cond_signal(&p->verified);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+/* SPEC §10: a card-held key pays only on a connection authenticated as the
+ * payee (the till being paid). A rule of admission, not of the log. */
+static enum manne_status admission(struct batch *batch, const struct submission *sub)
+{
+	struct account payer;
+	if (sub->tx.kind != MANNE__TX_BODY__KIND_PAY)
+		return MANNE_OK;
+	if (store_account_get(batch->txn, sub->tx.signer, &payer) != STORE_OK || !payer.card_held)
+		return MANNE_OK;
+	if (sub->authenticated && memcmp(sub->auth_key, sub->tx.body->pay->payee.data, 32) == 0)
+		return MANNE_OK;
+	return MANNE_ERR_NOT_PERMITTED;
+}
+
+static void apply_run(struct pipeline *p, struct submission *run)
+{
+	struct server *s = p->server;
+	struct batch batch;
+	uint64_t now = clock_now_ms();
+	uint32_t applied = 0;
+	int rc;
+
+	if (ledger_batch_begin(s->ledger, &batch) != 0) {
+		for (struct submission *sub = run; sub != NULL; sub = sub->next)
+			if (sub->status == MANNE_OK)
+				sub->status = MANNE_ERR_INTERNAL;
+		return;
+	}
+	for (struct submission *sub = run; sub != NULL; sub = sub->next) {
+		if (sub->status == MANNE_OK)
+			sub->status = admission(&batch, sub);
+		if (sub->status != MANNE_OK) {
+			memcpy(sub->receipt.txid, sub->tx.txid, TXID_BYTES);
+			continue;
+		}
+		sub->status = ledger_batch_apply(&batch, &sub->tx, now, &sub->receipt);
+		applied += sub->status == MANNE_OK && !sub->receipt.duplicate;
+	}
+	rc = ledger_batch_commit(&batch);
+	if (rc != STORE_OK) {
+		enum manne_status failed = rc == STORE_FULL ? MANNE_ERR_STORAGE_FULL : MANNE_ERR_INTERNAL;
+		log_line("error", "commit_failed", "result=%s transactions=%u",
+			 rc == STORE_FULL ? "storage_full" : "error", applied);
+		for (struct submission *sub = run; sub != NULL; sub = sub->next)
+			if (sub->status == MANNE_OK)
+				sub->status = failed;
+		return;
+	}
+	if (applied > 0) {
+		size_t len;
+		if (checkpoint_sign(s, &s->ledger->state, p->leaf_scratch, CHECKPOINT_NOTE_BYTES, &len) == 0 &&
+		    checkpoint_file_save(s->config.data_dir, p->leaf_scratch, len) == 0) {
+			pthread_mutex_lock(&p->lock);
+			memcpy(p->done_checkpoint, p->leaf_scratch, len + 1);
+			p->done_checkpoint_len = len;
+			pthread_mutex_unlock(&p->lock);
+		} else {
+			log_line("error", "checkpoint_failed", "tree_size=%llu",
+				 (unsigned long long)s->ledger->state.tree_size);
+		}
+	}
+}
+
+static void *writer_main(void *arg)
+{
+	struct pipeline *p = arg;
+
+	pthread_mutex_lock(&p->lock);
+	for (;;) {
+		while ((p->head == NULL || !p->head->verified) && !(p->stopping && p->head == NULL))
+			pthread_cond_wait(&p->verified, &p->lock);
+		if (p->head == NULL)
+			break;
+		struct submission *run = p->head, *last = run;
+		size_t count = 1, bytes = run->len;
+		while (last->next != NULL && last->next->verified && count < BATCH_TRANSACTIONS_MAX) {
+			last = last->next;
+			count++;
+			bytes += last->len;
+		}
+		p->head = last->next;
+		if (p->head == NULL)
+			p->tail = NULL;
+		last->next = NULL;
+		p->queued -= count;
+		p->queued_bytes -= bytes;
+		pthread_mutex_unlock(&p->lock);
+
+		apply_run(p, run);
+
+		pthread_mutex_lock(&p->lock);
+		p->done_state = p->server->ledger->state;
+		p->done_batches++;
+		if (p->done_tail != NULL)
+			p->done_tail->next = run;
+		else
+			p->done_head = run;
+		p->done_tail = last;
+		pthread_mutex_unlock(&p->lock);
+		event_active(p->done_event, EV_READ, 0);
+		pthread_mutex_lock(&p->lock);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+static void fill_receipt(struct server *s, struct submission *sub, Manne__Receipt *r,
+			 uint8_t proof[][MERKLE_HASH_BYTES], ProtobufCBinaryData *proof_fields)
+{
+	r->txid = (ProtobufCBinaryData){.len = 32, .data = sub->receipt.txid};
+	r->leaf_index = sub->receipt.leaf_index;
+	r->leaf_hash = (ProtobufCBinaryData){.len = 32, .data = sub->receipt.leaf_hash};
+	r->time_ms = sub->receipt.time_ms;
+	r->duplicate = sub->receipt.duplicate;
+	if (!sub->want_proof || s->checkpoint_len == 0)
+		return;
+	/* The latest checkpoint covers every leaf handed back so far. */
+	struct store_txn *txn;
+	size_t count = 0;
+	if (store_begin(s->ledger->store, false, &txn) != STORE_OK)
+		return;
+	struct merkle_nodes nodes = store_merkle_nodes(txn);
+	if (merkle_inclusion_proof(&nodes, sub->receipt.leaf_index, s->state.tree_size, proof, &count) == 0) {
+		for (size_t i = 0; i < count; i++)
+			proof_fields[i] = (ProtobufCBinaryData){.len = MERKLE_HASH_BYTES, .data = proof[i]};
+		r->n_inclusion_proof = count;
+		r->inclusion_proof = proof_fields;
+		r->checkpoint = s->checkpoint;
+	}
+	store_abort(txn);
+}
+
+static void done_callback(evutil_socket_t fd, short what, void *arg)
+{
+	struct pipeline *p = arg;
+	struct server *s = p->server;
+	struct submission *sub, *next;
+	(void)fd;
+	(void)what;
+
+	pthread_mutex_lock(&p->lock);
+	sub = p->done_head;
+	p->done_head = p->done_tail = NULL;
+	s->state = p->done_state;
+	if (p->done_checkpoint_len > 0) {
+		memcpy(s->checkpoint, p->done_checkpoint, p->done_checkpoint_len + 1);
+		s->checkpoint_len = p->done_checkpoint_len;
+	}
+	s->counters.batches = p->done_batches;
+	pthread_mutex_unlock(&p->lock);
+
+	for (; sub != NULL; sub = next) {
+		Manne__Response response = MANNE__RESPONSE__INIT;
+		Manne__Receipt receipt = MANNE__RECEIPT__INIT;
+		uint8_t proof[MERKLE_PROOF_HASHES_MAX][MERKLE_HASH_BYTES];
+		ProtobufCBinaryData proof_fields[MERKLE_PROOF_HASHES_MAX];
+
+		next = sub->next;
+		response.status = (Manne__Status)sub->status;
+		response.message = (char *)manne_status_message(sub->status);
+		if (sub->status == MANNE_OK) {
+			fill_receipt(s, sub, &receipt, proof, proof_fields);
+			response.kind_case = MANNE__RESPONSE__KIND_RECEIPT;
+			response.receipt = &receipt;
+			if (sub->receipt.duplicate)
+				s->counters.duplicates++;
+			else
+				s->counters.applied++;
+		} else {
+			s->counters.refused++;
+		}
+		slot_reply(sub->slot, &response);
+		conn_slot_done(sub->slot);
+		submission_free(sub);
+	}
+	server_retry_parked(s);
+}
+
+enum manne_status pipeline_submit(struct server *s, struct slot *slot, const uint8_t *signed_tx, size_t len,
+				  bool want_proof)
+{
+	struct pipeline *p = s->pipeline;
+	struct submission *sub;
+	size_t arena_size = tx_arena_bytes(len);
+	const uint8_t *key = slot->conn != NULL ? conn_key(slot->conn) : NULL;
+
+	if (len == 0 || len > SIGNED_TX_BYTES_MAX)
+		return MANNE_ERR_MALFORMED;
+	if (p == NULL)
+		return MANNE_ERR_OVERLOADED; /* shutting down */
+	pthread_mutex_lock(&p->lock);
+	bool full = p->queued >= SUBMISSIONS_QUEUED_MAX || p->queued_bytes + len > SUBMISSIONS_QUEUED_BYTES_MAX ||
+		    p->stopping;
+	pthread_mutex_unlock(&p->lock);
+	if (full)
+		return MANNE_ERR_OVERLOADED;
+
+	sub = calloc(1, sizeof(*sub));
+	if (sub == NULL)
+		return MANNE_ERR_OVERLOADED;
+	sub->bytes = malloc(len);
+	sub->arena_buffer = malloc(arena_size);
+	if (sub->bytes == NULL || sub->arena_buffer == NULL) {
+		submission_free(sub);
+		return MANNE_ERR_OVERLOADED;
+	}
+	memcpy(sub->bytes, signed_tx, len);
+	sub->len = len;
+	arena_init(&sub->arena, sub->arena_buffer, arena_size);
+	sub->slot = slot;
+	sub->want_proof = want_proof;
+	if (key != NULL) {
+		sub->authenticated = true;
+		memcpy(sub->auth_key, key, 32);
+	}
+
+	pthread_mutex_lock(&p->lock);
+	if (p->tail != NULL)
+		p->tail->next = sub;
+	else
+		p->head = sub;
+	p->tail = sub;
+	if (p->unclaimed == NULL)
+		p->unclaimed = sub;
+	p->queued++;
+	p->queued_bytes += len;
+	pthread_cond_signal(&p->work);
+	pthread_mutex_unlock(&p->lock);
+	return MANNE_OK;
+}
+
+int pipeline_start(struct server *s)
+{
+	struct pipeline *p = calloc(1, sizeof(*p));
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (p == NULL)
+		return -1;
+	p->server = s;
+	p->identity = ledger_identity(&s->ledger->state, s->ledger->empty);
+	p->leaf_scratch = malloc(CHECKPOINT_NOTE_BYTES);
+	p->verifier_count = s->config.verifier_threads ? s->config.verifier_threads : (unsigned)(cores > 0 ? cores : 1);
+	if (p->verifier_count > VERIFIER_THREADS_MAX)
+		p->verifier_count = VERIFIER_THREADS_MAX;
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->work, NULL);
+	pthread_cond_init(&p->verified, NULL);
+	p->done_event = event_new(s->base, -1, 0, done_callback, p);
+	if (p->leaf_scratch == NULL || p->done_event == NULL)
+		return -1;
+	s->pipeline = p;
+	for (unsigned i = 0; i < p->verifier_count; i++)
+		if (pthread_create(&p->verifiers[i], NULL, verifier_main, p) != 0)
+			return -1;
+	if (pthread_create(&p->writer, NULL, writer_main, p) != 0)
+		return -1;
+	return 0;
+}
+
+void pipeline_stop(struct server *s)
+{
+	struct pipeline *p = s->pipeline;
+	if (p == NULL)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->stopping = true;
+	pthread_cond_broadcast(&p->work);
+	pthread_cond_broadcast(&p->verified);
+	pthread_mutex_unlock(&p->lock);
+	for (unsigned i = 0; i < p->verifier_count; i++)
+		pthread_join(p->verifiers[i], NULL);
+	pthread_join(p->writer, NULL);
+	/* Answer what the writer finished, in this thread, before the loop ends. */
+	done_callback(-1, 0, p);
+	event_free(p->done_event);
+	pthread_mutex_destroy(&p->lock);
+	pthread_cond_destroy(&p->work);
+	pthread_cond_destroy(&p->verified);
+	free(p->leaf_scratch);
+	free(p);
+	s->pipeline = NULL;
+}

@@ -1,0 +1,27 @@
+/*
+ * req_status.c: version, log size and counters. Public.
+ */
+#include "dispatch.h"
+
+static void req_status(struct slot *slot, const Manne__Request *request)
+{
+	struct server *s = conn_server(slot->conn);
+	Manne__Response response = MANNE__RESPONSE__INIT;
+	Manne__StatusInfo info = MANNE__STATUS_INFO__INIT;
+	(void)request;
+
+	info.version = (char *)MANNE_VERSION;
+	info.tree_size = s->state.tree_size;
+	info.connections = s->connection_count;
+	info.applied = s->counters.applied;
+	info.refused = s->counters.refused;
+	info.batches = s->counters.batches;
+	response.kind_case = MANNE__RESPONSE__KIND_STATUS_INFO;
+	response.status_info = &info;
+	slot_reply(slot, &response);
+}
+
+const struct req_entry req_status_entry = {
+	.name = "status",
+	.run = req_status,
+};

@@ -1,0 +1,178 @@
+/*
+ * test_daemon.c: the real manne-ledger on an ephemeral loopback port: a
+ * payment with its proof, checked against the signed checkpoint; reads;
+ * a clean SIGTERM; a restart that still has every receipted transaction.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "daemon.h"
+#include "merkle.h"
+#include "note.h"
+
+static struct daemon d;
+static struct manne_keypair member, shop;
+
+static int setup(void **state)
+{
+	(void)state;
+	daemon_start(&d, NULL);
+	crypto_sign_keypair(member.public_key, member.secret_key);
+	crypto_sign_keypair(shop.public_key, shop.secret_key);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	daemon_cleanup(&d);
+	return 0;
+}
+
+static void expect_ok(Manne__Response *r)
+{
+	assert_non_null(r);
+	if (r->status != MANNE__STATUS__OK)
+		fail_msg("refused: %d %s", r->status, r->message);
+	manne__response__free_unpacked(r, NULL);
+}
+
+static void open_account(struct manne_wire *w, const struct manne_keypair *kp, Manne__Role role)
+{
+	const struct manne_keypair *signers[] = {&d.board[0], &d.board[1], kp};
+	Manne__TxBody body;
+	Manne__OpenAccount o = MANNE__OPEN_ACCOUNT__INIT;
+	uint8_t nonce[16];
+	daemon_body_board(&d, &body, nonce);
+	o.key = (ProtobufCBinaryData){.len = 32, .data = (uint8_t *)kp->public_key};
+	o.role = role;
+	body.kind_case = MANNE__TX_BODY__KIND_OPEN_ACCOUNT;
+	body.open_account = &o;
+	expect_ok(daemon_submit(w, &body, signers, 3, NULL));
+}
+
+static void test_pay_with_proof(void **state)
+{
+	const struct manne_keypair *board[] = {&d.board[0], &d.board[1]};
+	struct manne_wire w;
+	Manne__TxBody body;
+	Manne__FundReserve fund = MANNE__FUND_RESERVE__INIT;
+	Manne__Issue issue = MANNE__ISSUE__INIT;
+	Manne__Pay pay = MANNE__PAY__INIT;
+	Manne__Request request = MANNE__REQUEST__INIT;
+	Manne__SubmitRequest submit = MANNE__SUBMIT_REQUEST__INIT;
+	Manne__AccountRequest account = MANNE__ACCOUNT_REQUEST__INIT;
+	uint8_t nonce[16], txid[32], *bytes;
+	const struct manne_keypair *signers[] = {&member};
+	size_t len;
+	Manne__Response *r;
+	(void)state;
+
+	daemon_connect(&d, &w);
+	open_account(&w, &member, MANNE__ROLE__ROLE_MEMBER);
+	open_account(&w, &shop, MANNE__ROLE__ROLE_SHOP);
+	daemon_body_board(&d, &body, nonce);
+	fund.amount = 10000;
+	fund.bank_reference = (char *)"VIR-1";
+	body.kind_case = MANNE__TX_BODY__KIND_FUND_RESERVE;
+	body.fund_reserve = &fund;
+	expect_ok(daemon_submit(&w, &body, board, 2, NULL));
+	daemon_body_board(&d, &body, nonce);
+	issue.account = (ProtobufCBinaryData){.len = 32, .data = member.public_key};
+	issue.amount = 2000;
+	issue.reason = MANNE__ISSUE_REASON__ISSUE_ALLOWANCE;
+	issue.programme = (char *)"panier-solidaire-2026-11";
+	body.kind_case = MANNE__TX_BODY__KIND_ISSUE;
+	body.issue = &issue;
+	expect_ok(daemon_submit(&w, &body, board, 2, NULL));
+
+	daemon_body_account(&d, &body, &member, 1);
+	pay.payee = (ProtobufCBinaryData){.len = 32, .data = shop.public_key};
+	pay.amount = 750;
+	pay.memo = (char *)"panier";
+	body.kind_case = MANNE__TX_BODY__KIND_PAY;
+	body.pay = &pay;
+	assert_int_equal(tx_sign(&body, signers, 1, &bytes, &len, txid), 0);
+	submit.signed_tx = (ProtobufCBinaryData){.len = len, .data = bytes};
+	submit.want_proof = true;
+	request.id = 42;
+	request.kind_case = MANNE__REQUEST__KIND_SUBMIT;
+	request.submit = &submit;
+	r = manne_wire_call(&w, &request);
+	assert_non_null(r);
+	assert_int_equal(r->status, MANNE__STATUS__OK);
+	assert_int_equal(r->id, 42);
+	assert_int_equal(r->kind_case, MANNE__RESPONSE__KIND_RECEIPT);
+	assert_memory_equal(r->receipt->txid.data, txid, 32);
+	assert_int_equal(r->receipt->leaf_index, 5);
+
+	/* The receipt proves the payment: the checkpoint verifies under the
+	 * ledger's key and the leaf hash is included in its root. */
+	struct note_verifier v;
+	struct checkpoint c;
+	char vkey[256];
+	size_t text_len;
+	uint8_t proof[64][32];
+	assert_int_equal(note_verifier_format("manne.demo/v1", d.checkpoint.public_key, vkey, sizeof(vkey)), 0);
+	assert_int_equal(note_verifier_parse(vkey, &v), 0);
+	assert_int_equal(note_verify(r->receipt->checkpoint, strlen(r->receipt->checkpoint), &v, &text_len), 0);
+	assert_int_equal(checkpoint_parse(r->receipt->checkpoint, text_len, &c), 0);
+	assert_int_equal(c.tree_size, 6);
+	assert_int_equal(c.totals.issued, 2000);
+	assert_int_equal(c.totals.outstanding, 2000);
+	for (size_t i = 0; i < r->receipt->n_inclusion_proof; i++)
+		memcpy(proof[i], r->receipt->inclusion_proof[i].data, 32);
+	assert_int_equal(merkle_inclusion_verify(5, 6, r->receipt->leaf_hash.data,
+						 (const uint8_t(*)[32])proof, r->receipt->n_inclusion_proof, c.root),
+			 0);
+	manne__response__free_unpacked(r, NULL);
+
+	/* The same bytes again: the original receipt, marked duplicate. */
+	submit.want_proof = false;
+	r = manne_wire_call(&w, &request);
+	free(bytes);
+	assert_non_null(r);
+	assert_int_equal(r->status, MANNE__STATUS__OK);
+	assert_true(r->receipt->duplicate);
+	assert_int_equal(r->receipt->leaf_index, 5);
+	manne__response__free_unpacked(r, NULL);
+
+	/* Reading the balance needs the account's own key. */
+	account.account = (ProtobufCBinaryData){.len = 32, .data = member.public_key};
+	request.kind_case = MANNE__REQUEST__KIND_ACCOUNT;
+	request.account = &account;
+	r = manne_wire_call(&w, &request);
+	assert_int_equal(r->status, MANNE__STATUS__NOT_PERMITTED);
+	manne__response__free_unpacked(r, NULL);
+	assert_int_equal(daemon_authenticate(&w, &member), MANNE__STATUS__OK);
+	r = manne_wire_call(&w, &request);
+	assert_int_equal(r->status, MANNE__STATUS__OK);
+	assert_int_equal(r->account->balance, 1250);
+	assert_int_equal(r->account->next_sequence, 2);
+	manne__response__free_unpacked(r, NULL);
+	manne_wire_close(&w);
+
+	/* SIGTERM exits 0; after a restart the payment is still there. */
+	assert_int_equal(daemon_stop(&d), 0);
+	daemon_restart(&d);
+	daemon_connect(&d, &w);
+	assert_int_equal(daemon_authenticate(&w, &member), MANNE__STATUS__OK);
+	r = manne_wire_call(&w, &request);
+	assert_int_equal(r->status, MANNE__STATUS__OK);
+	assert_int_equal(r->account->balance, 1250);
+	manne__response__free_unpacked(r, NULL);
+	manne_wire_close(&w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pay_with_proof),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
