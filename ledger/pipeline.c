@@ -53,7 +53,10 @@ struct pipeline {
 	size_t done_checkpoint_len;
 	uint64_t done_batches;
 	struct event *done_event;
+	/* The verifiers' own copy: the writer rewrites the ledger's state. */
 	struct tx_identity identity;
+	char origin[ORIGIN_BYTES_MAX + 1];
+	uint8_t genesis_id[TXID_BYTES];
 	char *leaf_scratch;     /* the checkpoint being signed */
 };
 
@@ -330,7 +333,14 @@ int pipeline_start(struct server *s)
 	if (p == NULL)
 		return -1;
 	p->server = s;
-	p->identity = ledger_identity(&s->ledger->state, s->ledger->empty);
+	memcpy(p->origin, s->ledger->state.origin, s->ledger->state.origin_len);
+	memcpy(p->genesis_id, s->ledger->state.genesis_id, TXID_BYTES);
+	p->identity = (struct tx_identity){
+		.origin = p->origin,
+		.origin_len = s->ledger->state.origin_len,
+		.genesis_id = p->genesis_id,
+	};
+	p->done_state = s->ledger->state;
 	p->leaf_scratch = malloc(CHECKPOINT_NOTE_BYTES);
 	p->verifier_count = s->config.verifier_threads ? s->config.verifier_threads : (unsigned)(cores > 0 ? cores : 1);
 	if (p->verifier_count > VERIFIER_THREADS_MAX)

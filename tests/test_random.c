@@ -982,6 +982,11 @@ static bool p_member_empty(int s)
 	return p_opened(s) && M.a[s].balance == 0 && M.a[s].pending_count == 0;
 }
 
+static bool p_pending(int s)
+{
+	return p_opened(s) && M.a[s].pending_count > 0;
+}
+
 static uint64_t some_amount(uint64_t around)
 {
 	if (around == 0)
@@ -1001,9 +1006,15 @@ static uint64_t some_amount(uint64_t around)
 /* ------------------------------------------------------------------ */
 /* Generators: one per kind, mixing valid and invalid transactions.    */
 
+static bool p_inactive(int s)
+{
+	return M.a[s].state == ACCOUNT_FROZEN || M.a[s].state == ACCOUNT_CLOSED;
+}
+
 static struct op *gen_pay(void)
 {
-	int payer = pick(p_payer, 60);
+	/* Mostly someone who can pay; sometimes a frozen or closed account. */
+	int payer = chance(40) ? pick(p_inactive, 100) : pick(p_payer, 60);
 	struct macct *s = &M.a[payer];
 	struct op *op = op_new(MANNE__TX_BODY__KIND_PAY, payer);
 	int64_t day = model_day(H.now_ms);
@@ -1031,6 +1042,8 @@ static struct op *gen_pay(void)
 		op->amount = 1;
 	if (chance(300))
 		snprintf(op->payee_reference, sizeof(op->payee_reference), "T%04u", (unsigned)below(10000));
+	if (p_inactive(payer) && chance(500))
+		op->sequence += between(1, 2); /* BAD_SEQUENCE comes before NOT_ACTIVE */
 	return op;
 }
 
@@ -1213,7 +1226,18 @@ static struct op *gen_set_account(void)
 		break;
 	case 2:
 		op->action = MANNE__SET_ACCOUNT_ACTION__SET_ACCOUNT_CLOSE;
-		op->target = chance(500) ? pick(p_member_empty, 100) : pick(NULL, 1000);
+		switch (below(3)) {
+		case 0:
+			op->target = pick(p_member_empty, 100);
+			break;
+		case 1:
+			/* Refused while a redemption is pending, even with nothing left. */
+			op->target = pick(p_pending, 100);
+			break;
+		default:
+			op->target = pick(NULL, 1000);
+			break;
+		}
 		break;
 	default:
 		op->action = MANNE__SET_ACCOUNT_ACTION__SET_ACCOUNT_UNFREEZE;
@@ -1330,8 +1354,11 @@ static void maybe_spoil(struct op *op)
 			op->sig = S_ONE;
 		break;
 	case 7:
-	case 8:
 		op->last_valid_ms = H.now_ms - between(1, 3 * MS_HOUR);
+		break;
+	case 8:
+		/* The edge: valid up to and including last_valid_ms. */
+		op->last_valid_ms = chance(500) ? H.now_ms : H.now_ms - 1;
 		break;
 	default:
 		if (op->signer >= 0) {
@@ -1711,6 +1738,49 @@ static struct op *generate(void)
 	return gen_pay();
 }
 
+/* The first millisecond of a ledger day. */
+static uint64_t day_start_ms(int64_t day)
+{
+	uint64_t t = (uint64_t)day * MS_DAY - 2 * MS_HOUR;
+	while (model_day(t) < day)
+		t += MS_HOUR;
+	assert_true(model_day(t) == day && model_day(t - 1) == day - 1);
+	return t;
+}
+
+/* Twelve ledger-calendar months after the freezes just made, to the
+ * millisecond: retire_dormant is refused a day before and a millisecond
+ * before, and applies at the first millisecond of the day it falls due. */
+static void year_passes(unsigned step)
+{
+	uint64_t frozen_at = H.now_ms;
+	time_t secs = (time_t)(model_day(frozen_at) * 86400);
+	struct tm f;
+	int target = -1;
+	static const struct {
+		int64_t before_ms;
+		enum manne_status expected;
+	} tries[] = {{(int64_t)MS_DAY, MANNE_ERR_NOT_DORMANT}, {1, MANNE_ERR_NOT_DORMANT}, {0, MANNE_OK}};
+
+	gmtime_r(&secs, &f);
+	struct tm due_tm = {.tm_year = f.tm_year + 1, .tm_mon = f.tm_mon, .tm_mday = f.tm_mday};
+	uint64_t due = day_start_ms((int64_t)(timegm(&due_tm) / 86400));
+
+	for (int i = 0; i < M.n && target < 0; i++)
+		if (p_frozen(i) && M.a[i].frozen_since_ms == frozen_at && M.a[i].balance > 0)
+			target = i;
+	assert_true(target >= 0);
+	for (size_t k = 0; k < sizeof(tries) / sizeof(tries[0]); k++) {
+		struct op *op;
+		H.now_ms = due - (uint64_t)tries[k].before_ms;
+		op = op_new(MANNE__TX_BODY__KIND_RETIRE_DORMANT, -1);
+		op->target = target;
+		op_sign(op);
+		assert_int_equal(run(op, step, false), tries[k].expected);
+	}
+	assert_int_equal(M.a[target].balance, 0);
+}
+
 static void random_step(unsigned step)
 {
 	unsigned r = (unsigned)below(1000);
@@ -1797,16 +1867,7 @@ static void test_random(void **state)
 				op_sign(op);
 				run(op, step, false);
 			}
-			H.now_ms += 380 * MS_DAY;
-			for (int i = 0; i < M.n; i++) {
-				if (p_frozen(i) && M.a[i].balance > 0) {
-					struct op *op = op_new(MANNE__TX_BODY__KIND_RETIRE_DORMANT, -1);
-					op->target = i;
-					op_sign(op);
-					assert_int_equal(run(op, step, false), MANNE_OK);
-					break;
-				}
-			}
+			year_passes(step);
 		}
 		random_step(step);
 		if (step % 10 == 0)

@@ -432,7 +432,7 @@ static void test_signed_note_vectors(void **state)
 	assert_true(json_is_array(vecs));
 	json_array_foreach(vecs, i, v) {
 		const char *id = jstr(v, "id", NULL);
-		size_t note_len, text_len = 0, vtext_len = 0, nv = 0;
+		size_t note_len = 0, text_len = 0, vtext_len = 0, nv = 0;
 		const char *note = jstr(v, "note", &note_len);
 		const char *vkey = jstr(v, "vkey", NULL);
 		const char *text = jstr_opt(v, "text", &text_len);
@@ -612,7 +612,7 @@ static void test_checkpoint_parse_only_vectors(void **state)
 	assert_true(json_is_array(cps) && json_array_size(cps) > 0);
 	json_array_foreach(cps, i, v) {
 		const char *id = jstr(v, "id", NULL);
-		size_t note_len;
+		size_t note_len = 0;
 		const char *note = jstr(v, "note", &note_len);
 		const char *b64 = jstr(v, "root_hash_base64", NULL);
 		json_t *size = json_object_get(v, "tree_size");
@@ -671,7 +671,7 @@ static void test_cosignature_layout_vectors(void **state)
 	json_array_foreach(cs, i, v) {
 		const char *id = jstr(v, "id", NULL);
 		json_t *ts = json_object_get(v, "timestamp");
-		size_t body_len;
+		size_t body_len = 0;
 		const char *body = jstr(v, "checkpoint_body", &body_len);
 		static char msg[TEXT_BUF_BYTES];
 		struct checkpoint plain;
