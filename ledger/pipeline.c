@@ -52,6 +52,7 @@ struct pipeline {
 	char done_checkpoint[CHECKPOINT_NOTE_BYTES];
 	size_t done_checkpoint_len;
 	uint64_t done_batches;
+	uint64_t done_batch_sizes[BATCH_HISTOGRAM_BUCKETS];
 	struct event *done_event;
 	/* The verifiers' own copy: the writer rewrites the ledger's state. */
 	struct tx_identity identity;
@@ -187,6 +188,8 @@ static void *writer_main(void *arg)
 		pthread_mutex_lock(&p->lock);
 		p->done_state = p->server->ledger->state;
 		p->done_batches++;
+		p->done_batch_sizes[count >= (1U << (BATCH_HISTOGRAM_BUCKETS - 1)) ? BATCH_HISTOGRAM_BUCKETS - 1
+										    : (unsigned)(63 - __builtin_clzll(count))]++;
 		if (p->done_tail != NULL)
 			p->done_tail->next = run;
 		else
@@ -243,6 +246,7 @@ static void done_callback(evutil_socket_t fd, short what, void *arg)
 		s->checkpoint_len = p->done_checkpoint_len;
 	}
 	s->counters.batches = p->done_batches;
+	memcpy(s->counters.batch_sizes, p->done_batch_sizes, sizeof(s->counters.batch_sizes));
 	pthread_mutex_unlock(&p->lock);
 
 	for (; sub != NULL; sub = next) {

@@ -16,6 +16,9 @@ static void req_status(struct slot *slot, const Manne__Request *request)
 	info.applied = s->counters.applied;
 	info.refused = s->counters.refused;
 	info.batches = s->counters.batches;
+	info.duplicates = s->counters.duplicates;
+	info.n_batch_size_histogram = BATCH_HISTOGRAM_BUCKETS;
+	info.batch_size_histogram = s->counters.batch_sizes;
 	response.kind_case = MANNE__RESPONSE__KIND_STATUS_INFO;
 	response.status_info = &info;
 	slot_reply(slot, &response);

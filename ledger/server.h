@@ -76,7 +76,10 @@ struct slot {
 	uint64_t wait_deadline_ms;
 };
 
+#define BATCH_HISTOGRAM_BUCKETS 16
+
 struct counters {
+	uint64_t batch_sizes[BATCH_HISTOGRAM_BUCKETS]; /* by power of two */
 	uint64_t applied;
 	uint64_t refused;
 	uint64_t duplicates;
