@@ -103,6 +103,12 @@ enum manne_status ledger_batch_apply(struct batch *batch, const struct tx *tx, u
 		batch->failed = apply_store_status(store_txn_error(batch->txn));
 		return batch->failed;
 	}
+	/* An internal fault may come after some writes (a damaged store): the
+	 * batch cannot be trusted, so none of it commits. */
+	if (status == MANNE_ERR_INTERNAL) {
+		batch->failed = MANNE_ERR_INTERNAL;
+		return status;
+	}
 	if (status == MANNE_OK && !receipt->duplicate)
 		batch->applied++;
 	return status;

@@ -14,8 +14,11 @@ enum manne_status tx_freeze_apply(struct apply_ctx *c)
 	enum manne_status status;
 
 	if (c->tx->signer != NULL) {
-		if (memcmp(key, c->tx->signer, KEY_BYTES) != 0)
-			return MANNE_ERR_ROLE_FORBIDDEN;
+		if (memcmp(key, c->tx->signer, KEY_BYTES) != 0) {
+			/* SPEC §5: the other party (unknown, not active) comes before the role. */
+			status = apply_counterparty(c, key, true, &a);
+			return status != MANNE_OK ? status : MANNE_ERR_ROLE_FORBIDDEN;
+		}
 		if (c->signer.role == ROLE_ASSOCIATION)
 			return MANNE_ERR_ROLE_FORBIDDEN;
 		c->signer.state = ACCOUNT_FROZEN;

@@ -243,13 +243,17 @@ static void test_dependent_in_one_batch(void **state)
 	assert_int_equal(h_submit_bytes(h, spend.bytes, spend.len), MANNE_ERR_INSUFFICIENT_FUNDS);
 	assert_int_equal(h->ledger->state.tree_size, size);
 
+	/* The clock goes back within the batch: leaf times never decrease. */
 	assert_int_equal(ledger_batch_begin(h->ledger, &b), 0);
-	assert_int_equal(submit(&b, &pay1, t, &r[0]), MANNE_OK);
+	assert_int_equal(submit(&b, &pay1, t + 5, &r[0]), MANNE_OK);
 	assert_int_equal(submit(&b, &pay2, t, &r[1]), MANNE_OK);
-	assert_int_equal(submit(&b, &spend, t, &r[2]), MANNE_OK);
+	assert_int_equal(submit(&b, &spend, t + 1, &r[2]), MANNE_OK);
 	assert_int_equal(submit(&b, &early, t, &r[3]), MANNE_ERR_BAD_SEQUENCE);
 	assert_int_equal(submit(&b, &too_much, t, &r[4]), MANNE_ERR_INSUFFICIENT_FUNDS);
 	assert_int_equal(ledger_batch_commit(&b), STORE_OK);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(r[i].time_ms, t + 5);
+	assert_int_equal(h->ledger->state.last_time_ms, t + 5);
 
 	for (int i = 0; i < 3; i++) {
 		assert_false(r[i].duplicate);

@@ -29,7 +29,7 @@
 #include "harness.h"
 
 #define DEFAULT_SEED 20261102ULL
-#define DEFAULT_STEPS 4000U
+#define DEFAULT_STEPS 8000U
 #define SLOTS_MAX 200       /* model accounts; the harness holds 256 keys */
 #define POOL_MAX 64         /* transactions signed earlier, submitted later */
 #define MS_MINUTE 60000ULL
@@ -478,7 +478,15 @@ static enum manne_status model_kind(struct op *op, uint64_t now)
 		return MANNE_OK;
 	case MANNE__TX_BODY__KIND_FREEZE:
 		if (s != NULL) {
-			if (op->target != op->signer || s->role == ROLE_ASSOCIATION)
+			if (op->target != op->signer) {
+				/* SPEC §5: the other party's existence and state come before the role. */
+				if (t->state == ST_NONE)
+					return MANNE_ERR_COUNTERPARTY_UNKNOWN;
+				if (t->state != ACCOUNT_ACTIVE)
+					return MANNE_ERR_COUNTERPARTY_NOT_ACTIVE;
+				return MANNE_ERR_ROLE_FORBIDDEN;
+			}
+			if (s->role == ROLE_ASSOCIATION)
 				return MANNE_ERR_ROLE_FORBIDDEN;
 		} else {
 			if (t->state == ST_NONE)
@@ -1849,11 +1857,13 @@ static void test_random(void **state)
 
 	h_setup(&H);
 	memset(&M, 0, sizeof(M));
-	memset(count_status, 0, sizeof(count_status));
 	setup_population();
 	h_check_invariants(&H);
+	/* Count the random steps only. */
 	memset(count_status, 0, sizeof(count_status));
 	memset(count_applied_kind, 0, sizeof(count_applied_kind));
+	memset(count_refused_kind, 0, sizeof(count_refused_kind));
+	count_duplicate = 0;
 
 	for (unsigned step = 1; step <= steps; step++) {
 		advance_time();
