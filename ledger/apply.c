@@ -55,7 +55,7 @@ void apply_party(struct apply_ctx *c, const uint8_t key[KEY_BYTES])
 		if (memcmp(c->parties[i], key, KEY_BYTES) == 0)
 			return;
 	assert(c->party_count < APPLY_PARTIES_MAX);
-	c->parties[c->party_count++] = key;
+	memcpy(c->parties[c->party_count++], key, KEY_BYTES);
 }
 
 enum manne_status apply_counterparty(struct apply_ctx *c, const uint8_t key[KEY_BYTES], bool must_be_active,

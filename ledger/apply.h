@@ -44,7 +44,9 @@ struct apply_ctx {
 	struct account signer;         /* the signing account, loaded and checked */
 	struct totals totals;          /* the totals after this transaction */
 	struct ledger_state next;      /* board, fee and keys after this transaction */
-	const uint8_t *parties[APPLY_PARTIES_MAX]; /* accounts whose history shows this leaf */
+	/* Accounts whose history shows this leaf: copies, since a kind may name a
+	 * key it computed in its own stack frame (the current holder). */
+	uint8_t parties[APPLY_PARTIES_MAX][KEY_BYTES];
 	unsigned party_count;
 };
 

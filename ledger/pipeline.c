@@ -59,6 +59,7 @@ struct pipeline {
 	char origin[ORIGIN_BYTES_MAX + 1];
 	uint8_t genesis_id[TXID_BYTES];
 	char *leaf_scratch;     /* the checkpoint being signed */
+	bool key_retired;       /* the key held is no longer the ledger's checkpoint key */
 };
 
 static void submission_free(struct submission *sub)
@@ -143,7 +144,19 @@ static void apply_run(struct pipeline *p, struct submission *run)
 				sub->status = failed;
 		return;
 	}
-	if (applied > 0) {
+	if (applied > 0 && sodium_memcmp(s->ledger->state.checkpoint_key, s->checkpoint_secret + 32, 32) != 0) {
+		/* set_checkpoint_key: the log says the new key signs from now on and
+		 * this daemon holds only the old one, which must not sign again. The
+		 * last checkpoint stays the published one until a restart with the
+		 * new key (--checkpoint-key). */
+		if (!p->key_retired) {
+			log_line("error", "checkpoint_key_retired",
+				 "tree_size=%llu why=\"the checkpoint key changed: no checkpoint is signed until a "
+				 "restart with the new key (--checkpoint-key)\"",
+				 (unsigned long long)s->ledger->state.tree_size);
+			p->key_retired = true;
+		}
+	} else if (applied > 0) {
 		size_t len;
 		if (checkpoint_sign(s, &s->ledger->state, p->leaf_scratch, CHECKPOINT_NOTE_BYTES, &len) == 0 &&
 		    checkpoint_file_save(s->config.data_dir, p->leaf_scratch, len) == 0) {
@@ -213,13 +226,19 @@ static void fill_receipt(struct server *s, struct submission *sub, Manne__Receip
 	r->duplicate = sub->receipt.duplicate;
 	if (!sub->want_proof || s->checkpoint_len == 0)
 		return;
-	/* The latest checkpoint covers every leaf handed back so far. */
+	/* The proof is to the tree size the published checkpoint signs (its
+	 * second line): every leaf handed back so far, unless no checkpoint could
+	 * be signed since (a failure, or a retired checkpoint key). */
+	const char *size_line = memchr(s->checkpoint, '\n', s->checkpoint_len);
+	uint64_t size = size_line != NULL ? strtoull(size_line + 1, NULL, 10) : 0;
+	if (sub->receipt.leaf_index >= size)
+		return;
 	struct store_txn *txn;
 	size_t count = 0;
 	if (store_begin(s->ledger->store, false, &txn) != STORE_OK)
 		return;
 	struct merkle_nodes nodes = store_merkle_nodes(txn);
-	if (merkle_inclusion_proof(&nodes, sub->receipt.leaf_index, s->state.tree_size, proof, &count) == 0) {
+	if (merkle_inclusion_proof(&nodes, sub->receipt.leaf_index, size, proof, &count) == 0) {
 		for (size_t i = 0; i < count; i++)
 			proof_fields[i] = (ProtobufCBinaryData){.len = MERKLE_HASH_BYTES, .data = proof[i]};
 		r->n_inclusion_proof = count;

@@ -27,7 +27,8 @@ static void sleep_ms(unsigned ms)
 	nanosleep(&ts, NULL);
 }
 
-static void spawn(struct daemon *d, const char *const *extra)
+/* 0 once the daemon listens; its exit status if it exited at start-up. */
+static int spawn_try(struct daemon *d, const char *const *extra)
 {
 	const char *exe = getenv("MANNE_LEDGER");
 	char port_file[128];
@@ -55,6 +56,8 @@ static void spawn(struct daemon *d, const char *const *extra)
 		snprintf(log, sizeof(log), "%s/daemon.log", d->dir);
 		if (freopen(log, "a", stderr) == NULL)
 			_exit(127);
+		/* Under ASan, also catch a pointer kept to a returned frame (ignored otherwise). */
+		setenv("ASAN_OPTIONS", "detect_stack_use_after_return=1", 0);
 		execv(exe, (char *const *)argv);
 		_exit(127);
 	}
@@ -66,15 +69,24 @@ static void spawn(struct daemon *d, const char *const *extra)
 			fclose(f);
 			if (n == 1 && port > 0) {
 				d->port = (uint16_t)port;
-				return;
+				return 0;
 			}
 		}
 		int status;
-		if (waitpid(d->pid, &status, WNOHANG) == d->pid)
-			fail_msg("manne-ledger exited at start-up; see %s/daemon.log", d->dir);
+		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
+			d->pid = 0;
+			return WIFEXITED(status) && WEXITSTATUS(status) != 0 ? WEXITSTATUS(status) : 128;
+		}
 		sleep_ms(10);
 	}
 	fail_msg("manne-ledger did not start");
+	return -1;
+}
+
+static void spawn(struct daemon *d, const char *const *extra)
+{
+	if (spawn_try(d, extra) != 0)
+		fail_msg("manne-ledger exited at start-up; see %s/daemon.log", d->dir);
 }
 
 static void load_keys(struct daemon *d)
@@ -221,4 +233,286 @@ Manne__Response *daemon_submit(struct manne_wire *w, const Manne__TxBody *body,
 	r = manne_wire_call(w, &request);
 	free(bytes);
 	return r;
+}
+
+/* ---- More helpers ---- */
+
+int daemon_try_restart(struct daemon *d, const char *const *extra_flags)
+{
+	return spawn_try(d, extra_flags);
+}
+
+void daemon_assert_log_clean(struct daemon *d)
+{
+	static const char *const bad[] = {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+					  "WARNING: ThreadSanitizer"};
+	char path[128], line[1024];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/daemon.log", d->dir);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			if (strstr(line, bad[i]) != NULL) {
+				fclose(f);
+				fail_msg("%s/daemon.log: %s", d->dir, line);
+			}
+		}
+	}
+	fclose(f);
+}
+
+void daemon_finish(struct daemon *d)
+{
+	int status = daemon_stop(d);
+	daemon_assert_log_clean(d);
+	if (status != 0)
+		fail_msg("manne-ledger exited %d; see %s/daemon.log", status, d->dir);
+}
+
+void daemon_keypair(struct manne_keypair *kp)
+{
+	crypto_sign_keypair(kp->public_key, kp->secret_key);
+}
+
+void daemon_expect(Manne__Response *r, int status)
+{
+	assert_non_null(r);
+	if ((int)r->status != status)
+		fail_msg("expected status %d, got %d (%s)", status, r->status, r->message);
+	manne__response__free_unpacked(r, NULL);
+}
+
+Manne__Response *daemon_call(struct manne_wire *w, Manne__Request *request)
+{
+	Manne__Response *r = manne_wire_call(w, request);
+	if (r == NULL)
+		fail_msg("no response to request %llu (kind %d)", (unsigned long long)request->id, request->kind_case);
+	assert_int_equal(r->id, request->id);
+	return r;
+}
+
+Manne__Response *daemon_read_account(struct manne_wire *w, const uint8_t key[32])
+{
+	Manne__Request request = MANNE__REQUEST__INIT;
+	Manne__AccountRequest a = MANNE__ACCOUNT_REQUEST__INIT;
+	a.account = (ProtobufCBinaryData){.len = 32, .data = (uint8_t *)key};
+	request.id = 17;
+	request.kind_case = MANNE__REQUEST__KIND_ACCOUNT;
+	request.account = &a;
+	return daemon_call(w, &request);
+}
+
+Manne__Response *daemon_read_history(struct manne_wire *w, const uint8_t key[32], uint64_t from, uint32_t limit)
+{
+	Manne__Request request = MANNE__REQUEST__INIT;
+	Manne__HistoryRequest h = MANNE__HISTORY_REQUEST__INIT;
+	h.account = (ProtobufCBinaryData){.len = 32, .data = (uint8_t *)key};
+	h.from_index = from;
+	h.limit = limit;
+	request.id = 18;
+	request.kind_case = MANNE__REQUEST__KIND_HISTORY;
+	request.history = &h;
+	return daemon_call(w, &request);
+}
+
+Manne__Response *daemon_read_tx(struct manne_wire *w, const uint8_t txid[32])
+{
+	Manne__Request request = MANNE__REQUEST__INIT;
+	Manne__TxRequest t = MANNE__TX_REQUEST__INIT;
+	t.txid = (ProtobufCBinaryData){.len = 32, .data = (uint8_t *)txid};
+	request.id = 19;
+	request.kind_case = MANNE__REQUEST__KIND_TX;
+	request.tx = &t;
+	return daemon_call(w, &request);
+}
+
+Manne__Response *daemon_read_payment(struct manne_wire *w, const uint8_t payee[32], const char *reference,
+				     uint32_t wait_ms)
+{
+	Manne__Request request = MANNE__REQUEST__INIT;
+	Manne__PaymentByReferenceRequest p = MANNE__PAYMENT_BY_REFERENCE_REQUEST__INIT;
+	p.payee = (ProtobufCBinaryData){.len = 32, .data = (uint8_t *)payee};
+	p.payee_reference = (char *)reference;
+	p.wait_ms = wait_ms;
+	request.id = 20;
+	request.kind_case = MANNE__REQUEST__KIND_PAYMENT_BY_REFERENCE;
+	request.payment_by_reference = &p;
+	return daemon_call(w, &request);
+}
+
+Manne__Response *daemon_read_log(struct manne_wire *w, uint64_t from, uint32_t limit)
+{
+	Manne__Request request = MANNE__REQUEST__INIT;
+	Manne__LogEntriesRequest l = MANNE__LOG_ENTRIES_REQUEST__INIT;
+	l.from_index = from;
+	l.limit = limit;
+	request.id = 24;
+	request.kind_case = MANNE__REQUEST__KIND_LOG_ENTRIES;
+	request.log_entries = &l;
+	return daemon_call(w, &request);
+}
+
+Manne__Response *daemon_read_status(struct manne_wire *w)
+{
+	Manne__Request request = MANNE__REQUEST__INIT;
+	Manne__StatusRequest st = MANNE__STATUS_REQUEST__INIT;
+	request.id = 25;
+	request.kind_case = MANNE__REQUEST__KIND_STATUS;
+	request.status = &st;
+	return daemon_call(w, &request);
+}
+
+Manne__Response *daemon_read_inclusion(struct manne_wire *w, uint64_t leaf_index, uint64_t tree_size)
+{
+	Manne__Request request = MANNE__REQUEST__INIT;
+	Manne__InclusionProofRequest p = MANNE__INCLUSION_PROOF_REQUEST__INIT;
+	p.leaf_index = leaf_index;
+	p.tree_size = tree_size;
+	request.id = 22;
+	request.kind_case = MANNE__REQUEST__KIND_INCLUSION_PROOF;
+	request.inclusion_proof = &p;
+	return daemon_call(w, &request);
+}
+
+Manne__Response *daemon_read_consistency(struct manne_wire *w, uint64_t old_size, uint64_t new_size)
+{
+	Manne__Request request = MANNE__REQUEST__INIT;
+	Manne__ConsistencyProofRequest p = MANNE__CONSISTENCY_PROOF_REQUEST__INIT;
+	p.old_size = old_size;
+	p.new_size = new_size;
+	request.id = 23;
+	request.kind_case = MANNE__REQUEST__KIND_CONSISTENCY_PROOF;
+	request.consistency_proof = &p;
+	return daemon_call(w, &request);
+}
+
+void daemon_parse_checkpoint(const char *note, const uint8_t checkpoint_key[32], struct checkpoint *out)
+{
+	struct note_verifier v;
+	char vkey[256];
+	size_t text_len;
+
+	assert_int_equal(note_verifier_format(ORIGIN, checkpoint_key, vkey, sizeof(vkey)), 0);
+	assert_int_equal(note_verifier_parse(vkey, &v), 0);
+	if (note_verify(note, strlen(note), &v, &text_len) != 0)
+		fail_msg("the checkpoint does not verify under the expected key:\n%s", note);
+	assert_int_equal(checkpoint_parse(note, text_len, out), 0);
+	assert_string_equal(out->origin, ORIGIN);
+}
+
+void daemon_read_checkpoint(struct manne_wire *w, const uint8_t checkpoint_key[32], struct checkpoint *out)
+{
+	Manne__Request request = MANNE__REQUEST__INIT;
+	Manne__CheckpointRequest c = MANNE__CHECKPOINT_REQUEST__INIT;
+	struct note_verifier v;
+	char vkey[256];
+	size_t text_len;
+	Manne__Response *r;
+
+	request.id = 21;
+	request.kind_case = MANNE__REQUEST__KIND_CHECKPOINT;
+	request.checkpoint = &c;
+	r = daemon_call(w, &request);
+	if (r->status != MANNE__STATUS__OK)
+		fail_msg("checkpoint: %d %s", r->status, r->message);
+	assert_int_equal(r->kind_case, MANNE__RESPONSE__KIND_CHECKPOINT);
+	/* The note verifies under the verifier key the ledger publishes... */
+	assert_int_equal(note_verifier_parse(r->checkpoint->verifier_key, &v), 0);
+	assert_int_equal(note_verify(r->checkpoint->note, strlen(r->checkpoint->note), &v, &text_len), 0);
+	/* ...which is the checkpoint key the test expects. */
+	assert_int_equal(note_verifier_format(ORIGIN, checkpoint_key, vkey, sizeof(vkey)), 0);
+	assert_string_equal(r->checkpoint->verifier_key, vkey);
+	daemon_parse_checkpoint(r->checkpoint->note, checkpoint_key, out);
+	manne__response__free_unpacked(r, NULL);
+}
+
+Manne__Response *daemon_submit_board(struct daemon *d, struct manne_wire *w, const Manne__TxBody *body,
+				     const struct manne_keypair *cosigner, uint8_t txid[32])
+{
+	const struct manne_keypair *signers[] = {&d->board[0], &d->board[1], cosigner};
+	return daemon_submit(w, body, signers, cosigner != NULL ? 3 : 2, txid);
+}
+
+void daemon_open_account(struct daemon *d, struct manne_wire *w, const struct manne_keypair *kp, Manne__Role role,
+			 bool card_held, const char *reference)
+{
+	Manne__TxBody body;
+	Manne__OpenAccount o = MANNE__OPEN_ACCOUNT__INIT;
+	uint8_t nonce[16];
+
+	daemon_body_board(d, &body, nonce);
+	o.key = (ProtobufCBinaryData){.len = 32, .data = (uint8_t *)kp->public_key};
+	o.role = role;
+	o.card_held = card_held;
+	if (reference != NULL)
+		o.reference = (ProtobufCBinaryData){.len = strlen(reference), .data = (uint8_t *)reference};
+	body.kind_case = MANNE__TX_BODY__KIND_OPEN_ACCOUNT;
+	body.open_account = &o;
+	daemon_expect(daemon_submit_board(d, w, &body, kp, NULL), MANNE__STATUS__OK);
+}
+
+void daemon_fund(struct daemon *d, struct manne_wire *w, uint64_t amount)
+{
+	Manne__TxBody body;
+	Manne__FundReserve f = MANNE__FUND_RESERVE__INIT;
+	uint8_t nonce[16];
+
+	daemon_body_board(d, &body, nonce);
+	f.amount = amount;
+	f.bank_reference = (char *)"VIR-TEST";
+	body.kind_case = MANNE__TX_BODY__KIND_FUND_RESERVE;
+	body.fund_reserve = &f;
+	daemon_expect(daemon_submit_board(d, w, &body, NULL, NULL), MANNE__STATUS__OK);
+}
+
+void daemon_issue(struct daemon *d, struct manne_wire *w, const uint8_t account[32], uint64_t amount,
+		  uint8_t txid[32])
+{
+	Manne__TxBody body;
+	Manne__Issue is = MANNE__ISSUE__INIT;
+	uint8_t nonce[16];
+
+	daemon_body_board(d, &body, nonce);
+	is.account = (ProtobufCBinaryData){.len = 32, .data = (uint8_t *)account};
+	is.amount = amount;
+	is.reason = MANNE__ISSUE_REASON__ISSUE_ALLOWANCE;
+	is.programme = (char *)"test-programme";
+	body.kind_case = MANNE__TX_BODY__KIND_ISSUE;
+	body.issue = &is;
+	daemon_expect(daemon_submit_board(d, w, &body, NULL, txid), MANNE__STATUS__OK);
+}
+
+void daemon_sign_pay(struct daemon *d, const struct manne_keypair *payer, uint64_t sequence, const uint8_t payee[32],
+		     uint64_t amount, const char *memo, const char *reference, uint8_t **bytes, size_t *len,
+		     uint8_t txid[32])
+{
+	const struct manne_keypair *signers[] = {payer};
+	Manne__TxBody body;
+	Manne__Pay pay = MANNE__PAY__INIT;
+
+	daemon_body_account(d, &body, payer, sequence);
+	pay.payee = (ProtobufCBinaryData){.len = 32, .data = (uint8_t *)payee};
+	pay.amount = amount;
+	if (memo != NULL)
+		pay.memo = (char *)memo;
+	if (reference != NULL)
+		pay.payee_reference = (char *)reference;
+	body.kind_case = MANNE__TX_BODY__KIND_PAY;
+	body.pay = &pay;
+	assert_int_equal(tx_sign(&body, signers, 1, bytes, len, txid), 0);
+}
+
+void daemon_send_submit(struct manne_wire *w, uint64_t id, const uint8_t *bytes, size_t len, bool want_proof)
+{
+	Manne__Request request = MANNE__REQUEST__INIT;
+	Manne__SubmitRequest submit = MANNE__SUBMIT_REQUEST__INIT;
+	submit.signed_tx = (ProtobufCBinaryData){.len = len, .data = (uint8_t *)bytes};
+	submit.want_proof = want_proof;
+	request.id = id;
+	request.kind_case = MANNE__REQUEST__KIND_SUBMIT;
+	request.submit = &submit;
+	assert_int_equal(manne_wire_send(w, &request), 0);
 }

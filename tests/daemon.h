@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "manne_wire.h"
+#include "note.h"
 #include "tx_sign.h"
 
 struct daemon {
@@ -40,5 +41,57 @@ void daemon_body_account(struct daemon *d, Manne__TxBody *body, const struct man
 /* Signs and submits; returns the Response (caller frees) and the txid. */
 Manne__Response *daemon_submit(struct manne_wire *w, const Manne__TxBody *body,
 			       const struct manne_keypair *const *signers, size_t n, uint8_t txid[32]);
+
+/* ---- More helpers (integration tests of kinds, load, frames, permissions, SIGTERM) ---- */
+
+/* Starts it again on the same data dir with extra flags. Returns 0 once it
+ * listens, or the exit status (> 0) if it exited at start-up. */
+int daemon_try_restart(struct daemon *d, const char *const *extra_flags);
+/* SIGTERM; asserts the daemon exited 0 and its log holds no sanitizer report. */
+void daemon_finish(struct daemon *d);
+/* Fails if daemon.log holds a sanitizer report. */
+void daemon_assert_log_clean(struct daemon *d);
+
+/* A fresh random key. */
+void daemon_keypair(struct manne_keypair *kp);
+
+/* Asserts r's status (printing its message otherwise) and frees it. */
+void daemon_expect(Manne__Response *r, int status);
+/* Sends a request with this id and returns its response (asserts one came). */
+Manne__Response *daemon_call(struct manne_wire *w, Manne__Request *request);
+
+/* Reads; each returns the Response (caller frees). */
+Manne__Response *daemon_read_account(struct manne_wire *w, const uint8_t key[32]);
+Manne__Response *daemon_read_history(struct manne_wire *w, const uint8_t key[32], uint64_t from, uint32_t limit);
+Manne__Response *daemon_read_tx(struct manne_wire *w, const uint8_t txid[32]);
+Manne__Response *daemon_read_payment(struct manne_wire *w, const uint8_t payee[32], const char *reference,
+				     uint32_t wait_ms);
+Manne__Response *daemon_read_log(struct manne_wire *w, uint64_t from, uint32_t limit);
+Manne__Response *daemon_read_status(struct manne_wire *w);
+Manne__Response *daemon_read_inclusion(struct manne_wire *w, uint64_t leaf_index, uint64_t tree_size);
+Manne__Response *daemon_read_consistency(struct manne_wire *w, uint64_t old_size, uint64_t new_size);
+/* The latest checkpoint: checks the verifier key in the response is
+ * checkpoint_key's, verifies the note with it and parses it into out. */
+void daemon_read_checkpoint(struct manne_wire *w, const uint8_t checkpoint_key[32], struct checkpoint *out);
+/* Verifies and parses a checkpoint note signed by checkpoint_key. */
+void daemon_parse_checkpoint(const char *note, const uint8_t checkpoint_key[32], struct checkpoint *out);
+
+/* Board acts signed by board[0] and board[1] (the demo's M = 2) and the
+ * optional co-signer. */
+Manne__Response *daemon_submit_board(struct daemon *d, struct manne_wire *w, const Manne__TxBody *body,
+				     const struct manne_keypair *cosigner, uint8_t txid[32]);
+/* open_account (asserts OK). */
+void daemon_open_account(struct daemon *d, struct manne_wire *w, const struct manne_keypair *kp, Manne__Role role,
+			 bool card_held, const char *reference);
+void daemon_fund(struct daemon *d, struct manne_wire *w, uint64_t amount);
+/* issue, reason ALLOWANCE (asserts OK); txid may be NULL. */
+void daemon_issue(struct daemon *d, struct manne_wire *w, const uint8_t account[32], uint64_t amount,
+		  uint8_t txid[32]);
+/* A signed pay, ready to submit (caller frees *bytes). memo and reference may be NULL. */
+void daemon_sign_pay(struct daemon *d, const struct manne_keypair *payer, uint64_t sequence, const uint8_t payee[32],
+		     uint64_t amount, const char *memo, const char *reference, uint8_t **bytes, size_t *len,
+		     uint8_t txid[32]);
+/* Sends a submit of signed bytes with this request id (no reply read). */
+void daemon_send_submit(struct manne_wire *w, uint64_t id, const uint8_t *bytes, size_t len, bool want_proof);
 
 #endif
