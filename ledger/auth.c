@@ -28,12 +28,14 @@ static void req_auth_challenge(struct slot *slot, const Manne__Request *request)
 	slot_reply(slot, &response);
 }
 
-static enum reader reader_of(struct server *s, const uint8_t key[KEY_BYTES])
+/* Who the key reads as, and (for an account) its role. */
+static enum reader reader_of(struct server *s, const uint8_t key[KEY_BYTES], Manne__Role *role)
 {
 	struct store_txn *txn;
 	struct account a;
 	int rc;
 
+	*role = MANNE__ROLE__ROLE_UNSPECIFIED;
 	for (uint32_t i = 0; i < s->state.board_count; i++)
 		if (memcmp(s->state.board[i], key, KEY_BYTES) == 0)
 			return READER_BOARD;
@@ -43,6 +45,7 @@ static enum reader reader_of(struct server *s, const uint8_t key[KEY_BYTES])
 	store_abort(txn);
 	if (rc != STORE_OK)
 		return READER_ANYONE;
+	*role = (Manne__Role)a.role;
 	return a.role == ROLE_AUDITOR ? READER_AUDITOR : READER_ACCOUNT;
 }
 
@@ -55,6 +58,7 @@ static void req_authenticate(struct slot *slot, const Manne__Request *request)
 	Manne__Response response = MANNE__RESPONSE__INIT;
 	Manne__AuthResult result = MANNE__AUTH_RESULT__INIT;
 	enum reader reader;
+	Manne__Role role;
 
 	if (r->key.len != KEY_BYTES || r->client_nonce.len != AUTH_NONCE_BYTES ||
 	    r->signature.len != crypto_sign_BYTES) {
@@ -71,14 +75,13 @@ static void req_authenticate(struct slot *slot, const Manne__Request *request)
 		slot_reply_status(slot, MANNE_ERR_BAD_SIGNATURE, "the proof does not verify for this connection");
 		return;
 	}
-	reader = reader_of(s, r->key.data);
+	reader = reader_of(s, r->key.data, &role);
 	if (reader == READER_ANYONE) {
 		slot_reply_status(slot, MANNE_ERR_UNKNOWN_ACCOUNT, "this key is neither an account nor the board's");
 		return;
 	}
 	conn_set_auth(c, reader, r->key.data);
-	result.role = reader == READER_BOARD ? MANNE__ROLE__ROLE_UNSPECIFIED
-					     : (reader == READER_AUDITOR ? MANNE__ROLE__ROLE_AUDITOR : MANNE__ROLE__ROLE_MEMBER);
+	result.role = role; /* unspecified for a board key */
 	response.kind_case = MANNE__RESPONSE__KIND_AUTH_RESULT;
 	response.auth_result = &result;
 	slot_reply(slot, &response);

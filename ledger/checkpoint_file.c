@@ -84,13 +84,17 @@ int checkpoint_file_load(const char *data_dir, char *out, size_t out_size, size_
 	return 0;
 }
 
-/* Reads the tree size and root a note signs, after checking its signature. */
-static int note_checkpoint(struct server *s, const char *note, size_t len, struct checkpoint *out)
+/* Reads the tree size and root a note signs, after checking its signature
+ * by `key`. */
+static int note_checkpoint(const struct ledger_state *state, const uint8_t key[KEY_BYTES], const char *note,
+			   size_t len, struct checkpoint *out)
 {
 	struct note_verifier v;
+	char vkey[256];
 	size_t text_len;
 
-	if (note_verifier_parse(s->verifier_key, &v) != 0 || note_verify(note, len, &v, &text_len) != 0)
+	if (note_verifier_format(state->origin, key, vkey, sizeof(vkey)) != 0 || note_verifier_parse(vkey, &v) != 0 ||
+	    note_verify(note, len, &v, &text_len) != 0)
 		return -1;
 	return checkpoint_parse(note, text_len, out);
 }
@@ -103,9 +107,22 @@ int checkpoint_check_store(struct server *s, char *why, size_t why_size)
 	size_t len;
 	int rc = checkpoint_file_load(s->config.data_dir, note, sizeof(note), &len);
 
+	const struct ledger_state *state = &s->ledger->state;
+	bool by_previous_key = false;
+
 	if (rc == 1)
 		return 0; /* never signed one: a new ledger */
-	if (rc != 0 || note_checkpoint(s, note, len, &last) != 0) {
+	/* After set_checkpoint_key the last checkpoint may be the old key's, for
+	 * a tree from before the change: checked with that key, then the new key
+	 * signs afresh. */
+	if (rc == 0 && note_checkpoint(state, state->checkpoint_key, note, len, &last) != 0 &&
+	    state->checkpoint_key_since > 0 &&
+	    note_checkpoint(state, state->previous_checkpoint_key, note, len, &last) == 0 &&
+	    last.tree_size < state->checkpoint_key_since)
+		by_previous_key = true;
+	else if (rc == 0 && note_checkpoint(state, state->checkpoint_key, note, len, &last) != 0)
+		rc = -1;
+	if (rc != 0) {
 		snprintf(why, why_size, "%s/checkpoint is not a checkpoint signed by this ledger's key",
 			 s->config.data_dir);
 		return -1;
@@ -123,7 +140,9 @@ int checkpoint_check_store(struct server *s, char *why, size_t why_size)
 			 (unsigned long long)last.tree_size);
 		return -1;
 	}
-	memcpy(s->checkpoint, note, len + 1);
-	s->checkpoint_len = len;
+	if (!by_previous_key) {
+		memcpy(s->checkpoint, note, len + 1);
+		s->checkpoint_len = len;
+	}
 	return 0;
 }

@@ -101,7 +101,12 @@ static void *verifier_main(void *arg)
 static enum manne_status admission(struct batch *batch, const struct submission *sub)
 {
 	struct account payer;
+	uint64_t index;
 	if (sub->tx.kind != MANNE__TX_BODY__KIND_PAY)
+		return MANNE_OK;
+	/* A payment already applied is answered with its original receipt
+	 * wherever it is sent again (SPEC §5 duplicates). */
+	if (store_txid_get(batch->txn, sub->tx.txid, &index) == STORE_OK)
 		return MANNE_OK;
 	if (store_account_get(batch->txn, sub->tx.signer, &payer) != STORE_OK || !payer.card_held)
 		return MANNE_OK;

@@ -47,6 +47,7 @@ struct ledger_state {
 	uint8_t association_key[KEY_BYTES];
 	uint8_t checkpoint_key[KEY_BYTES];
 	uint64_t checkpoint_key_since; /* the tree size from which checkpoint_key signs */
+	uint8_t previous_checkpoint_key[KEY_BYTES]; /* the key before it (zero if none) */
 	uint8_t board[BOARD_KEYS_MAX][KEY_BYTES];
 	uint32_t board_count;
 	uint32_t threshold;
@@ -126,7 +127,7 @@ _Static_assert(sizeof(struct account) == 80 + KEY_BYTES + ACCOUNT_REFERENCE_BYTE
 	       "account has no padding");
 _Static_assert(sizeof(struct tx_record) == 24 + 2 * KEY_BYTES + 8, "tx_record has no padding");
 _Static_assert(sizeof(struct ledger_state) ==
-		       16 + sizeof(struct totals) + 3 * 32 + 8 + BOARD_KEYS_MAX * 32 + 24 + ORIGIN_BYTES_MAX + 8,
+		       16 + sizeof(struct totals) + 4 * 32 + 8 + BOARD_KEYS_MAX * 32 + 24 + ORIGIN_BYTES_MAX + 8,
 	       "ledger_state has no padding");
 
 #endif
