@@ -33,7 +33,7 @@ static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	if (s[0] < '0' || s[0] > '9')
 		return -1;
 	v = strtoull(s, &end, 10);
-	if (errno != 0 || v < min || v > max)
+	if (errno != 0)
 		return -1;
 	/* Sizes may say K, M or G (binary). */
 	if (*end == 'K' || *end == 'M' || *end == 'G') {
@@ -43,7 +43,7 @@ static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 		v <<= shift;
 		end++;
 	}
-	if (*end != '\0')
+	if (*end != '\0' || v < min || v > max)
 		return -1;
 	*out = v;
 	return 0;
