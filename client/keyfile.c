@@ -1,61 +1,42 @@
 /*
- * keyfile.c: see keyfile.h.
+ * keyfile.c: see keyfile.h. The daemon, the tools and the tests use these;
+ * they are the plain (unsealed) case of libmanne's key files (keys.c), so
+ * there is one reader and one writer of the format.
  */
 #include "keyfile.h"
 
-#include <fcntl.h>
-#include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#define KEYFILE_BYTES (2 * crypto_sign_SEEDBYTES + 1)
+#include "manne.h"
+
+_Static_assert(sizeof(((struct manne_keypair *)0)->public_key) == MANNE_PUBLICKEYBYTES, "same keys");
+_Static_assert(sizeof(((struct manne_keypair *)0)->secret_key) == MANNE_SECRETKEYBYTES, "same keys");
 
 int keyfile_create(const char *path, struct manne_keypair *out)
 {
-	uint8_t seed[crypto_sign_SEEDBYTES];
-	char text[KEYFILE_BYTES + 1];
-	int fd, rc = -1;
+	struct manne_key key;
+	int rc = -1;
 
-	randombytes_buf(seed, sizeof(seed));
-	sodium_bin2hex(text, sizeof(text), seed, sizeof(seed));
-	text[KEYFILE_BYTES - 1] = '\n';
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd >= 0) {
-		if (write(fd, text, KEYFILE_BYTES) == KEYFILE_BYTES && fsync(fd) == 0) {
-			crypto_sign_seed_keypair(out->public_key, out->secret_key, seed);
-			rc = 0;
-		}
-		close(fd);
+	manne_key_generate(&key);
+	if (manne_key_file_write(path, &key, NULL) == MANNE_OK) {
+		memcpy(out->public_key, key.public_key, sizeof(out->public_key));
+		memcpy(out->secret_key, key.secret_key, sizeof(out->secret_key));
+		rc = 0;
 	}
-	sodium_memzero(seed, sizeof(seed));
-	sodium_memzero(text, sizeof(text));
+	manne_key_wipe(&key);
 	return rc;
 }
 
 int keyfile_read(const char *path, struct manne_keypair *out)
 {
-	uint8_t seed[crypto_sign_SEEDBYTES];
-	char text[KEYFILE_BYTES + 1];
-	struct stat st;
-	size_t seed_len = 0;
-	ssize_t n;
-	int fd, rc = -1;
+	struct manne_key key;
+	int rc = -1;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, &st) == 0 && (st.st_mode & 077) == 0) {
-		n = read(fd, text, sizeof(text));
-		if (n == KEYFILE_BYTES && text[KEYFILE_BYTES - 1] == '\n' &&
-		    sodium_hex2bin(seed, sizeof(seed), text, KEYFILE_BYTES - 1, NULL, &seed_len, NULL) == 0 &&
-		    seed_len == sizeof(seed)) {
-			crypto_sign_seed_keypair(out->public_key, out->secret_key, seed);
-			rc = 0;
-		}
+	if (manne_key_file_read(path, NULL, &key) == MANNE_OK) {
+		memcpy(out->public_key, key.public_key, sizeof(out->public_key));
+		memcpy(out->secret_key, key.secret_key, sizeof(out->secret_key));
+		rc = 0;
 	}
-	close(fd);
-	sodium_memzero(seed, sizeof(seed));
-	sodium_memzero(text, sizeof(text));
+	manne_key_wipe(&key);
 	return rc;
 }

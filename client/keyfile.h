@@ -1,6 +1,7 @@
 /*
  * keyfile.h: Ed25519 keys at rest. A key file holds the 32-byte seed in hex
- * and a newline, is created with mode 0600 and never overwritten.
+ * and a newline, is created with mode 0600 and never overwritten. libmanne
+ * (manne.h) also reads sealed key files; these two read and write plain ones.
  */
 #ifndef MANNE_KEYFILE_H
 #define MANNE_KEYFILE_H

@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
@@ -22,9 +23,23 @@ static int wait_for(int fd, short events, uint32_t timeout_ms)
 	struct pollfd p = {.fd = fd, .events = events};
 	int rc;
 	do
-		rc = poll(&p, 1, (int)timeout_ms);
+		rc = poll(&p, 1, (int)(timeout_ms > INT32_MAX ? INT32_MAX : timeout_ms));
 	while (rc < 0 && errno == EINTR);
 	return rc == 1 ? 0 : -1;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000U + (uint64_t)ts.tv_nsec / 1000000U;
+}
+
+/* What is left until deadline; 0 once it has passed. */
+static uint32_t left_ms(uint64_t deadline)
+{
+	uint64_t now = now_ms();
+	return now >= deadline ? 0 : (uint32_t)(deadline - now > UINT32_MAX ? UINT32_MAX : deadline - now);
 }
 
 int manne_wire_connect(struct manne_wire *w, const char *host, uint16_t port, uint32_t timeout_ms)
@@ -59,8 +74,11 @@ void manne_wire_close(struct manne_wire *w)
 	w->fd = -1;
 }
 
+/* The whole message must go within the timeout: a peer that reads one byte
+ * at a time cannot hold the caller longer. */
 int manne_wire_send_raw(struct manne_wire *w, const uint8_t *bytes, size_t len)
 {
+	uint64_t deadline = now_ms() + w->timeout_ms;
 	size_t done = 0;
 	while (done < len) {
 		ssize_t n = send(w->fd, bytes + done, len - done, MSG_NOSIGNAL);
@@ -68,7 +86,7 @@ int manne_wire_send_raw(struct manne_wire *w, const uint8_t *bytes, size_t len)
 			done += (size_t)n;
 			continue;
 		}
-		if (n < 0 && (errno == EAGAIN || errno == EINTR) && wait_for(w->fd, POLLOUT, w->timeout_ms) == 0)
+		if (n < 0 && (errno == EAGAIN || errno == EINTR) && wait_for(w->fd, POLLOUT, left_ms(deadline)) == 0)
 			continue;
 		return -1;
 	}
@@ -92,7 +110,7 @@ int manne_wire_send(struct manne_wire *w, const Manne__Request *request)
 	return rc;
 }
 
-static int receive_exact(struct manne_wire *w, uint8_t *buf, size_t len)
+static int receive_exact(struct manne_wire *w, uint8_t *buf, size_t len, uint64_t deadline)
 {
 	size_t done = 0;
 	while (done < len) {
@@ -101,26 +119,29 @@ static int receive_exact(struct manne_wire *w, uint8_t *buf, size_t len)
 			done += (size_t)n;
 			continue;
 		}
-		if (n < 0 && (errno == EAGAIN || errno == EINTR) && wait_for(w->fd, POLLIN, w->timeout_ms) == 0)
+		if (n < 0 && (errno == EAGAIN || errno == EINTR) && wait_for(w->fd, POLLIN, left_ms(deadline)) == 0)
 			continue;
 		return -1;
 	}
 	return 0;
 }
 
+/* The whole reply must come within the timeout: a peer that sends one byte
+ * at a time cannot hold the caller longer. */
 Manne__Response *manne_wire_receive(struct manne_wire *w)
 {
 	uint8_t prefix[4], *body;
 	uint32_t len;
 	Manne__Response *r;
+	uint64_t deadline = now_ms() + w->timeout_ms;
 
-	if (receive_exact(w, prefix, 4) != 0)
+	if (receive_exact(w, prefix, 4, deadline) != 0)
 		return NULL;
 	len = (uint32_t)prefix[0] << 24 | (uint32_t)prefix[1] << 16 | (uint32_t)prefix[2] << 8 | prefix[3];
 	if (len > w->frame_bytes_max)
 		return NULL;
 	body = malloc(len ? len : 1);
-	if (body == NULL || receive_exact(w, body, len) != 0) {
+	if (body == NULL || receive_exact(w, body, len, deadline) != 0) {
 		free(body);
 		return NULL;
 	}

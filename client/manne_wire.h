@@ -13,7 +13,7 @@
 
 struct manne_wire {
 	int fd;
-	uint32_t timeout_ms;
+	uint32_t timeout_ms;       /* bounds the connection, each whole send and each whole reply */
 	uint32_t frame_bytes_max;
 };
 

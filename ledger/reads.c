@@ -92,11 +92,11 @@ enum manne_status txinfo_from_leaf(struct store_txn *txn, uint64_t index, const 
 		info->signer = (ProtobufCBinaryData){.len = KEY_BYTES, .data = out->signer};
 	}
 	other = named_account(b);
-	if (tx.kind == MANNE__TX_BODY__KIND_REFUND) {
-		struct tx_record record;
-		if (store_record_get(txn, b->refund->payment_txid.data, &record) == STORE_OK)
-			other = record.party;
-	}
+	/* At function scope: `other` may point into record until it is copied below. */
+	struct tx_record record;
+	if (tx.kind == MANNE__TX_BODY__KIND_REFUND &&
+	    store_record_get(txn, b->refund->payment_txid.data, &record) == STORE_OK)
+		other = record.party;
 	/* Shown from the viewer's side: to the payee, the other party is the payer. */
 	if (viewer != NULL && other != NULL && tx.signer != NULL && memcmp(viewer, other, KEY_BYTES) == 0)
 		other = tx.signer;

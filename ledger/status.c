@@ -70,16 +70,44 @@ static const struct {
 	[MANNE_ERR_NOT_DORMANT] = {"not_dormant", "the account has not been frozen for 12 months"},
 };
 
+/* The client library's own outcomes (manne.h), from 100: never on the wire. */
+#define CLIENT_STATUS_FIRST 100
+#define CLIENT_STATUS_COUNT 11
+_Static_assert(MANNE_ERR_VERIFY == CLIENT_STATUS_FIRST + CLIENT_STATUS_COUNT - 1, "one entry per client code");
+
+static const struct {
+	const char *name;
+	const char *message;
+} client_statuses[CLIENT_STATUS_COUNT] = {
+	[MANNE_ERR_CONNECT - CLIENT_STATUS_FIRST] = {"connect", "cannot reach the ledger in time"},
+	[MANNE_ERR_TIMEOUT - CLIENT_STATUS_FIRST] = {"timeout", "no reply from the ledger in time; the transaction may or may not be in: send the same bytes again"},
+	[MANNE_ERR_PROTOCOL - CLIENT_STATUS_FIRST] = {"protocol", "the ledger's reply is not what was asked for"},
+	[MANNE_ERR_ARGUMENT - CLIENT_STATUS_FIRST] = {"argument", "a bad argument: missing, over its limit or out of range"},
+	[MANNE_ERR_NO_MEMORY - CLIENT_STATUS_FIRST] = {"no_memory", "out of memory"},
+	[MANNE_ERR_IO - CLIENT_STATUS_FIRST] = {"io", "a file cannot be created, read or written"},
+	[MANNE_ERR_KEY_FILE - CLIENT_STATUS_FIRST] = {"key_file", "not a key file, or a damaged one"},
+	[MANNE_ERR_KEY_FILE_MODE - CLIENT_STATUS_FIRST] = {"key_file_mode", "the key file may be read by others: it must have mode 0600"},
+	[MANNE_ERR_PASSPHRASE - CLIENT_STATUS_FIRST] = {"passphrase", "wrong passphrase: it does not open this sealed key"},
+	[MANNE_ERR_PASSPHRASE_NEEDED - CLIENT_STATUS_FIRST] = {"passphrase_needed", "the key file is sealed: a passphrase is needed"},
+	[MANNE_ERR_VERIFY - CLIENT_STATUS_FIRST] = {"verify", "a signature or proof does not verify: do not trust this reply"},
+};
+
 const char *manne_status_name(enum manne_status status)
 {
-	if ((unsigned)status >= MANNE_STATUS_COUNT)
-		return "unknown";
-	return statuses[status].name;
+	unsigned n = (unsigned)status;
+	if (n < MANNE_STATUS_COUNT)
+		return statuses[n].name;
+	if (n >= CLIENT_STATUS_FIRST && n - CLIENT_STATUS_FIRST < CLIENT_STATUS_COUNT)
+		return client_statuses[n - CLIENT_STATUS_FIRST].name;
+	return "unknown";
 }
 
 const char *manne_status_message(enum manne_status status)
 {
-	if ((unsigned)status >= MANNE_STATUS_COUNT)
-		return "unknown status";
-	return statuses[status].message;
+	unsigned n = (unsigned)status;
+	if (n < MANNE_STATUS_COUNT)
+		return statuses[n].message;
+	if (n >= CLIENT_STATUS_FIRST && n - CLIENT_STATUS_FIRST < CLIENT_STATUS_COUNT)
+		return client_statuses[n - CLIENT_STATUS_FIRST].message;
+	return "unknown status";
 }

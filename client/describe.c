@@ -1,0 +1,274 @@
+/*
+ * describe.c: a transaction body in words (manne.h), for the board member
+ * who is about to sign it on their own machine. Every field of the body is
+ * shown; a body that would not re-encode to exactly its bytes (unknown
+ * fields, a field given twice, fields out of order) is refused, because a
+ * signature covers the bytes and the bytes must say no more than the words.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "manne_internal.h"
+
+struct out {
+	char *p;
+	size_t size, len;
+	bool overflow;
+};
+
+static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (o->overflow)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(o->p + o->len, o->size - o->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= o->size - o->len) {
+		o->overflow = true;
+		return;
+	}
+	o->len += (size_t)n;
+}
+
+static void put_hex(struct out *o, const char *label, const ProtobufCBinaryData *b)
+{
+	char hex[2 * 64 + 1];
+
+	if (b->len > 64) {
+		put(o, "%s: (%zu bytes)\n", label, b->len);
+		return;
+	}
+	sodium_bin2hex(hex, sizeof(hex), b->data, b->len);
+	put(o, "%s: %s\n", label, b->len == 0 ? "(none)" : hex);
+}
+
+/* Texts are shown as they are if they are what the ledger accepts (UTF-8
+ * without control characters); otherwise every byte outside printable ASCII
+ * is escaped, so that nothing can hide or rewrite the terminal. */
+static void put_text(struct out *o, const char *label, const char *s)
+{
+	if (s == NULL || s[0] == '\0') {
+		put(o, "%s: (none)\n", label);
+		return;
+	}
+	if (manne_text_ok(s, 4096)) {
+		put(o, "%s: \"%s\"\n", label, s);
+		return;
+	}
+	put(o, "%s: (not valid text, the ledger will refuse it) \"", label);
+	for (const unsigned char *c = (const unsigned char *)s; *c != '\0'; c++) {
+		if (*c >= 0x20 && *c < 0x7f && *c != '\\' && *c != '"')
+			put(o, "%c", *c);
+		else
+			put(o, "\\x%02x", *c);
+	}
+	put(o, "\"\n");
+}
+
+static void put_amount(struct out *o, const char *label, uint64_t centimes)
+{
+	put(o, "%s: %llu.%02llu Manne (%llu centimes)\n", label, (unsigned long long)(centimes / 100),
+	    (unsigned long long)(centimes % 100), (unsigned long long)centimes);
+}
+
+static void put_limit(struct out *o, const char *label, uint64_t centimes)
+{
+	if (centimes == 0)
+		put(o, "%s: no limit\n", label);
+	else
+		put_amount(o, label, centimes);
+}
+
+static const char *enum_word(int v, const char *const *words, size_t n)
+{
+	return v >= 0 && (size_t)v < n && words[v] != NULL ? words[v] : "(unknown value: the ledger will refuse it)";
+}
+
+static void put_time(struct out *o, const char *label, uint64_t ms)
+{
+	time_t t = (time_t)(ms / 1000U);
+	struct tm tm;
+	char when[64];
+
+	if (ms / 1000U > (uint64_t)253402300799ULL || gmtime_r(&t, &tm) == NULL ||
+	    strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+		snprintf(when, sizeof(when), "(out of range)");
+	put(o, "%s: %s (%llu ms)\n", label, when, (unsigned long long)ms);
+}
+
+static const char *const roles[] = {NULL, "member", "shop", "producer", "auditor", "association"};
+static const char *const actions[] = {NULL, "unfreeze", "set limits", "close"};
+static const char *const issue_reasons[] = {NULL, "participation (worksite hours)", "allowance (food allowance funded by grants)",
+					    "purchase (euros the member paid in)", "grant"};
+static const char *const release_reasons[] = {NULL, "surplus", "fees", "bank charges", "correction of a mistaken fund_reserve"};
+static const char *const outcomes[] = {NULL, "PAID (credits destroyed, euros paid out)", "REJECTED (credits returned)"};
+#define WORDS(a) a, sizeof(a) / sizeof(a[0])
+
+static void describe_kind(struct out *o, const Manne__TxBody *b)
+{
+	switch (b->kind_case) {
+	case MANNE__TX_BODY__KIND_GENESIS:
+		put(o, "board keys: %zu, threshold %u, fee %u basis points\n", b->genesis->n_board_keys,
+		    b->genesis->threshold, b->genesis->fee_bp);
+		for (size_t i = 0; i < b->genesis->n_board_keys; i++)
+			put_hex(o, "board key", &b->genesis->board_keys[i]);
+		put_hex(o, "checkpoint key", &b->genesis->checkpoint_key);
+		put_hex(o, "association key", &b->genesis->association_key);
+		if (b->genesis->day_rules != NULL)
+			put(o, "ledger day: UTC%+d minutes, EU summer time %s\n", b->genesis->day_rules->utc_offset_minutes,
+			    b->genesis->day_rules->eu_summer_time ? "yes" : "no");
+		break;
+	case MANNE__TX_BODY__KIND_OPEN_ACCOUNT:
+		put_hex(o, "new account key (must co-sign)", &b->open_account->key);
+		put(o, "role: %s\n", enum_word((int)b->open_account->role, WORDS(roles)));
+		put_limit(o, "maximum per payment", b->open_account->max_payment);
+		put_limit(o, "maximum per day", b->open_account->max_daily);
+		put(o, "card-held: %s\n", b->open_account->card_held ? "yes" : "no");
+		put_hex(o, "opaque reference", &b->open_account->reference);
+		break;
+	case MANNE__TX_BODY__KIND_SET_ACCOUNT:
+		put_hex(o, "account", &b->set_account->account);
+		put(o, "action: %s\n", enum_word((int)b->set_account->action, WORDS(actions)));
+		put_limit(o, "maximum per payment", b->set_account->max_payment);
+		put_limit(o, "maximum per day", b->set_account->max_daily);
+		break;
+	case MANNE__TX_BODY__KIND_FREEZE:
+		put_hex(o, "account to freeze", &b->freeze->account);
+		break;
+	case MANNE__TX_BODY__KIND_RECOVER_ACCOUNT:
+		put_hex(o, "old account (closed for ever)", &b->recover_account->old_account);
+		put_hex(o, "new account key (must co-sign)", &b->recover_account->new_account);
+		break;
+	case MANNE__TX_BODY__KIND_FUND_RESERVE:
+		put_amount(o, "euros into the guarantee fund", b->fund_reserve->amount);
+		put_text(o, "bank reference", b->fund_reserve->bank_reference);
+		break;
+	case MANNE__TX_BODY__KIND_RELEASE_RESERVE:
+		put_amount(o, "euros out of the guarantee fund", b->release_reserve->amount);
+		put(o, "reason: %s\n", enum_word((int)b->release_reserve->reason, WORDS(release_reasons)));
+		put_text(o, "bank reference", b->release_reserve->bank_reference);
+		break;
+	case MANNE__TX_BODY__KIND_ISSUE:
+		put_hex(o, "account credited", &b->issue->account);
+		put_amount(o, "amount issued", b->issue->amount);
+		put(o, "reason: %s\n", enum_word((int)b->issue->reason, WORDS(issue_reasons)));
+		put_text(o, "programme", b->issue->programme);
+		put_text(o, "reference", b->issue->reference);
+		break;
+	case MANNE__TX_BODY__KIND_REVERSE_ISSUE:
+		put_hex(o, "issue txid", &b->reverse_issue->issue_txid);
+		put_amount(o, "amount taken back (at most)", b->reverse_issue->amount);
+		put_text(o, "reason", b->reverse_issue->reason);
+		break;
+	case MANNE__TX_BODY__KIND_RETIRE_DORMANT:
+		put_hex(o, "dormant account", &b->retire_dormant->account);
+		put_text(o, "reason", b->retire_dormant->reason);
+		break;
+	case MANNE__TX_BODY__KIND_PAY:
+		put_hex(o, "payee", &b->pay->payee);
+		put_amount(o, "amount", b->pay->amount);
+		put_text(o, "memo", b->pay->memo);
+		put_text(o, "payee reference", b->pay->payee_reference);
+		break;
+	case MANNE__TX_BODY__KIND_REFUND:
+		put_hex(o, "payment txid", &b->refund->payment_txid);
+		put_amount(o, "amount refunded", b->refund->amount);
+		put_text(o, "memo", b->refund->memo);
+		break;
+	case MANNE__TX_BODY__KIND_REDEEM:
+		put_amount(o, "amount to turn into euros", b->redeem->amount);
+		break;
+	case MANNE__TX_BODY__KIND_SETTLE_REDEMPTION:
+		put_hex(o, "redeem txid", &b->settle_redemption->redeem_txid);
+		put(o, "outcome: %s\n", enum_word((int)b->settle_redemption->outcome, WORDS(outcomes)));
+		put_text(o, "bank reference", b->settle_redemption->bank_reference);
+		break;
+	case MANNE__TX_BODY__KIND_SET_LEDGER:
+		put(o, "new reconversion fee: %u basis points (%u.%02u %%)\n", b->set_ledger->fee_bp,
+		    b->set_ledger->fee_bp / 100, b->set_ledger->fee_bp % 100);
+		break;
+	case MANNE__TX_BODY__KIND_SET_BOARD:
+		put(o, "new board: %zu keys, threshold %u (every added key must co-sign)\n", b->set_board->n_keys,
+		    b->set_board->threshold);
+		for (size_t i = 0; i < b->set_board->n_keys; i++)
+			put_hex(o, "board key", &b->set_board->keys[i]);
+		break;
+	case MANNE__TX_BODY__KIND_SET_CHECKPOINT_KEY:
+		put_hex(o, "new checkpoint key (must co-sign)", &b->set_checkpoint_key->key);
+		break;
+	case MANNE__TX_BODY__KIND_VOID_TX:
+		put_hex(o, "txid voided for ever", &b->void_tx->txid);
+		break;
+	default:
+		put(o, "kind: (none: the ledger will refuse it)\n");
+		break;
+	}
+}
+
+enum manne_status manne_body_describe(const uint8_t *body, size_t body_len, char *out, size_t out_size,
+				      uint8_t txid_out[MANNE_TXIDBYTES])
+{
+	struct out o = {.p = out, .size = out_size};
+	Manne__TxBody *b;
+	uint8_t *again, txid[MANNE_TXIDBYTES];
+	char txid_hex[2 * MANNE_TXIDBYTES + 1];
+	size_t len;
+	bool same;
+
+	if (body == NULL || out == NULL || out_size == 0)
+		return MANNE_ERR_ARGUMENT;
+	out[0] = '\0';
+	if (body_len == 0 || body_len > MANNE_SIGNED_TX_BYTES_MAX)
+		return MANNE_ERR_MALFORMED;
+	b = manne__tx_body__unpack(NULL, body_len, body);
+	if (b == NULL)
+		return MANNE_ERR_MALFORMED;
+	len = manne__tx_body__get_packed_size(b);
+	again = len == body_len ? malloc(len) : NULL;
+	same = again != NULL && manne__tx_body__pack(b, again) == len && memcmp(again, body, len) == 0;
+	free(again);
+	if (!same) {
+		manne__tx_body__free_unpacked(b, NULL);
+		return MANNE_ERR_MALFORMED;
+	}
+	crypto_hash_sha256(txid, body, body_len);
+	sodium_bin2hex(txid_hex, sizeof(txid_hex), txid, sizeof(txid));
+	put(&o, "kind: %s\n", manne_kind_name((enum manne_kind)b->kind_case) != NULL
+				     ? manne_kind_name((enum manne_kind)b->kind_case)
+				     : "(none)");
+	put(&o, "txid: %s\n", txid_hex);
+	put_text(&o, "ledger (origin)", b->origin);
+	put_hex(&o, "genesis id", &b->genesis_id);
+	if (b->signer_case == MANNE__TX_BODY__SIGNER_BOARD) {
+		put(&o, "signed by: the board\n");
+		put_hex(&o, "nonce", &b->nonce);
+	} else if (b->signer_case == MANNE__TX_BODY__SIGNER_ACCOUNT) {
+		put_hex(&o, "signed by account", &b->account);
+		put(&o, "sequence: %llu\n", (unsigned long long)b->sequence);
+		if (b->nonce.len != 0)
+			put_hex(&o, "nonce (unexpected)", &b->nonce);
+	} else {
+		put(&o, "signed by: (nobody named: the ledger will refuse it)\n");
+	}
+	if (b->sequence != 0 && b->signer_case != MANNE__TX_BODY__SIGNER_ACCOUNT)
+		put(&o, "sequence: %llu (unexpected)\n", (unsigned long long)b->sequence);
+	put_time(&o, "valid until", b->last_valid_ms);
+	describe_kind(&o, b);
+	manne__tx_body__free_unpacked(b, NULL);
+	if (o.overflow) {
+		out[0] = '\0';
+		return MANNE_ERR_ARGUMENT;
+	}
+	if (txid_out != NULL)
+		memcpy(txid_out, txid, MANNE_TXIDBYTES);
+	return MANNE_OK;
+}

@@ -1,0 +1,555 @@
+/*
+ * manne.h: libmanne, the client library of the La Manne ledger (SPEC §9).
+ * What a till, a partner's software or the board's CLI embeds: connect to
+ * manne-ledger with timeouts, build, sign and submit each transaction kind
+ * (resending the same bytes after a timeout, a lost connection or
+ * OVERLOADED), read balances and histories, and verify what the ledger says
+ * without trusting it: signed checkpoints, inclusion and consistency proofs.
+ *
+ * The header is the manual. Rules that hold everywhere:
+ * - No global state. A `struct manne` handle is one connection; use one per
+ *   thread (a handle is not locked). Functions without a handle are pure or
+ *   touch only the files they are given, and are thread-safe.
+ * - Call sodium_init() (or manne_init()) once before anything else.
+ * - Every buffer is the caller's: the library fills structures you pass and
+ *   never returns memory you must free, except where a function says so
+ *   (then free it with manne_free()).
+ * - Every function that can fail returns an `enum manne_status`: MANNE_OK or
+ *   a code. Codes 1..27 are the ledger's, with the numbers of proto/manne.proto
+ *   (never renumbered); codes from 100 are the library's own. On a handle,
+ *   manne_message() gives the sentence that goes with the last error (the
+ *   ledger's own words when it refused); manne_status_message() gives a
+ *   fixed sentence for any code.
+ * - Secret keys live in `struct manne_key`; wipe them with manne_key_wipe()
+ *   as soon as they are no longer needed. The library wipes every copy it
+ *   makes.
+ * - Amounts are integer centimes (1 Manne = 100 centimes), 1 .. 10^11.
+ */
+#ifndef MANNE_H
+#define MANNE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define MANNE_API __attribute__((visibility("default")))
+#define MANNE_MUST_CHECK __attribute__((warn_unused_result))
+#else
+#define MANNE_API
+#define MANNE_MUST_CHECK
+#endif
+
+/* ---- Sizes ---------------------------------------------------------- */
+
+#define MANNE_PUBLICKEYBYTES 32U
+#define MANNE_SECRETKEYBYTES 64U               /* libsodium's: seed || public key */
+#define MANNE_SEEDBYTES 32U
+#define MANNE_TXIDBYTES 32U                    /* SHA-256 of the body */
+#define MANNE_HASHBYTES 32U                    /* leaf hashes, Merkle roots */
+#define MANNE_ORIGIN_BYTES_MAX 128U            /* SPEC §3 */
+#define MANNE_MEMO_BYTES_MAX 80U               /* SPEC §4 */
+#define MANNE_TEXT_BYTES_MAX 64U               /* programmes, references, reasons, bank references */
+#define MANNE_PAYEE_REFERENCE_BYTES_MAX 16U    /* the till's order number */
+#define MANNE_ACCOUNT_REFERENCE_BYTES_MAX 32U  /* open_account's opaque reference */
+#define MANNE_KIND_BYTES_MAX 31U               /* "settle_redemption" and the like */
+#define MANNE_NOTE_BYTES_MAX 4096U             /* a signed checkpoint note */
+#define MANNE_VERIFIER_KEY_BYTES_MAX 255U      /* a C2SP verifier key string */
+#define MANNE_PROOF_HASHES_MAX 64U             /* a Merkle proof in a tree of < 2^63 leaves */
+#define MANNE_MESSAGE_BYTES 256U               /* manne_message(), with its NUL */
+#define MANNE_BOARD_KEYS_MAX 16U
+#define MANNE_SIGNATURES_MAX 32U
+#define MANNE_PAGE_ENTRIES_MAX 256U            /* the ledger's page maximum */
+#define MANNE_AMOUNT_CENTIMES_MAX 100000000000ULL
+/* SPEC §5: what the library signs. Payments (and every account
+ * transaction) are valid for 10 minutes; board acts for at most 31 days. */
+#define MANNE_ACCOUNT_TX_VALID_MS (10U * 60U * 1000U)
+#define MANNE_BOARD_TX_VALID_MS_MAX (31ULL * 24U * 3600U * 1000U)
+
+MANNE_API size_t manne_publickeybytes(void);
+MANNE_API size_t manne_secretkeybytes(void);
+MANNE_API size_t manne_txidbytes(void);
+MANNE_API size_t manne_note_bytes_max(void);
+
+/* ---- Status codes ------------------------------------------------------ */
+
+/* Shared with the ledger (ledger/status.h includes this header); codes 0..27
+ * are enum Status of proto/manne.proto, checked by _Static_assert. */
+enum manne_status {
+	MANNE_OK = 0,
+	MANNE_ERR_MALFORMED = 1,
+	MANNE_ERR_WRONG_LEDGER = 2,
+	MANNE_ERR_INVALID_AMOUNT = 3,
+	MANNE_ERR_BAD_SIGNATURE = 4,
+	MANNE_ERR_NOT_ENOUGH_SIGNATURES = 5,
+	MANNE_ERR_EXPIRED = 6,
+	MANNE_ERR_UNKNOWN_ACCOUNT = 7,
+	MANNE_ERR_BAD_SEQUENCE = 8,
+	MANNE_ERR_NOT_ACTIVE = 9,
+	MANNE_ERR_COUNTERPARTY_UNKNOWN = 10,
+	MANNE_ERR_COUNTERPARTY_NOT_ACTIVE = 11,
+	MANNE_ERR_ROLE_FORBIDDEN = 12,
+	MANNE_ERR_NOT_FOUND = 13,
+	MANNE_ERR_ALREADY_SETTLED = 14,
+	MANNE_ERR_REFUND_EXCEEDS_PAYMENT = 15,
+	MANNE_ERR_LIMIT_EXCEEDED = 16,
+	MANNE_ERR_INSUFFICIENT_FUNDS = 17,
+	MANNE_ERR_BACKING_EXCEEDED = 18,
+	MANNE_ERR_ACCOUNT_NOT_EMPTY = 19,
+	MANNE_ERR_NOT_PERMITTED = 20,
+	MANNE_ERR_CARD_LOCKED = 21,
+	MANNE_ERR_OVERLOADED = 22,
+	MANNE_ERR_STORAGE_FULL = 23,
+	MANNE_ERR_INTERNAL = 24,
+	MANNE_ERR_VOIDED = 25,
+	MANNE_ERR_KEY_ALREADY_USED = 26,
+	MANNE_ERR_NOT_DORMANT = 27,
+
+	/* The library's own outcomes: never on the wire. */
+	MANNE_ERR_CONNECT = 100,          /* cannot reach the ledger in time */
+	MANNE_ERR_TIMEOUT = 101,          /* no reply in time, every attempt (the transaction may or may not be in) */
+	MANNE_ERR_PROTOCOL = 102,         /* a reply that is not what was asked for */
+	MANNE_ERR_ARGUMENT = 103,         /* a bad argument: NULL, a text over its limit, an amount out of range */
+	MANNE_ERR_NO_MEMORY = 104,
+	MANNE_ERR_IO = 105,               /* a file cannot be created, read or written */
+	MANNE_ERR_KEY_FILE = 106,         /* not a key file, or a damaged one */
+	MANNE_ERR_KEY_FILE_MODE = 107,    /* a key file that others may read (must be 0600) */
+	MANNE_ERR_PASSPHRASE = 108,       /* the passphrase does not open this sealed key */
+	MANNE_ERR_PASSPHRASE_NEEDED = 109,/* the key file is sealed: a passphrase is needed */
+	MANNE_ERR_VERIFY = 110,           /* a signature or proof does not verify: do not trust this reply */
+};
+
+#define MANNE_STATUS_COUNT 28         /* the ledger's codes: 0 .. MANNE_STATUS_COUNT - 1 */
+
+/* "insufficient_funds": stable names for logs, the CLI and JSON. Never NULL. */
+MANNE_API const char *manne_status_name(enum manne_status status);
+/* A fixed sentence for people. Never NULL. */
+MANNE_API const char *manne_status_message(enum manne_status status);
+
+/* ---- Keys ---------------------------------------------------------------- */
+
+/* An Ed25519 key pair. Wipe with manne_key_wipe(). */
+struct manne_key {
+	uint8_t public_key[MANNE_PUBLICKEYBYTES];
+	uint8_t secret_key[MANNE_SECRETKEYBYTES];
+};
+
+/* sodium_init(); MANNE_OK or MANNE_ERR_INTERNAL. Safe to call many times. */
+MANNE_API enum manne_status manne_init(void) MANNE_MUST_CHECK;
+
+MANNE_API void manne_key_generate(struct manne_key *out);
+MANNE_API void manne_key_wipe(struct manne_key *key);
+
+/* Key files (mode 0600, never overwritten: the path must not exist).
+ * Plain: 64 hex characters of the seed and a newline.
+ * Sealed (passphrase not NULL): the seed in a libsodium secretbox under a key
+ * derived from the passphrase with Argon2id (limits written in the file), for
+ * keys kept on a laptop. docs/keys.md gives the format. */
+MANNE_API enum manne_status manne_key_file_write(const char *path, const struct manne_key *key,
+						 const char *passphrase) MANNE_MUST_CHECK;
+/* Reads a plain or sealed key file. A file others may read is refused
+ * (MANNE_ERR_KEY_FILE_MODE); a sealed one needs the passphrase
+ * (MANNE_ERR_PASSPHRASE_NEEDED, then MANNE_ERR_PASSPHRASE if it is wrong). */
+MANNE_API enum manne_status manne_key_file_read(const char *path, const char *passphrase, struct manne_key *out)
+	MANNE_MUST_CHECK;
+/* 1 if sealed, 0 if plain, -1 if not a readable key file. */
+MANNE_API int manne_key_file_is_sealed(const char *path);
+
+/* ---- The connection ------------------------------------------------------ */
+
+struct manne;
+
+/* Connects to manne-ledger at an IPv4 host and port. timeout_ms bounds the
+ * connection and every reply (0: 10 s). Learns the ledger's origin and
+ * genesis id, which every transaction names.
+ * *out is set to a new handle whenever memory allows, even on failure, so
+ * that manne_message() can say why; close it with manne_close() in every
+ * case. A handle reconnects by itself when a call finds its connection lost
+ * (and learns the ledger then, if manne_open could not reach it). */
+MANNE_API enum manne_status manne_open(const char *host, uint16_t port, uint32_t timeout_ms, struct manne **out)
+	MANNE_MUST_CHECK;
+/* Closes the connection, wipes the keys the handle holds, frees it. Accepts NULL. */
+MANNE_API void manne_close(struct manne *m);
+
+/* Submissions are sent up to `attempts` times in all (1..20, default 5)
+ * when the reply does not come in time, the connection is lost or the ledger
+ * is OVERLOADED, waiting backoff_ms (default 200), doubled each time, between
+ * attempts. The same signed bytes are resent: a transaction that did land
+ * comes back as its original receipt, marked duplicate. */
+MANNE_API enum manne_status manne_set_retry(struct manne *m, uint32_t attempts, uint32_t backoff_ms)
+	MANNE_MUST_CHECK;
+
+/* The sentence for the last error on this handle (empty after success).
+ * Valid until the next call on the handle. */
+MANNE_API const char *manne_message(const struct manne *m);
+
+/* The ledger this handle talks to, as it said when connecting. */
+MANNE_API const char *manne_origin(const struct manne *m);
+MANNE_API const uint8_t *manne_genesis_id(const struct manne *m); /* MANNE_TXIDBYTES */
+
+/* Proves `key` on the connection (SPEC §6): reads then see what that
+ * account, the board or an auditor may see. The handle keeps a copy of the
+ * key, to prove it again after a reconnection, and wipes it on close. A
+ * till authenticates as its shop: a card-held member's payment is accepted
+ * only on a connection authenticated as its payee. */
+MANNE_API enum manne_status manne_authenticate(struct manne *m, const struct manne_key *key) MANNE_MUST_CHECK;
+
+/* ---- Transactions ------------------------------------------------------ */
+
+/* The reply to a submission. With the checkpoint and inclusion proof the
+ * payee can prove it was paid (manne_receipt_verify). */
+struct manne_receipt {
+	uint8_t txid[MANNE_TXIDBYTES];
+	uint64_t leaf_index;
+	uint8_t leaf_hash[MANNE_HASHBYTES];
+	uint64_t time_ms;             /* the ledger's time of the leaf, UTC ms */
+	bool duplicate;               /* it was already in: this is the original receipt */
+	/* The library checked txid, index, time and leaf hash against the bytes it
+	 * sent (false only for a duplicate whose stored signatures differ). */
+	bool leaf_checked;
+	char checkpoint[MANNE_NOTE_BYTES_MAX + 1];  /* a signed note covering the leaf ("" if none) */
+	size_t proof_count;
+	uint8_t proof[MANNE_PROOF_HASHES_MAX][MANNE_HASHBYTES];
+};
+
+enum manne_role {
+	MANNE_ROLE_MEMBER = 1,
+	MANNE_ROLE_SHOP = 2,
+	MANNE_ROLE_PRODUCER = 3,
+	MANNE_ROLE_AUDITOR = 4,
+	MANNE_ROLE_ASSOCIATION = 5,
+};
+
+enum manne_issue_reason {
+	MANNE_ISSUE_PARTICIPATION = 1,  /* worksite hours */
+	MANNE_ISSUE_ALLOWANCE = 2,      /* food allowance funded by grants */
+	MANNE_ISSUE_PURCHASE = 3,       /* euros the member paid in, recorded first by fund_reserve */
+	MANNE_ISSUE_GRANT = 4,
+};
+
+enum manne_release_reason {
+	MANNE_RELEASE_SURPLUS = 1,
+	MANNE_RELEASE_FEES = 2,
+	MANNE_RELEASE_BANK_CHARGES = 3,
+	MANNE_RELEASE_CORRECTION = 4,   /* a mistaken fund_reserve */
+};
+
+enum manne_set_account_action {
+	MANNE_SET_ACCOUNT_UNFREEZE = 1,
+	MANNE_SET_ACCOUNT_LIMITS = 2,
+	MANNE_SET_ACCOUNT_CLOSE = 3,
+};
+
+enum manne_settle_outcome {
+	MANNE_SETTLE_PAID = 1,
+	MANNE_SETTLE_REJECTED = 2,
+};
+
+/* The transaction kinds; the numbers are TxBody's field numbers. */
+enum manne_kind {
+	MANNE_KIND_GENESIS = 16,
+	MANNE_KIND_OPEN_ACCOUNT = 17,
+	MANNE_KIND_SET_ACCOUNT = 18,
+	MANNE_KIND_FREEZE = 19,
+	MANNE_KIND_RECOVER_ACCOUNT = 20,
+	MANNE_KIND_FUND_RESERVE = 21,
+	MANNE_KIND_RELEASE_RESERVE = 22,
+	MANNE_KIND_ISSUE = 23,
+	MANNE_KIND_REVERSE_ISSUE = 24,
+	MANNE_KIND_RETIRE_DORMANT = 25,
+	MANNE_KIND_PAY = 26,
+	MANNE_KIND_REFUND = 27,
+	MANNE_KIND_REDEEM = 28,
+	MANNE_KIND_SETTLE_REDEMPTION = 29,
+	MANNE_KIND_SET_LEDGER = 30,
+	MANNE_KIND_SET_BOARD = 31,
+	MANNE_KIND_SET_CHECKPOINT_KEY = 32,
+	MANNE_KIND_VOID = 33,
+};
+
+/* "pay", "open_account", ...; NULL for a number that is not a kind. */
+MANNE_API const char *manne_kind_name(enum manne_kind kind);
+/* MANNE_OK and the kind for a name; MANNE_ERR_ARGUMENT otherwise. */
+MANNE_API enum manne_status manne_kind_parse(const char *name, enum manne_kind *out) MANNE_MUST_CHECK;
+
+/* Any transaction, field by field: what the per-kind functions below fill
+ * in, and what the board's prepare / sign / submit flow writes to a file.
+ * Only the fields of the kind are used; texts are NUL-terminated (NULL is
+ * empty) and bounded by the MANNE_*_BYTES_MAX above. Keys and txids point to
+ * 32 bytes. */
+struct manne_tx {
+	enum manne_kind kind;
+	const uint8_t *account;        /* open_account (the new key), set_account, freeze, issue, retire_dormant,
+					  recover_account (the old key), pay (the payee) */
+	const uint8_t *new_account;    /* recover_account */
+	const uint8_t *txid;           /* refund (the payment), reverse_issue, settle_redemption, void */
+	uint64_t amount;               /* centimes */
+	int code;                      /* role, set_account action, issue / release reason, settle outcome */
+	uint64_t max_payment;          /* open_account, set_account limits; 0 = no limit */
+	uint64_t max_daily;
+	bool card_held;                /* open_account */
+	const char *text;              /* memo, bank reference, programme of an issue, reason */
+	const char *reference;         /* payee reference of pay; reference of issue; opaque reference of open_account */
+	uint32_t fee_bp;               /* set_ledger */
+	uint32_t threshold;            /* set_board */
+	const uint8_t *const *keys;    /* set_board: the new board; set_checkpoint_key: keys[0] */
+	size_t key_count;
+};
+
+/* Builds, signs and submits `tx` and fills receipt_out (which may be NULL).
+ * An account transaction (pay, refund, redeem, and freeze of one's own
+ * account) is signed by signers[0] alone, with its next sequence number
+ * looked up on the way (the handle proves that key for the lookup, then
+ * proves again the key it had), valid for MANNE_ACCOUNT_TX_VALID_MS. A board
+ * act is signed by every key in signers (the board members present, and the
+ * keys that must co-sign: the new key of open_account, recover_account and
+ * set_checkpoint_key, each key set_board adds), with a random nonce, valid
+ * for valid_ms (0: 7 days; at most MANNE_BOARD_TX_VALID_MS_MAX).
+ * Returns MANNE_OK (the receipt says whether it was a duplicate) or why not. */
+MANNE_API enum manne_status manne_submit_tx(struct manne *m, const struct manne_tx *tx,
+					    const struct manne_key *const *signers, size_t signer_count,
+					    uint64_t valid_ms, struct manne_receipt *receipt_out) MANNE_MUST_CHECK;
+
+/* One function per kind. `board` is the board members signing now (at least
+ * the threshold M of the board in force; one key is enough for freeze). */
+MANNE_API enum manne_status manne_pay(struct manne *m, const struct manne_key *payer,
+				      const uint8_t payee[MANNE_PUBLICKEYBYTES], uint64_t amount_centimes,
+				      const char *memo, const char *payee_reference,
+				      struct manne_receipt *receipt_out) MANNE_MUST_CHECK;
+MANNE_API enum manne_status manne_refund(struct manne *m, const struct manne_key *payee,
+					 const uint8_t payment_txid[MANNE_TXIDBYTES], uint64_t amount_centimes,
+					 const char *memo, struct manne_receipt *receipt_out) MANNE_MUST_CHECK;
+MANNE_API enum manne_status manne_redeem(struct manne *m, const struct manne_key *partner, uint64_t amount_centimes,
+					 struct manne_receipt *receipt_out) MANNE_MUST_CHECK;
+/* Freezes `account`: signed by the account itself if `signer` is its key,
+ * otherwise as a board act by that one board key. */
+MANNE_API enum manne_status manne_freeze(struct manne *m, const struct manne_key *signer,
+					 const uint8_t account[MANNE_PUBLICKEYBYTES],
+					 struct manne_receipt *receipt_out) MANNE_MUST_CHECK;
+MANNE_API enum manne_status manne_open_account(struct manne *m, const struct manne_key *const *board, size_t board_count,
+					       const struct manne_key *new_account, enum manne_role role,
+					       uint64_t max_payment_centimes, uint64_t max_daily_centimes, bool card_held,
+					       const char *reference, struct manne_receipt *receipt_out) MANNE_MUST_CHECK;
+MANNE_API enum manne_status manne_set_account(struct manne *m, const struct manne_key *const *board, size_t board_count,
+					      const uint8_t account[MANNE_PUBLICKEYBYTES],
+					      enum manne_set_account_action action, uint64_t max_payment_centimes,
+					      uint64_t max_daily_centimes, struct manne_receipt *receipt_out) MANNE_MUST_CHECK;
+MANNE_API enum manne_status manne_recover_account(struct manne *m, const struct manne_key *const *board,
+						  size_t board_count, const uint8_t old_account[MANNE_PUBLICKEYBYTES],
+						  const struct manne_key *new_account,
+						  struct manne_receipt *receipt_out) MANNE_MUST_CHECK;
+MANNE_API enum manne_status manne_fund_reserve(struct manne *m, const struct manne_key *const *board, size_t board_count,
+					       uint64_t amount_centimes, const char *bank_reference,
+					       struct manne_receipt *receipt_out) MANNE_MUST_CHECK;
+MANNE_API enum manne_status manne_release_reserve(struct manne *m, const struct manne_key *const *board,
+						  size_t board_count, uint64_t amount_centimes,
+						  enum manne_release_reason reason, const char *bank_reference,
+						  struct manne_receipt *receipt_out) MANNE_MUST_CHECK;
+MANNE_API enum manne_status manne_issue(struct manne *m, const struct manne_key *const *board, size_t board_count,
+					const uint8_t account[MANNE_PUBLICKEYBYTES], uint64_t amount_centimes,
+					enum manne_issue_reason reason, const char *programme, const char *reference,
+					struct manne_receipt *receipt_out) MANNE_MUST_CHECK;
+MANNE_API enum manne_status manne_reverse_issue(struct manne *m, const struct manne_key *const *board,
+						size_t board_count, const uint8_t issue_txid[MANNE_TXIDBYTES],
+						uint64_t amount_centimes, const char *reason,
+						struct manne_receipt *receipt_out) MANNE_MUST_CHECK;
+MANNE_API enum manne_status manne_retire_dormant(struct manne *m, const struct manne_key *const *board,
+						 size_t board_count, const uint8_t account[MANNE_PUBLICKEYBYTES],
+						 const char *reason, struct manne_receipt *receipt_out) MANNE_MUST_CHECK;
+MANNE_API enum manne_status manne_settle_redemption(struct manne *m, const struct manne_key *const *board,
+						    size_t board_count, const uint8_t redeem_txid[MANNE_TXIDBYTES],
+						    enum manne_settle_outcome outcome, const char *bank_reference,
+						    struct manne_receipt *receipt_out) MANNE_MUST_CHECK;
+MANNE_API enum manne_status manne_set_ledger(struct manne *m, const struct manne_key *const *board, size_t board_count,
+					     uint32_t fee_bp, struct manne_receipt *receipt_out) MANNE_MUST_CHECK;
+/* `board` holds M keys of the current board and every key the new board adds. */
+MANNE_API enum manne_status manne_set_board(struct manne *m, const struct manne_key *const *board, size_t board_count,
+					    const uint8_t *const *new_keys, size_t new_key_count, uint32_t threshold,
+					    struct manne_receipt *receipt_out) MANNE_MUST_CHECK;
+MANNE_API enum manne_status manne_set_checkpoint_key(struct manne *m, const struct manne_key *const *board,
+						     size_t board_count, const struct manne_key *new_key,
+						     struct manne_receipt *receipt_out) MANNE_MUST_CHECK;
+MANNE_API enum manne_status manne_void(struct manne *m, const struct manne_key *const *board, size_t board_count,
+				       const uint8_t txid[MANNE_TXIDBYTES],
+				       struct manne_receipt *receipt_out) MANNE_MUST_CHECK;
+
+/* ---- Board acts gathered one signature at a time ---------------------------
+ * prepare: manne_body_build() makes the body bytes (valid for valid_ms, with a
+ * fresh nonce); sign: each board member reads manne_body_describe() and adds
+ * manne_body_sign(); submit: manne_submit_signed() packs the body and the
+ * signatures and submits them. */
+
+struct manne_signature {
+	uint8_t public_key[MANNE_PUBLICKEYBYTES];
+	uint8_t signature[64];
+};
+
+/* On MANNE_OK *body_out is malloc'd: free it with manne_free(). For an
+ * account transaction `signer` names the account and sequence its next
+ * sequence number; for a board act both are ignored (pass NULL, 0). */
+MANNE_API enum manne_status manne_body_build(const char *origin, const uint8_t genesis_id[MANNE_TXIDBYTES],
+					     const struct manne_tx *tx, const uint8_t *signer, uint64_t sequence,
+					     uint64_t valid_ms, uint64_t now_ms, uint8_t **body_out, size_t *body_len)
+	MANNE_MUST_CHECK;
+/* Writes every field of a body in words, one "name: value" line each, into
+ * out (NUL-terminated). Refuses (MANNE_ERR_MALFORMED) a body that does not
+ * re-encode to exactly its bytes, so that nothing signed can hide from the
+ * description. Also gives the txid if txid_out is not NULL. */
+MANNE_API enum manne_status manne_body_describe(const uint8_t *body, size_t body_len, char *out, size_t out_size,
+						uint8_t txid_out[MANNE_TXIDBYTES]) MANNE_MUST_CHECK;
+/* Signs a body: "MANNE-TX-V1" || 0x00 || body. */
+MANNE_API enum manne_status manne_body_sign(const uint8_t *body, size_t body_len, const struct manne_key *key,
+					    struct manne_signature *out) MANNE_MUST_CHECK;
+/* 0 when sig is a valid signature of body. */
+MANNE_API int manne_body_verify(const uint8_t *body, size_t body_len, const struct manne_signature *sig)
+	MANNE_MUST_CHECK;
+/* Submits body and signatures (with retry) and fills receipt_out (may be NULL). */
+MANNE_API enum manne_status manne_submit_signed(struct manne *m, const uint8_t *body, size_t body_len,
+						const struct manne_signature *signatures, size_t signature_count,
+						struct manne_receipt *receipt_out) MANNE_MUST_CHECK;
+MANNE_API void manne_free(void *p);
+
+/* ---- Reads ---------------------------------------------------------------- */
+
+struct manne_account {
+	uint8_t account[MANNE_PUBLICKEYBYTES];
+	enum manne_role role;
+	int state;                      /* 1 active, 2 frozen, 3 closed */
+	uint64_t balance;               /* centimes */
+	uint64_t max_payment, max_daily;/* 0 = no limit */
+	uint64_t remaining_today;       /* what may still be paid in this ledger day */
+	uint64_t next_sequence;
+	uint64_t pending_redemptions;
+	bool card_held;
+	bool has_successor;
+	uint8_t successor[MANNE_PUBLICKEYBYTES];
+};
+
+/* One transaction as this connection may see it (SPEC §6 redaction). */
+struct manne_entry {
+	uint8_t txid[MANNE_TXIDBYTES];
+	uint64_t leaf_index;
+	uint64_t time_ms;
+	char kind[MANNE_KIND_BYTES_MAX + 1];
+	uint64_t amount;
+	bool has_counterparty, has_signer;
+	uint8_t counterparty[MANNE_PUBLICKEYBYTES];
+	uint8_t signer[MANNE_PUBLICKEYBYTES];
+	char memo[MANNE_MEMO_BYTES_MAX + 1];
+	char payee_reference[MANNE_PAYEE_REFERENCE_BYTES_MAX + 1];
+	int issue_reason;               /* board and auditors only; 0 otherwise */
+	char programme[MANNE_TEXT_BYTES_MAX + 1];
+	char reference[MANNE_TEXT_BYTES_MAX + 1];
+};
+
+/* An account's balance, state, limits and next sequence. The connection must
+ * be authenticated as that account, the board or an auditor. */
+MANNE_API enum manne_status manne_account(struct manne *m, const uint8_t account[MANNE_PUBLICKEYBYTES],
+					  struct manne_account *out) MANNE_MUST_CHECK;
+/* A page of an account's history from leaf from_index: at most entries_max
+ * (and the ledger's page maximum) into entries, their number in *count, and
+ * where the next page starts in *next_index (0 when there is none). */
+MANNE_API enum manne_status manne_history(struct manne *m, const uint8_t account[MANNE_PUBLICKEYBYTES],
+					  uint64_t from_index, struct manne_entry *entries, size_t entries_max,
+					  size_t *count, uint64_t *next_index) MANNE_MUST_CHECK;
+/* A transaction by txid (its signer, the accounts it names, the board, auditors). */
+MANNE_API enum manne_status manne_tx_get(struct manne *m, const uint8_t txid[MANNE_TXIDBYTES], struct manne_entry *out)
+	MANNE_MUST_CHECK;
+/* A payment to `payee` by the till's order number; waits up to wait_ms
+ * (at most 120 s) for it to land. MANNE_ERR_NOT_FOUND when it did not. */
+MANNE_API enum manne_status manne_payment_by_reference(struct manne *m, const uint8_t payee[MANNE_PUBLICKEYBYTES],
+						       const char *payee_reference, uint32_t wait_ms,
+						       struct manne_entry *out) MANNE_MUST_CHECK;
+
+/* The raw log (board and auditors): calls fn for each leaf from from_index
+ * up to (not including) to_index, in order; stops early if fn returns
+ * non-zero (MANNE_ERR_ARGUMENT is then returned). Leaf bytes are valid
+ * during the call only. */
+typedef int (*manne_leaf_fn)(void *ctx, uint64_t index, const uint8_t *leaf, size_t leaf_len);
+MANNE_API enum manne_status manne_log_read(struct manne *m, uint64_t from_index, uint64_t to_index, manne_leaf_fn fn,
+					   void *ctx) MANNE_MUST_CHECK;
+
+struct manne_ledger_status {
+	char version[32];
+	uint64_t tree_size, connections, applied, refused, batches;
+};
+MANNE_API enum manne_status manne_status_get(struct manne *m, struct manne_ledger_status *out) MANNE_MUST_CHECK;
+
+/* ---- Verification (audit without trust, SPEC §7) ---------------------- */
+
+struct manne_totals {
+	uint64_t issued, retired, reconverted, fees, pending;
+	uint64_t funded, paid_out, released, outstanding, reserve;
+};
+
+/* A checkpoint whose signature was verified. */
+struct manne_checkpoint {
+	char origin[MANNE_ORIGIN_BYTES_MAX + 1];
+	uint64_t tree_size;
+	uint8_t root[MANNE_HASHBYTES];
+	struct manne_totals totals;
+	char note[MANNE_NOTE_BYTES_MAX + 1];  /* the whole signed note */
+};
+
+/* Verifies a signed checkpoint note (C2SP signed-note, Ed25519, key name =
+ * origin) under the ledger's checkpoint public key and parses it strictly.
+ * origin may be NULL: then the note's own first line is taken as the name.
+ * MANNE_ERR_VERIFY if it does not verify or is not a checkpoint of origin. */
+MANNE_API enum manne_status manne_checkpoint_verify(const char *note, size_t note_len, const char *origin,
+						    const uint8_t checkpoint_key[MANNE_PUBLICKEYBYTES],
+						    struct manne_checkpoint *out) MANNE_MUST_CHECK;
+/* Fetches the latest checkpoint and verifies it under checkpoint_key. With
+ * checkpoint_key NULL the key the ledger publishes is used: that proves
+ * nothing about the ledger, only pin a key you got by other means. The
+ * published C2SP verifier key goes to verifier_key_out if not NULL
+ * (MANNE_VERIFIER_KEY_BYTES_MAX + 1 bytes). */
+MANNE_API enum manne_status manne_checkpoint_fetch(struct manne *m, const uint8_t checkpoint_key[MANNE_PUBLICKEYBYTES],
+						   struct manne_checkpoint *out, char *verifier_key_out)
+	MANNE_MUST_CHECK;
+/* Parses a C2SP verifier key string ("name+id+base64") into its name and key. */
+MANNE_API enum manne_status manne_verifier_key_parse(const char *vkey, char origin_out[MANNE_ORIGIN_BYTES_MAX + 1],
+						     uint8_t key_out[MANNE_PUBLICKEYBYTES]) MANNE_MUST_CHECK;
+
+/* Pure: the receipt's checkpoint verifies under checkpoint_key for origin,
+ * and its inclusion proof puts the receipt's leaf hash at its index in that
+ * checkpoint's tree. The verified checkpoint goes to checkpoint_out if not NULL. */
+MANNE_API enum manne_status manne_receipt_verify(const struct manne_receipt *receipt, const char *origin,
+						 const uint8_t checkpoint_key[MANNE_PUBLICKEYBYTES],
+						 struct manne_checkpoint *checkpoint_out) MANNE_MUST_CHECK;
+/* Pure: an RFC 9162 inclusion proof of leaf_hash at index in checkpoint's tree. */
+MANNE_API enum manne_status manne_inclusion_verify(const struct manne_checkpoint *checkpoint, uint64_t index,
+						   const uint8_t leaf_hash[MANNE_HASHBYTES],
+						   const uint8_t (*proof)[MANNE_HASHBYTES], size_t proof_count)
+	MANNE_MUST_CHECK;
+/* Fetches the inclusion proof of leaf `index` in checkpoint's tree and verifies it. */
+MANNE_API enum manne_status manne_inclusion_check(struct manne *m, const struct manne_checkpoint *checkpoint,
+						  uint64_t index, const uint8_t leaf_hash[MANNE_HASHBYTES])
+	MANNE_MUST_CHECK;
+/* Pure: an RFC 9162 consistency proof that older's tree is a prefix of newer's. */
+MANNE_API enum manne_status manne_consistency_verify(const struct manne_checkpoint *older,
+						     const struct manne_checkpoint *newer,
+						     const uint8_t (*proof)[MANNE_HASHBYTES], size_t proof_count)
+	MANNE_MUST_CHECK;
+/* Fetches the consistency proof between two verified checkpoints and verifies it. */
+MANNE_API enum manne_status manne_consistency_check(struct manne *m, const struct manne_checkpoint *older,
+						    const struct manne_checkpoint *newer) MANNE_MUST_CHECK;
+/* RFC 6962 hash of a leaf's bytes (0x00 || leaf). */
+MANNE_API void manne_leaf_hash(const uint8_t *leaf, size_t leaf_len, uint8_t out[MANNE_HASHBYTES]);
+
+/* Writes the log up to a verified checkpoint to `path` (which must not
+ * exist; created with mode 0600, since the raw log is the board's and
+ * auditors'), in the export format of docs/export.md: the board or an
+ * auditor only. The leaves' Merkle root is checked against the checkpoint's before
+ * the file is finished. checkpoint_key as in manne_checkpoint_fetch. */
+MANNE_API enum manne_status manne_export(struct manne *m, const uint8_t checkpoint_key[MANNE_PUBLICKEYBYTES],
+					 const char *path, struct manne_checkpoint *checkpoint_out) MANNE_MUST_CHECK;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

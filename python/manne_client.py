@@ -1,0 +1,209 @@
+"""manne_client: a client of the La Manne ledger in Python.
+
+It is built from proto/manne.proto alone (compiled with protoc into
+manne_pb2, never committed), the official protobuf runtime and PyNaCl's
+Ed25519, to show that the .proto is a contract any language can use
+(SPEC section 9). The rules it follows are those of libmanne (client/manne.h):
+
+- frames: a 4-byte big-endian length, then one Request / Response;
+- a transaction body is serialized once, and those exact bytes are signed
+  under b"MANNE-TX-V1\\x00" and sent; the txid is SHA-256 of the body;
+- a submission is resent with the very same bytes after a timeout, a lost
+  connection or OVERLOADED: a transaction already in comes back as its
+  original receipt, marked duplicate;
+- reads of an account need the connection proved by that account's key:
+  sign b"MANNE-AUTH-V1\\x00" + genesis id + server nonce + client nonce.
+"""
+
+import hashlib
+import os
+import socket
+import struct
+import time
+
+import nacl.signing
+
+import manne_pb2 as pb
+
+TX_DOMAIN = b"MANNE-TX-V1\x00"
+AUTH_DOMAIN = b"MANNE-AUTH-V1\x00"
+REPLY_BYTES_MAX = 16 << 20          # bound what a reply may make us allocate
+ACCOUNT_TX_VALID_MS = 10 * 60 * 1000  # payments: valid for 10 minutes (SPEC section 5)
+BOARD_TX_VALID_MS = 7 * 24 * 3600 * 1000
+
+
+class LedgerError(Exception):
+    """The ledger refused: status is the number of enum Status in manne.proto."""
+
+    def __init__(self, status, message):
+        super().__init__("%s (%d): %s" % (pb.Status.Name(status), status, message))
+        self.status = status
+        self.message = message
+
+
+class Unreachable(Exception):
+    """No connection, or no reply in time, after every attempt."""
+
+
+def key_from_file(path):
+    """A plain key file: 64 hex characters of the seed and a newline, mode 0600."""
+    st = os.stat(path)
+    if st.st_mode & 0o077:
+        raise ValueError("%s may be read by others: it must have mode 0600" % path)
+    with open(path, "rb") as f:
+        text = f.read(66)
+    if len(text) != 65 or text[64:] != b"\n":
+        raise ValueError("%s is not a plain key file" % path)
+    return nacl.signing.SigningKey(bytes.fromhex(text[:64].decode("ascii")))
+
+
+def public(key):
+    return bytes(key.verify_key)
+
+
+class Client:
+    def __init__(self, host="127.0.0.1", port=7411, timeout=5.0, attempts=5, backoff=0.2):
+        self.host, self.port, self.timeout = host, port, timeout
+        self.attempts, self.backoff = attempts, backoff
+        self.sock = None
+        self.next_id = 0
+        self.auth_key = None
+        self.origin = None
+        self.genesis_id = None
+        self._connect()
+
+    # ---- frames ----
+
+    def _connect(self):
+        self.sock = socket.create_connection((self.host, self.port), timeout=self.timeout)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if self.genesis_id is None:
+            challenge = self._call_once(pb.Request(auth_challenge=pb.AuthChallengeRequest()))
+            self.genesis_id = challenge.auth_challenge.genesis_id
+            checkpoint = self._call_once(pb.Request(checkpoint=pb.CheckpointRequest()))
+            self.origin = checkpoint.checkpoint.note.split("\n", 1)[0]
+        if self.auth_key is not None:
+            self._prove(self.auth_key)
+
+    def close(self):
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+
+    def _read_exact(self, n):
+        data = b""
+        while len(data) < n:
+            chunk = self.sock.recv(n - len(data))
+            if not chunk:
+                raise ConnectionError("the ledger closed the connection")
+            data += chunk
+        return data
+
+    def _call_once(self, request):
+        self.next_id += 1
+        request.id = self.next_id
+        payload = request.SerializeToString()
+        self.sock.sendall(struct.pack(">I", len(payload)) + payload)
+        (length,) = struct.unpack(">I", self._read_exact(4))
+        if length > REPLY_BYTES_MAX:
+            raise ConnectionError("a reply over %d bytes" % REPLY_BYTES_MAX)
+        response = pb.Response()
+        response.ParseFromString(self._read_exact(length))
+        if response.id != request.id:
+            raise ConnectionError("a reply to another request")
+        if response.status != pb.OK:
+            raise LedgerError(response.status, response.message)
+        return response
+
+    def call(self, request):
+        """Sends a request that is safe to repeat, reconnecting and retrying."""
+        delay = self.backoff
+        last = None
+        for attempt in range(self.attempts):
+            if attempt > 0:
+                time.sleep(delay)
+                delay = min(delay * 2, 5.0)
+            try:
+                if self.sock is None:
+                    self._connect()
+                return self._call_once(request)
+            except LedgerError as e:
+                if e.status != pb.OVERLOADED:
+                    raise
+                last = e
+            except (OSError, ConnectionError) as e:  # timeouts are OSErrors too
+                self.close()
+                last = e
+        raise Unreachable("no answer from %s:%d: %s" % (self.host, self.port, last))
+
+    # ---- authentication and reads ----
+
+    def _prove(self, key):
+        challenge = self._call_once(pb.Request(auth_challenge=pb.AuthChallengeRequest()))
+        if challenge.auth_challenge.genesis_id != self.genesis_id:
+            raise LedgerError(pb.WRONG_LEDGER, "the address now serves another ledger")
+        client_nonce = os.urandom(32)
+        message = AUTH_DOMAIN + self.genesis_id + challenge.auth_challenge.server_nonce + client_nonce
+        proof = pb.AuthenticateRequest(key=public(key), client_nonce=client_nonce,
+                                       signature=key.sign(message).signature)
+        self._call_once(pb.Request(authenticate=proof))
+
+    def authenticate(self, key):
+        """Reads now see what this key's account (or the board) may see."""
+        self.close()
+        self.auth_key = key
+        self.call(pb.Request(status=pb.StatusRequest()))  # connects and proves the key
+
+    def account(self, account_public):
+        return self.call(pb.Request(account=pb.AccountRequest(account=account_public))).account
+
+    # ---- transactions ----
+
+    def body(self, signer=None, sequence=0, valid_ms=None):
+        """A body naming this ledger: an account's (signer, sequence) or the board's (nonce)."""
+        now_ms = int(time.time() * 1000)
+        body = pb.TxBody(origin=self.origin, genesis_id=self.genesis_id)
+        if signer is None:
+            body.board = True
+            body.nonce = os.urandom(16)
+            body.last_valid_ms = now_ms + (valid_ms or BOARD_TX_VALID_MS)
+        else:
+            body.account = signer
+            body.sequence = sequence
+            body.last_valid_ms = now_ms + (valid_ms or ACCOUNT_TX_VALID_MS)
+        return body
+
+    @staticmethod
+    def sign(body, keys):
+        """Serializes the body once and signs those bytes; returns (txid, SignedTx bytes)."""
+        body_bytes = body.SerializeToString()
+        signed = pb.SignedTx(body=body_bytes)
+        for key in keys:
+            signed.signatures.add(key=public(key), signature=key.sign(TX_DOMAIN + body_bytes).signature)
+        return hashlib.sha256(body_bytes).digest(), signed.SerializeToString()
+
+    def submit(self, signed_bytes, txid=None):
+        """Submits (resending the same bytes if need be); returns the Receipt."""
+        request = pb.Request(submit=pb.SubmitRequest(signed_tx=signed_bytes, want_proof=True))
+        receipt = self.call(request).receipt
+        if txid is not None and receipt.txid != txid:
+            raise ConnectionError("the receipt is for another transaction")
+        return receipt
+
+    def next_sequence(self, key):
+        """The account's next sequence, read on a side connection that proves the key."""
+        side = Client(self.host, self.port, self.timeout, self.attempts, self.backoff)
+        try:
+            side.authenticate(key)
+            return side.account(public(key)).next_sequence
+        finally:
+            side.close()
+
+    def pay(self, payer, payee_public, amount_centimes, memo="", payee_reference=""):
+        body = self.body(signer=public(payer), sequence=self.next_sequence(payer))
+        body.pay.payee = payee_public
+        body.pay.amount = amount_centimes
+        body.pay.memo = memo
+        body.pay.payee_reference = payee_reference
+        txid, signed = self.sign(body, [payer])
+        return txid, signed, self.submit(signed, txid)

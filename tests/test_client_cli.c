@@ -1,0 +1,540 @@
+/*
+ * test_client_cli.c: the real `manne` binary against the real daemon, as the
+ * board and a partner would use it: keys (0600, sealed), open / fund / issue
+ * / pay / refund / redeem / settle, the board's prepare -> sign by two
+ * members -> submit, balance and history, checkpoint, prove and export;
+ * every --json output parsed; documented exit codes; --help everywhere;
+ * `create` making a ledger that manne-ledger then serves.
+ *
+ * Each command runs in a new session without a terminal, so a prompt can
+ * never wait for someone (`sign` without --yes is then declined).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "daemon.h"
+
+static struct daemon d;
+static pid_t created_ledger;  /* the daemon test_cli_create starts; stopped in teardown if a check failed */
+static char port[16], dir[128], out_buf[65536], err_buf[16384];
+static const char *cli;
+
+static int setup(void **state)
+{
+	(void)state;
+	cli = getenv("MANNE_CLI");
+	assert_non_null(cli);
+	daemon_start(&d, NULL);
+	snprintf(port, sizeof(port), "%u", d.port);
+	snprintf(dir, sizeof(dir), "%s/cli", d.dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	if (created_ledger > 0) {
+		kill(created_ledger, SIGTERM);
+		waitpid(created_ledger, NULL, 0);
+	}
+	daemon_finish(&d);
+	daemon_cleanup(&d);
+	return 0;
+}
+
+static void read_file(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	size_t n = 0;
+	if (f != NULL) {
+		n = fread(buf, 1, size - 1, f);
+		fclose(f);
+	}
+	buf[n] = '\0';
+}
+
+/* Runs manne with the NULL-terminated arguments; stdout and stderr go to out_buf and err_buf. */
+static int run_argv(const char *const *args)
+{
+	char out_path[192], err_path[192];
+	const char *argv[64];
+	int argc = 0, status;
+	pid_t pid;
+
+	argv[argc++] = cli;
+	for (int i = 0; args[i] != NULL && argc < 63; i++)
+		argv[argc++] = args[i];
+	argv[argc] = NULL;
+	snprintf(out_path, sizeof(out_path), "%s/stdout", dir);
+	snprintf(err_path, sizeof(err_path), "%s/stderr", dir);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int in = open("/dev/null", O_RDONLY);
+		if (out < 0 || err < 0 || in < 0 || setsid() < 0)
+			_exit(126);
+		dup2(in, 0);
+		dup2(out, 1);
+		dup2(err, 2);
+		execv(cli, (char *const *)argv);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	read_file(out_path, out_buf, sizeof(out_buf));
+	read_file(err_path, err_buf, sizeof(err_buf));
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+#define RUN(...) run_argv((const char *const[]){__VA_ARGS__, NULL})
+
+/* Asserts the exit code, printing what the command said otherwise. */
+#define EXPECT_EXIT(code, ...)                                                                            \
+	do {                                                                                              \
+		int rc_ = RUN(__VA_ARGS__);                                                               \
+		if (rc_ != (code))                                                                        \
+			fail_msg("exit %d, want %d\nstdout: %s\nstderr: %s", rc_, (code), out_buf, err_buf); \
+	} while (0)
+
+/* The one JSON object a --json command printed (caller decrefs). */
+static json_t *json_out(void)
+{
+	json_error_t error;
+	json_t *j = json_loads(out_buf, 0, &error);
+	if (j == NULL || !json_is_object(j))
+		fail_msg("not one JSON object: %s (%s)", out_buf, error.text);
+	return j;
+}
+
+static const char *jstr(json_t *j, const char *key)
+{
+	json_t *v = json_object_get(j, key);
+	if (!json_is_string(v))
+		fail_msg("no string %s in %s", key, out_buf);
+	return json_string_value(v);
+}
+
+static json_int_t jint(json_t *j, const char *key)
+{
+	json_t *v = json_object_get(j, key);
+	if (!json_is_integer(v))
+		fail_msg("no integer %s in %s", key, out_buf);
+	return json_integer_value(v);
+}
+
+static bool jbool(json_t *j, const char *key)
+{
+	json_t *v = json_object_get(j, key);
+	if (!json_is_boolean(v))
+		fail_msg("no boolean %s in %s", key, out_buf);
+	return json_is_true(v);
+}
+
+static void path_of(char *out, size_t size, const char *name)
+{
+	snprintf(out, size, "%s/%s", dir, name);
+}
+
+static void keygen(const char *name, char *path, size_t size, char pub[65])
+{
+	struct stat st;
+	json_t *j;
+
+	path_of(path, size, name);
+	EXPECT_EXIT(0, "keygen", path, "--json");
+	j = json_out();
+	assert_true(jbool(j, "ok"));
+	assert_false(jbool(j, "sealed"));
+	assert_int_equal(strlen(jstr(j, "public_key")), 64);
+	strcpy(pub, jstr(j, "public_key"));
+	json_decref(j);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+}
+
+static void test_cli_round(void **state)
+{
+	char member[192], shop[192], pp[192], bad_pp[192], sealed[192], act[192], export[192], note[192];
+	char member_pub[65], shop_pub[65], sealed_pub[65], txid[65], leaf_hash[65], redeem[65], ck_pub[65];
+	char b0[192], b1[192], b2[192], ck[192], index[24];
+	json_t *j, *entries;
+	FILE *f;
+	(void)state;
+
+	snprintf(b0, sizeof(b0), "%s/keys/board0.key", d.dir);
+	snprintf(b1, sizeof(b1), "%s/keys/board1.key", d.dir);
+	snprintf(b2, sizeof(b2), "%s/keys/board2.key", d.dir);
+	snprintf(ck, sizeof(ck), "%s/keys/checkpoint.key", d.dir);
+
+	/* Keys: plain, sealed; wrong passphrase and open modes refused with exit 4. */
+	keygen("member.key", member, sizeof(member), member_pub);
+	keygen("shop.key", shop, sizeof(shop), shop_pub);
+	path_of(pp, sizeof(pp), "passphrase");
+	path_of(bad_pp, sizeof(bad_pp), "bad-passphrase");
+	f = fopen(pp, "w");
+	fputs("quatre mots bien choisis\n", f);
+	fclose(f);
+	f = fopen(bad_pp, "w");
+	fputs("pas le bon\n", f);
+	fclose(f);
+	path_of(sealed, sizeof(sealed), "board-laptop.key");
+	EXPECT_EXIT(0, "keygen", sealed, "--seal", "--passphrase-file", pp, "--json");
+	j = json_out();
+	assert_true(jbool(j, "sealed"));
+	strcpy(sealed_pub, jstr(j, "public_key"));
+	json_decref(j);
+	EXPECT_EXIT(0, "pubkey", sealed, "--passphrase-file", pp, "--json");
+	j = json_out();
+	assert_string_equal(jstr(j, "public_key"), sealed_pub);
+	json_decref(j);
+	EXPECT_EXIT(4, "pubkey", sealed, "--passphrase-file", bad_pp, "--json");
+	j = json_out();
+	assert_string_equal(jstr(j, "status"), "passphrase");
+	assert_int_equal(jint(j, "exit"), 4);
+	json_decref(j);
+	EXPECT_EXIT(4, "pubkey", sealed);  /* sealed, no passphrase, no terminal */
+	EXPECT_EXIT(6, "keygen", member);  /* never overwritten */
+	EXPECT_EXIT(0, "pubkey", ck, "--json");
+	j = json_out();
+	strcpy(ck_pub, jstr(j, "public_key"));
+	json_decref(j);
+
+	/* The board opens accounts at once (two members present, the new keys co-sign). */
+	EXPECT_EXIT(0, "open-account", "--port", port, "--key", b0, "--key", b1, "--new-key", member, "--role", "member",
+		    "--max-daily", "40", "--json");
+	j = json_out();
+	assert_true(jbool(j, "ok"));
+	assert_string_equal(jstr(j, "kind"), "open_account");
+	assert_false(jbool(j, "duplicate"));
+	json_decref(j);
+	EXPECT_EXIT(0, "open-account", "--port", port, "--key", b0, "--key", b1, "--new-key", shop, "--role", "shop");
+	assert_non_null(strstr(out_buf, "open_account: applied"));
+	EXPECT_EXIT(0, "fund", "--port", port, "--key", b1, "--key", b2, "--amount", "500", "--bank-reference", "VIR-42");
+
+	/* prepare -> sign by two board members (on their own machines) -> submit. */
+	path_of(act, sizeof(act), "issue.act");
+	EXPECT_EXIT(0, "prepare", "issue", "--port", port, "--to", member_pub, "--amount", "60", "--reason", "participation",
+		    "--programme", "chantier-2026-11", "--out", act, "--signatures-needed", "2", "--json");
+	j = json_out();
+	assert_non_null(strstr(jstr(j, "description"), "amount issued: 60.00 Manne (6000 centimes)"));
+	assert_non_null(strstr(jstr(j, "description"), "participation"));
+	json_decref(j);
+	EXPECT_EXIT(7, "sign", act, "--key", b0);   /* no terminal to confirm on: declined */
+	assert_non_null(strstr(err_buf, "amount issued: 60.00 Manne"));  /* every field shown first */
+	EXPECT_EXIT(0, "sign", act, "--key", b0, "--yes", "--json");
+	j = json_out();
+	assert_int_equal(json_array_size(json_object_get(j, "signatures")), 1);
+	json_decref(j);
+	EXPECT_EXIT(2, "sign", act, "--key", b0, "--yes");  /* the same member twice */
+	EXPECT_EXIT(1, "submit", act, "--port", port, "--json");  /* 1 of 2: refused before sending */
+	j = json_out();
+	assert_string_equal(jstr(j, "status"), "not_enough_signatures");
+	json_decref(j);
+	EXPECT_EXIT(0, "sign", act, "--key", b2, "--yes");
+	EXPECT_EXIT(0, "show", act, "--json");
+	j = json_out();
+	assert_int_equal(json_array_size(json_object_get(j, "signatures")), 2);
+	json_decref(j);
+	EXPECT_EXIT(0, "submit", act, "--port", port, "--json", "--checkpoint-key", ck_pub);
+	j = json_out();
+	assert_string_equal(jstr(j, "kind"), "issue");
+	assert_false(jbool(j, "duplicate"));
+	json_decref(j);
+	/* Submitted twice: the original receipt, still exit 0. */
+	EXPECT_EXIT(0, "submit", act, "--port", port, "--json");
+	j = json_out();
+	assert_true(jbool(j, "duplicate"));
+	json_decref(j);
+	/* A body changed after signing is refused whole. */
+	{
+		char text[8192], *body;
+		read_file(act, text, sizeof(text));
+		body = strstr(text, "body ") + 5 + 40;
+		*body = *body == '0' ? '1' : '0';
+		f = fopen(act, "w");
+		fputs(text, f);
+		fclose(f);
+		EXPECT_EXIT(5, "submit", act, "--port", port);
+		EXPECT_EXIT(5, "sign", act, "--key", b1, "--yes");
+	}
+
+	/* The member pays the shop; the receipt's proof checks against the pinned key. */
+	EXPECT_EXIT(0, "pay", "--port", port, "--key", member, "--to", shop_pub, "--amount", "12.50", "--memo",
+		    "panier de legumes", "--reference", "CMD-7", "--json", "--checkpoint-key", ck_pub);
+	j = json_out();
+	assert_string_equal(jstr(j, "kind"), "pay");
+	assert_string_equal(jstr(j, "proof"), "verified against the pinned checkpoint key");
+	strcpy(txid, jstr(j, "txid"));
+	strcpy(leaf_hash, jstr(j, "leaf_hash"));
+	snprintf(index, sizeof(index), "%lld", (long long)jint(j, "leaf_index"));
+	json_decref(j);
+	EXPECT_EXIT(1, "pay", "--port", port, "--key", member, "--to", shop_pub, "--amount", "30", "--json");
+	j = json_out();
+	assert_string_equal(jstr(j, "status"), "limit_exceeded");
+	assert_int_equal(jint(j, "code"), 16);
+	json_decref(j);
+	EXPECT_EXIT(2, "pay", "--port", port, "--key", member, "--to", shop_pub, "--amount", "1.234");
+	EXPECT_EXIT(0, "refund", "--port", port, "--key", shop, "--payment", txid, "--amount", "2.50", "--memo", "abime");
+	EXPECT_EXIT(0, "redeem", "--port", port, "--key", shop, "--amount", "5", "--json");
+	j = json_out();
+	strcpy(redeem, jstr(j, "txid"));
+	json_decref(j);
+	EXPECT_EXIT(0, "settle", "--port", port, "--key", b0, "--key", b1, "--redeem", redeem, "--outcome", "paid",
+		    "--bank-reference", "VIR-OUT-3");
+
+	/* balance and history for people and for scripts. */
+	EXPECT_EXIT(0, "balance", "--port", port, "--key", member);
+	assert_non_null(strstr(out_buf, "balance: 50.00 Manne"));
+	EXPECT_EXIT(0, "balance", "--port", port, "--key", member, "--json");
+	j = json_out();
+	assert_int_equal(jint(j, "balance"), 6000 - 1250 + 250);
+	assert_string_equal(jstr(j, "role"), "member");
+	assert_int_equal(jint(j, "next_sequence"), 2);
+	json_decref(j);
+	EXPECT_EXIT(1, "balance", "--port", port, "--key", member, "--account", shop_pub, "--json");
+	j = json_out();
+	assert_string_equal(jstr(j, "status"), "not_permitted");
+	json_decref(j);
+	EXPECT_EXIT(0, "history", "--port", port, "--key", shop, "--json");
+	j = json_out();
+	entries = json_object_get(j, "entries");
+	assert_true(json_array_size(entries) >= 4);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(entries, 1), "kind")), "pay");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(entries, 1), "payee_reference")), "CMD-7");
+	json_decref(j);
+	EXPECT_EXIT(0, "tx", txid, "--port", port, "--key", member, "--json");
+	j = json_out();
+	assert_int_equal(jint(j, "amount"), 1250);
+	json_decref(j);
+	EXPECT_EXIT(0, "payment", "--port", port, "--key", shop, "--reference", "CMD-7", "--json");
+	j = json_out();
+	assert_string_equal(jstr(j, "txid"), txid);
+	json_decref(j);
+
+	/* Checkpoint, inclusion and consistency proofs; a flipped hash is exit 5. */
+	path_of(note, sizeof(note), "old.note");
+	EXPECT_EXIT(0, "checkpoint", "--port", port, "--checkpoint-key", ck_pub, "--save", note, "--json");
+	j = json_out();
+	assert_true(jbool(j, "pinned"));
+	assert_int_equal(jint(j, "issued"), 6000);
+	assert_int_equal(jint(j, "reconverted"), 500);
+	json_decref(j);
+	EXPECT_EXIT(0, "prove", "--port", port, "--index", index, "--leaf-hash", leaf_hash, "--checkpoint-key", ck_pub);
+	leaf_hash[10] = leaf_hash[10] == 'a' ? 'b' : 'a';
+	EXPECT_EXIT(5, "prove", "--port", port, "--index", index, "--leaf-hash", leaf_hash, "--checkpoint-key", ck_pub);
+	EXPECT_EXIT(0, "fund", "--port", port, "--key", b0, "--key", b1, "--amount", "1", "--bank-reference", "VIR-43");
+	EXPECT_EXIT(0, "prove", "--port", port, "--old-checkpoint", note, "--checkpoint-key", ck_pub, "--json");
+	j = json_out();
+	assert_string_equal(jstr(j, "proved"), "consistency");
+	assert_true(jint(j, "tree_size") > jint(j, "old_tree_size"));
+	json_decref(j);
+	{
+		char wrong[65];
+		strcpy(wrong, ck_pub);
+		wrong[0] = wrong[0] == '0' ? '1' : '0';
+		EXPECT_EXIT(5, "checkpoint", "--port", port, "--checkpoint-key", wrong);
+	}
+
+	/* Export: the board may, a member may not. */
+	path_of(export, sizeof(export), "log.export");
+	EXPECT_EXIT(1, "export", export, "--port", port, "--key", member);
+	EXPECT_EXIT(0, "export", export, "--port", port, "--key", b0, "--checkpoint-key", ck_pub, "--json");
+	j = json_out();
+	assert_true(jint(j, "leaves") >= 10);
+	json_decref(j);
+
+	/* Exit codes: usage, unreachable, key file mode. */
+	EXPECT_EXIT(2, "pay", "--bogus");
+	EXPECT_EXIT(2, "frobnicate");
+	EXPECT_EXIT(3, "status", "--port", "1", "--timeout-ms", "200");
+	assert_int_equal(chmod(member, 0644), 0);
+	EXPECT_EXIT(4, "balance", "--port", port, "--key", member, "--json");
+	j = json_out();
+	assert_string_equal(jstr(j, "status"), "key_file_mode");
+	json_decref(j);
+	assert_int_equal(chmod(member, 0600), 0);
+}
+
+/* Every kind not met above, each checked by its receipt or the ledger's refusal. */
+static void test_cli_every_kind(void **state)
+{
+	char a[192], a_pub[65], s[192], s_pub[65], n[192], n_pub[65], c2[192], c2_pub[65], nb[192], nb_pub[65];
+	char b0[192], b1[192], issue_txid[65], act[192], void_txid[65];
+	json_t *j;
+	(void)state;
+
+	snprintf(b0, sizeof(b0), "%s/keys/board0.key", d.dir);
+	snprintf(b1, sizeof(b1), "%s/keys/board1.key", d.dir);
+	keygen("k-member.key", a, sizeof(a), a_pub);
+	keygen("k-shop.key", s, sizeof(s), s_pub);
+	keygen("k-new.key", n, sizeof(n), n_pub);
+	keygen("k-checkpoint.key", c2, sizeof(c2), c2_pub);
+	keygen("k-board.key", nb, sizeof(nb), nb_pub);
+#define BOARD "--port", port, "--key", b0, "--key", b1, "--json"
+	EXPECT_EXIT(0, "open-account", BOARD, "--new-key", a, "--role", "member", "--card", "--reference", "dossier-17");
+	EXPECT_EXIT(0, "open-account", BOARD, "--new-key", s, "--role", "producer");
+	EXPECT_EXIT(0, "fund", BOARD, "--amount", "100", "--bank-reference", "VIR-K");
+	EXPECT_EXIT(0, "issue", BOARD, "--to", a, "--amount", "20", "--reason", "grant", "--programme", "p", "--reference",
+		    "r");
+	j = json_out();
+	strcpy(issue_txid, jstr(j, "txid"));
+	json_decref(j);
+	EXPECT_EXIT(0, "reverse-issue", BOARD, "--issue", issue_txid, "--amount", "5", "--reason", "erreur");
+	EXPECT_EXIT(0, "release", BOARD, "--amount", "1", "--reason", "surplus", "--bank-reference", "VIR-R");
+	EXPECT_EXIT(2, "release", BOARD, "--amount", "1", "--reason", "lunch", "--bank-reference", "VIR-R");
+	EXPECT_EXIT(0, "set-account", BOARD, "--account", a_pub, "--action", "limits", "--max-payment", "5");
+	EXPECT_EXIT(0, "freeze", "--port", port, "--key", a, "--account", a_pub, "--json");  /* by itself */
+	EXPECT_EXIT(0, "set-account", BOARD, "--account", a_pub, "--action", "unfreeze");
+	EXPECT_EXIT(0, "freeze", "--port", port, "--key", b0, "--account", a_pub, "--json");  /* by one board key */
+	EXPECT_EXIT(1, "retire-dormant", BOARD, "--account", a_pub, "--reason", "dormant");
+	j = json_out();
+	assert_string_equal(jstr(j, "status"), "not_dormant");
+	json_decref(j);
+	EXPECT_EXIT(0, "recover-account", BOARD, "--account", a_pub, "--new-key", n);
+	EXPECT_EXIT(0, "balance", "--port", port, "--key", n, "--json");
+	j = json_out();
+	assert_int_equal(jint(j, "balance"), 1500);
+	assert_true(jbool(j, "card_held"));
+	json_decref(j);
+	EXPECT_EXIT(0, "balance", "--port", port, "--key", b0, "--account", a_pub, "--json");  /* the board reads all */
+	j = json_out();
+	assert_string_equal(jstr(j, "state"), "closed");
+	assert_string_equal(jstr(j, "successor"), n_pub);
+	json_decref(j);
+	EXPECT_EXIT(0, "set-ledger", BOARD, "--fee-bp", "300");
+	EXPECT_EXIT(2, "set-ledger", BOARD, "--fee-bp", "10001");
+	/* void a prepared act, then its submission is refused as voided. */
+	path_of(act, sizeof(act), "voided.act");
+	EXPECT_EXIT(0, "prepare", "fund", "--port", port, "--amount", "3", "--bank-reference", "VIR-V", "--key", b0, "--key",
+		    b1, "--out", act, "--json");
+	j = json_out();
+	strcpy(void_txid, jstr(j, "txid"));
+	assert_int_equal(json_array_size(json_object_get(j, "signatures")), 2);
+	json_decref(j);
+	EXPECT_EXIT(0, "void", BOARD, "--txid", void_txid);
+	EXPECT_EXIT(1, "submit", act, "--port", port, "--json");
+	j = json_out();
+	assert_string_equal(jstr(j, "status"), "voided");
+	json_decref(j);
+	EXPECT_EXIT(0, "set-board", BOARD, "--board", b0, "--board", b1, "--board", nb_pub, "--threshold", "2", "--new-key",
+		    nb);
+	EXPECT_EXIT(0, "set-checkpoint-key", BOARD, "--new-key", c2);
+#undef BOARD
+}
+
+static void test_cli_help(void **state)
+{
+	static const char *const commands[] = {
+		"keygen", "pubkey", "create", "pay", "refund", "redeem", "freeze", "open-account", "set-account",
+		"recover-account", "fund", "release", "issue", "reverse-issue", "retire-dormant", "settle", "set-ledger",
+		"set-board", "set-checkpoint-key", "void", "prepare", "show", "sign", "submit", "balance", "history", "tx",
+		"payment", "status", "checkpoint", "prove", "export"};
+	(void)state;
+	EXPECT_EXIT(0, "--help");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		EXPECT_EXIT(0, commands[i], "--help");
+		if (strstr(out_buf, "usage: manne") == NULL || strstr(out_buf, "--help") == NULL)
+			fail_msg("%s --help: %s", commands[i], out_buf);
+	}
+	EXPECT_EXIT(2, "pay", "--amount");  /* an option without its value */
+	EXPECT_EXIT(2, "prepare", "pay", "--out", "x");  /* an account's act is not prepared */
+}
+
+static void test_cli_create(void **state)
+{
+	char data[192], b[3][192], ck[192], assoc[192], pub[65], portfile[256], ledger_port[16];
+	const char *ledger = getenv("MANNE_LEDGER");
+	json_t *j;
+	pid_t pid;
+	int status;
+	(void)state;
+
+	for (int i = 0; i < 3; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "cb%d.key", i);
+		keygen(name, b[i], sizeof(b[i]), pub);
+	}
+	keygen("create-checkpoint.key", ck, sizeof(ck), pub);
+	keygen("create-association.key", assoc, sizeof(assoc), pub);
+	path_of(data, sizeof(data), "new-ledger");
+	EXPECT_EXIT(2, "create", "--data", data, "--origin", "manne.test.example/v1", "--board-key", b[0], "--threshold",
+		    "3", "--checkpoint-key", ck, "--association", assoc);  /* M > N */
+	EXPECT_EXIT(1, "create", "--data", data, "--origin", "bad origin", "--board-key", b[0], "--threshold", "1",
+		    "--checkpoint-key", ck, "--association", assoc);
+	EXPECT_EXIT(0, "create", "--data", data, "--origin", "manne.test.example/v1", "--board-key", b[0], "--board-key",
+		    b[1], "--board-key", b[2], "--threshold", "2", "--checkpoint-key", ck, "--association", assoc,
+		    "--fee-bp", "150", "--utc-offset-minutes", "60", "--eu-summer-time", "yes", "--json");
+	j = json_out();
+	assert_string_equal(jstr(j, "origin"), "manne.test.example/v1");
+	assert_int_equal(jint(j, "threshold"), 2);
+	json_decref(j);
+	EXPECT_EXIT(6, "create", "--data", data, "--origin", "manne.test.example/v1", "--board-key", b[0], "--threshold",
+		    "1", "--checkpoint-key", ck, "--association", assoc);  /* already a ledger there */
+
+	/* manne-ledger serves it, and the board's keys work on it. */
+	snprintf(portfile, sizeof(portfile), "%s/port", data);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char log[256];
+		snprintf(log, sizeof(log), "%s/daemon.log", data);
+		if (freopen(log, "a", stderr) == NULL)
+			_exit(127);
+		execl(ledger, ledger, "--data", data, "--checkpoint-key", ck, "--listen", "127.0.0.1:0", "--port-file",
+		      portfile, (char *)NULL);
+		_exit(127);
+	}
+	created_ledger = pid;
+	for (int i = 0; i < 1000; i++) {
+		read_file(portfile, ledger_port, sizeof(ledger_port));
+		if (atoi(ledger_port) > 0)
+			break;
+		usleep(10000);
+	}
+	ledger_port[strcspn(ledger_port, "\n")] = '\0';
+	assert_true(atoi(ledger_port) > 0);
+	EXPECT_EXIT(0, "status", "--port", ledger_port, "--json");
+	j = json_out();
+	assert_string_equal(jstr(j, "origin"), "manne.test.example/v1");
+	assert_int_equal(jint(j, "tree_size"), 1);
+	json_decref(j);
+	EXPECT_EXIT(0, "fund", "--port", ledger_port, "--key", b[1], "--key", b[2], "--amount", "10",
+		    "--bank-reference", "VIR-1");
+	EXPECT_EXIT(0, "checkpoint", "--port", ledger_port, "--checkpoint-key", ck, "--json");
+	j = json_out();
+	assert_int_equal(jint(j, "funded"), 1000);
+	json_decref(j);
+	kill(pid, SIGTERM);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	created_ledger = 0;
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cli_round),
+		cmocka_unit_test(test_cli_every_kind),
+		cmocka_unit_test(test_cli_help),
+		cmocka_unit_test(test_cli_create),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

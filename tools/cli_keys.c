@@ -1,0 +1,71 @@
+/*
+ * cli_keys.c: making keys and reading their public half. A key file is
+ * created with mode 0600 and never overwritten; --seal puts the seed under
+ * a passphrase (Argon2id, then secretbox) for keys kept on a laptop.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "cli.h"
+
+/* Reads --passphrase-file once, or asks twice on the terminal. */
+static bool new_passphrase(const struct cli *c, char *out, size_t size)
+{
+	char again[1024];
+	bool ok;
+
+	if (cli_value(c, OPT_PASSPHRASE_FILE) != NULL)
+		return cli_read_passphrase_file(c, out, size) == 0;
+	ok = cli_prompt_secret("new passphrase: ", out, size) == 0 &&
+	     cli_prompt_secret("the same again: ", again, sizeof(again)) == 0 && strcmp(out, again) == 0 &&
+	     out[0] != '\0';
+	sodium_memzero(again, sizeof(again));
+	return ok;
+}
+
+int cmd_keygen(struct cli *c)
+{
+	const char *path = c->args[0];
+	char passphrase[1024] = "", why[600];
+	struct manne_key key;
+	enum manne_status status;
+	bool seal = cli_flag(c, OPT_SEAL);
+
+	if (seal && !new_passphrase(c, passphrase, sizeof(passphrase))) {
+		sodium_memzero(passphrase, sizeof(passphrase));
+		return cli_usage_error(c, "--seal needs a passphrase: --passphrase-file FILE, or type it twice on a terminal");
+	}
+	manne_key_generate(&key);
+	status = manne_key_file_write(path, &key, seal ? passphrase : NULL);
+	sodium_memzero(passphrase, sizeof(passphrase));
+	if (status != MANNE_OK) {
+		manne_key_wipe(&key);
+		snprintf(why, sizeof(why), "cannot create %s (it must not exist): %s", path, manne_status_message(status));
+		return cli_fail(c, status, why);
+	}
+	out_begin(c);
+	out_bool(c, "ok", NULL, true);
+	out_str(c, "file", "key file", path);
+	out_bool(c, "sealed", "sealed", seal);
+	out_hex(c, "public_key", "public key", key.public_key, sizeof(key.public_key));
+	out_end(c);
+	manne_key_wipe(&key);
+	return EXIT_DONE;
+}
+
+int cmd_pubkey(struct cli *c)
+{
+	struct manne_key key;
+	int rc = cli_load_key(c, c->args[0], &key);
+
+	if (rc != 0)
+		return rc;
+	out_begin(c);
+	out_bool(c, "ok", NULL, true);
+	out_hex(c, "public_key", "public key", key.public_key, sizeof(key.public_key));
+	out_end(c);
+	manne_key_wipe(&key);
+	return EXIT_DONE;
+}

@@ -1,0 +1,427 @@
+/*
+ * cli_read.c: reading the ledger from the command line: balances and
+ * histories (proved by a key), the status, and the audit-without-trust
+ * commands: checkpoint (verified), prove (a leaf's inclusion, or an old
+ * checkpoint's consistency with the latest) and export (the whole log,
+ * checked against a verified root).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char *const role_names[] = {"none", "member", "shop", "producer", "auditor", "association"};
+static const char *const state_names[] = {"none", "active", "frozen", "closed"};
+
+/* Connects and proves --key if one is given. */
+static int connect_as(const struct cli *c, struct manne **m, struct manne_key *key, bool *have_key)
+{
+	enum manne_status status;
+	int rc;
+
+	*have_key = false;
+	if (c->counts[OPT_KEY] > 1)
+		return cli_usage_error(c, "one --key proves who reads");
+	if (cli_value(c, OPT_KEY) != NULL) {
+		rc = cli_load_key(c, cli_value(c, OPT_KEY), key);
+		if (rc != 0)
+			return rc;
+		*have_key = true;
+	}
+	rc = cli_connect(c, m);
+	if (rc == 0 && *have_key) {
+		status = manne_authenticate(*m, key);
+		if (status != MANNE_OK)
+			rc = cli_fail(c, status, manne_message(*m));
+	}
+	if (rc != 0) {
+		manne_close(*m);
+		*m = NULL;
+		if (*have_key)
+			manne_key_wipe(key);
+	}
+	return rc;
+}
+
+/* --account, or the --key's own account. */
+static bool which_account(const struct cli *c, enum cli_opt opt, const struct manne_key *key, bool have_key,
+			  uint8_t out[32])
+{
+	if (cli_value(c, opt) != NULL)
+		return cli_parse_public(c, opt == OPT_PAYEE ? "payee" : "account", cli_value(c, opt), out);
+	if (!have_key) {
+		fprintf(stderr, "manne: give --key (yours), and --account for another account\n");
+		return false;
+	}
+	memcpy(out, key->public_key, 32);
+	return true;
+}
+
+int cmd_balance(struct cli *c)
+{
+	struct manne *m = NULL;
+	struct manne_key key;
+	struct manne_account a;
+	uint8_t account[32];
+	enum manne_status status;
+	bool have_key;
+	int rc = connect_as(c, &m, &key, &have_key);
+
+	if (rc != 0)
+		return rc;
+	if (!which_account(c, OPT_ACCOUNT, &key, have_key, account)) {
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	status = manne_account(m, account, &a);
+	if (status != MANNE_OK) {
+		rc = cli_fail(c, status, manne_message(m));
+		goto out;
+	}
+	out_begin(c);
+	out_bool(c, "ok", NULL, true);
+	out_hex(c, "account", "account", a.account, 32);
+	out_amount(c, "balance", "balance", a.balance);
+	out_str(c, "role", "role", (unsigned)a.role < 6 ? role_names[a.role] : "unknown");
+	out_str(c, "state", "state", (unsigned)a.state < 4 ? state_names[a.state] : "unknown");
+	out_amount(c, "max_payment", a.max_payment != 0 ? "maximum per payment" : NULL, a.max_payment);
+	out_amount(c, "max_daily", a.max_daily != 0 ? "maximum per day" : NULL, a.max_daily);
+	out_amount(c, "remaining_today", "may still pay today", a.remaining_today);
+	out_u64(c, "next_sequence", "next sequence", a.next_sequence);
+	out_amount(c, "pending_redemptions", a.pending_redemptions != 0 ? "pending redemptions" : NULL,
+		   a.pending_redemptions);
+	out_bool(c, "card_held", "card-held", a.card_held);
+	if (a.has_successor)
+		out_hex(c, "successor", "recovered to", a.successor, 32);
+	out_end(c);
+out:
+	if (have_key)
+		manne_key_wipe(&key);
+	manne_close(m);
+	return rc;
+}
+
+int cmd_history(struct cli *c)
+{
+	struct manne *m = NULL;
+	struct manne_key key;
+	struct manne_entry *entries = NULL;
+	uint8_t account[32];
+	uint64_t from = 0, limit = 50, next = 0;
+	size_t count = 0;
+	enum manne_status status;
+	bool have_key;
+	int rc;
+
+	if ((cli_value(c, OPT_FROM) != NULL && !cli_parse_u64("from", cli_value(c, OPT_FROM), 0, UINT64_MAX, &from)) ||
+	    (cli_value(c, OPT_LIMIT) != NULL &&
+	     !cli_parse_u64("limit", cli_value(c, OPT_LIMIT), 1, MANNE_PAGE_ENTRIES_MAX, &limit)))
+		return EXIT_USAGE;
+	rc = connect_as(c, &m, &key, &have_key);
+	if (rc != 0)
+		return rc;
+	entries = calloc(limit, sizeof(*entries));
+	if (entries == NULL) {
+		rc = cli_fail(c, MANNE_ERR_NO_MEMORY, NULL);
+		goto out;
+	}
+	if (!which_account(c, OPT_ACCOUNT, &key, have_key, account)) {
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	status = manne_history(m, account, from, entries, limit, &count, &next);
+	if (status != MANNE_OK) {
+		rc = cli_fail(c, status, manne_message(m));
+		goto out;
+	}
+	out_begin(c);
+	out_bool(c, "ok", NULL, true);
+	out_hex(c, "account", "account", account, 32);
+	out_text(c, "\n");
+	out_array_begin(c, "entries");
+	for (size_t i = 0; i < count; i++) {
+		out_object_begin(c);
+		out_entry(c, &entries[i]);
+		out_object_end(c);
+	}
+	out_array_end(c);
+	out_u64(c, "next_index", next != 0 ? "next page from" : NULL, next);
+	if (count == 0)
+		out_text(c, "no transactions\n");
+	out_end(c);
+out:
+	free(entries);
+	if (have_key)
+		manne_key_wipe(&key);
+	manne_close(m);
+	return rc;
+}
+
+int cmd_tx_get(struct cli *c)
+{
+	struct manne *m = NULL;
+	struct manne_key key;
+	struct manne_entry e;
+	uint8_t txid[32];
+	enum manne_status status;
+	bool have_key;
+	int rc;
+
+	if (!cli_parse_hex32("txid", c->args[0], txid))
+		return EXIT_USAGE;
+	rc = connect_as(c, &m, &key, &have_key);
+	if (rc != 0)
+		return rc;
+	status = manne_tx_get(m, txid, &e);
+	if (status != MANNE_OK) {
+		rc = cli_fail(c, status, manne_message(m));
+	} else {
+		out_begin(c);
+		out_bool(c, "ok", NULL, true);
+		out_entry(c, &e);
+		out_end(c);
+	}
+	if (have_key)
+		manne_key_wipe(&key);
+	manne_close(m);
+	return rc;
+}
+
+int cmd_payment(struct cli *c)
+{
+	struct manne *m = NULL;
+	struct manne_key key;
+	struct manne_entry e;
+	uint8_t payee[32];
+	uint64_t wait = 0;
+	enum manne_status status;
+	bool have_key;
+	int rc;
+
+	if (cli_value(c, OPT_REFERENCE) == NULL)
+		return cli_usage_error(c, "--reference (the till's order number) is needed");
+	if (cli_value(c, OPT_WAIT_MS) != NULL && !cli_parse_u64("wait-ms", cli_value(c, OPT_WAIT_MS), 0, 120000, &wait))
+		return EXIT_USAGE;
+	rc = connect_as(c, &m, &key, &have_key);
+	if (rc != 0)
+		return rc;
+	if (!which_account(c, OPT_PAYEE, &key, have_key, payee)) {
+		rc = EXIT_USAGE;
+	} else {
+		status = manne_payment_by_reference(m, payee, cli_value(c, OPT_REFERENCE), (uint32_t)wait, &e);
+		if (status != MANNE_OK) {
+			rc = cli_fail(c, status, manne_message(m));
+		} else {
+			out_begin(c);
+			out_bool(c, "ok", NULL, true);
+			out_entry(c, &e);
+			out_end(c);
+		}
+	}
+	if (have_key)
+		manne_key_wipe(&key);
+	manne_close(m);
+	return rc;
+}
+
+int cmd_status(struct cli *c)
+{
+	struct manne *m = NULL;
+	struct manne_ledger_status s;
+	enum manne_status status;
+	int rc = cli_connect(c, &m);
+
+	if (rc != 0)
+		return rc;
+	status = manne_status_get(m, &s);
+	if (status != MANNE_OK) {
+		rc = cli_fail(c, status, manne_message(m));
+	} else {
+		out_begin(c);
+		out_bool(c, "ok", NULL, true);
+		out_str(c, "origin", "ledger", manne_origin(m));
+		out_hex(c, "genesis_id", "genesis id", manne_genesis_id(m), 32);
+		out_str(c, "version", "version", s.version);
+		out_u64(c, "tree_size", "log size", s.tree_size);
+		out_u64(c, "connections", "connections", s.connections);
+		out_u64(c, "applied", "applied", s.applied);
+		out_u64(c, "refused", "refused", s.refused);
+		out_u64(c, "batches", "batches", s.batches);
+		out_end(c);
+	}
+	manne_close(m);
+	return rc;
+}
+
+/* Fetches and verifies the latest checkpoint (pinned key, or the published one). */
+static int latest_checkpoint(const struct cli *c, struct manne *m, struct manne_checkpoint *cp, bool *pinned,
+			     char *vkey)
+{
+	uint8_t key[32];
+	enum manne_status status;
+
+	if (!cli_checkpoint_key(c, key, pinned))
+		return EXIT_USAGE;
+	status = manne_checkpoint_fetch(m, *pinned ? key : NULL, cp, vkey);
+	if (status != MANNE_OK)
+		return cli_fail(c, status, manne_message(m));
+	return 0;
+}
+
+int cmd_checkpoint(struct cli *c)
+{
+	struct manne *m = NULL;
+	struct manne_checkpoint *cp = malloc(sizeof(*cp));
+	char vkey[MANNE_VERIFIER_KEY_BYTES_MAX + 1];
+	bool pinned;
+	FILE *f;
+	int rc = cp != NULL ? cli_connect(c, &m) : cli_fail(c, MANNE_ERR_NO_MEMORY, NULL);
+
+	if (rc == 0)
+		rc = latest_checkpoint(c, m, cp, &pinned, vkey);
+	if (rc == 0 && cli_value(c, OPT_SAVE) != NULL) {
+		f = fopen(cli_value(c, OPT_SAVE), "wx");
+		if (f == NULL || fputs(cp->note, f) < 0 || fclose(f) != 0)
+			rc = cli_fail(c, MANNE_ERR_IO, "cannot write the --save file (it must not exist)");
+	}
+	if (rc == 0) {
+		out_begin(c);
+		out_bool(c, "ok", NULL, true);
+		out_checkpoint(c, cp);
+		out_str(c, "verifier_key", "verifier key", vkey);
+		out_bool(c, "pinned", NULL, pinned);
+		out_str(c, "signature", "signature",
+			pinned ? "verified under the pinned checkpoint key"
+			       : "verified under the key the ledger publishes only: pin --checkpoint-key to trust it");
+		out_end(c);
+	}
+	free(cp);
+	manne_close(m);
+	return rc;
+}
+
+/* Reads a saved checkpoint note (at most MANNE_NOTE_BYTES_MAX). */
+static int read_note(const struct cli *c, const char *path, char *out, size_t *len)
+{
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL)
+		return cli_fail(c, MANNE_ERR_IO, strerror(errno));
+	*len = fread(out, 1, MANNE_NOTE_BYTES_MAX + 1, f);
+	fclose(f);
+	if (*len == 0 || *len > MANNE_NOTE_BYTES_MAX)
+		return cli_fail(c, MANNE_ERR_VERIFY, "the old checkpoint file is not a checkpoint note");
+	out[*len] = '\0';
+	return 0;
+}
+
+int cmd_prove(struct cli *c)
+{
+	struct manne *m = NULL;
+	struct manne_checkpoint *latest = malloc(sizeof(*latest)), *old = malloc(sizeof(*old));
+	char *note = malloc(MANNE_NOTE_BYTES_MAX + 2), vkey[MANNE_VERIFIER_KEY_BYTES_MAX + 1];
+	uint8_t leaf_hash[32], key[32];
+	uint64_t index = 0;
+	size_t note_len = 0;
+	enum manne_status status;
+	bool pinned, inclusion = cli_value(c, OPT_INDEX) != NULL || cli_value(c, OPT_LEAF_HASH) != NULL;
+	int rc = 0;
+
+	if (latest == NULL || old == NULL || note == NULL)
+		rc = cli_fail(c, MANNE_ERR_NO_MEMORY, NULL);
+	else if (inclusion == (cli_value(c, OPT_OLD_CHECKPOINT) != NULL))
+		rc = cli_usage_error(c, "give --index and --leaf-hash (inclusion), or --old-checkpoint FILE (consistency)");
+	else if (inclusion && (!cli_parse_u64("index", cli_value(c, OPT_INDEX), 0, UINT64_MAX, &index) ||
+			       !cli_parse_hex32("leaf-hash", cli_value(c, OPT_LEAF_HASH), leaf_hash)))
+		rc = EXIT_USAGE;
+	if (rc == 0)
+		rc = cli_connect(c, &m);
+	if (rc == 0)
+		rc = latest_checkpoint(c, m, latest, &pinned, vkey);
+	if (rc == 0 && inclusion) {
+		status = manne_inclusion_check(m, latest, index, leaf_hash);
+		if (status != MANNE_OK)
+			rc = cli_fail(c, status, manne_message(m));
+	} else if (rc == 0) {
+		/* The old note must verify under the same key as the latest one. */
+		if (pinned)
+			(void)cli_checkpoint_key(c, key, &pinned);
+		else if (manne_verifier_key_parse(vkey, NULL, key) != MANNE_OK)
+			rc = cli_fail(c, MANNE_ERR_PROTOCOL, "the ledger's verifier key cannot be read");
+		if (rc == 0)
+			rc = read_note(c, cli_value(c, OPT_OLD_CHECKPOINT), note, &note_len);
+		if (rc == 0 && manne_checkpoint_verify(note, note_len, manne_origin(m), key, old) != MANNE_OK)
+			rc = cli_fail(c, MANNE_ERR_VERIFY, "the old checkpoint does not verify under the ledger's checkpoint key");
+		if (rc == 0 && old->tree_size > latest->tree_size)
+			rc = cli_fail(c, MANNE_ERR_VERIFY, "the old checkpoint is larger than the latest: the log went back");
+		if (rc == 0) {
+			status = manne_consistency_check(m, old, latest);
+			if (status != MANNE_OK)
+				rc = cli_fail(c, status, manne_message(m));
+		}
+	}
+	if (rc == 0) {
+		out_begin(c);
+		out_bool(c, "ok", NULL, true);
+		if (inclusion) {
+			out_str(c, "proved", "proved", "inclusion");
+			out_u64(c, "index", "leaf", index);
+			out_hex(c, "leaf_hash", "leaf hash", leaf_hash, 32);
+		} else {
+			out_str(c, "proved", "proved", "consistency");
+			out_u64(c, "old_tree_size", "old tree size", old->tree_size);
+		}
+		out_u64(c, "tree_size", "tree size", latest->tree_size);
+		out_hex(c, "root", "root", latest->root, 32);
+		out_bool(c, "pinned", NULL, pinned);
+		out_str(c, "signature", "checkpoint",
+			pinned ? "verified under the pinned checkpoint key"
+			       : "verified under the key the ledger publishes only: pin --checkpoint-key to trust it");
+		out_end(c);
+	}
+	free(latest);
+	free(old);
+	free(note);
+	manne_close(m);
+	return rc;
+}
+
+int cmd_export(struct cli *c)
+{
+	struct manne *m = NULL;
+	struct manne_key key;
+	struct manne_checkpoint *cp = malloc(sizeof(*cp));
+	uint8_t pin[32];
+	enum manne_status status;
+	bool have_key, pinned;
+	int rc;
+
+	if (cp == NULL)
+		return cli_fail(c, MANNE_ERR_NO_MEMORY, NULL);
+	if (!cli_checkpoint_key(c, pin, &pinned)) {
+		free(cp);
+		return EXIT_USAGE;
+	}
+	rc = connect_as(c, &m, &key, &have_key);
+	if (rc == 0) {
+		status = manne_export(m, pinned ? pin : NULL, c->args[0], cp);
+		if (status != MANNE_OK) {
+			rc = cli_fail(c, status, manne_message(m));
+		} else {
+			out_begin(c);
+			out_bool(c, "ok", NULL, true);
+			out_str(c, "file", "exported", c->args[0]);
+			out_u64(c, "leaves", "leaves", cp->tree_size);
+			out_hex(c, "root", "root (checked)", cp->root, 32);
+			out_bool(c, "pinned", NULL, pinned);
+			out_end(c);
+		}
+		if (have_key)
+			manne_key_wipe(&key);
+	}
+	free(cp);
+	manne_close(m);
+	return rc;
+}

@@ -1,0 +1,639 @@
+/*
+ * cli_tx.c: every transaction kind from the command line, and the board's
+ * one-signature-at-a-time flow:
+ *
+ *   manne issue ... --out act.txt     writes the unsigned body (prepare)
+ *   manne sign act.txt --key me.key   shows every field in words, asks, signs
+ *   manne submit act.txt              sends body and signatures once M are there
+ *
+ * A prepared file is text (docs/cli.md):
+ *
+ *   manne-prepared-v1
+ *   body <hex of the TxBody bytes>
+ *   signatures-needed <M>              (optional)
+ *   signature <public key hex> <signature hex>   (one per signer)
+ *
+ * The body bytes are never rebuilt after prepare: every member signs the
+ * same bytes, and a file whose body does not describe itself exactly (see
+ * manne_body_describe) or holds a signature that does not verify is refused.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "cli.h"
+
+#define PREPARED_MAGIC "manne-prepared-v1"
+#define BODY_BYTES_MAX 65519U
+#define PREPARED_FILE_BYTES_MAX (2U * BODY_BYTES_MAX + 64U + MANNE_SIGNATURES_MAX * 200U)
+#define DESCRIPTION_BYTES 16384U
+#define DAY_MS (24ULL * 3600U * 1000U)
+
+struct prepared {
+	uint8_t *body;
+	size_t body_len;
+	uint64_t needed;  /* 0: not said */
+	struct manne_signature sigs[MANNE_SIGNATURES_MAX];
+	size_t sig_count;
+};
+
+static void prepared_free(struct prepared *p)
+{
+	free(p->body);
+	p->body = NULL;
+}
+
+/* Reads and checks a prepared file; on failure prints why. Exit code or 0. */
+static int prepared_read(const struct cli *c, const char *path, struct prepared *p)
+{
+	char *text, *line, *save = NULL;
+	size_t len, got;
+	int rc = 0;
+	FILE *f;
+
+	memset(p, 0, sizeof(*p));
+	f = fopen(path, "r");
+	if (f == NULL)
+		return cli_fail(c, MANNE_ERR_IO, strerror(errno));
+	text = malloc(PREPARED_FILE_BYTES_MAX + 1);
+	if (text == NULL) {
+		fclose(f);
+		return cli_fail(c, MANNE_ERR_NO_MEMORY, NULL);
+	}
+	len = fread(text, 1, PREPARED_FILE_BYTES_MAX + 1, f);
+	fclose(f);
+	if (len > PREPARED_FILE_BYTES_MAX || memchr(text, '\0', len) != NULL) {
+		free(text);
+		return cli_fail(c, MANNE_ERR_MALFORMED, "not a prepared transaction file (too long or binary)");
+	}
+	text[len] = '\0';
+	line = strtok_r(text, "\n", &save);
+	if (line == NULL || strcmp(line, PREPARED_MAGIC) != 0)
+		rc = cli_fail(c, MANNE_ERR_MALFORMED, "not a prepared transaction file (no manne-prepared-v1 line)");
+	while (rc == 0 && (line = strtok_r(NULL, "\n", &save)) != NULL) {
+		char *word = strtok_r(line, " ", &line);
+		if (word != NULL && strcmp(word, "body") == 0 && p->body == NULL) {
+			size_t hex_len = strlen(line);
+			p->body = malloc(hex_len / 2 + 1);
+			if (p->body == NULL || hex_len == 0 || hex_len % 2 != 0 || hex_len / 2 > BODY_BYTES_MAX ||
+			    sodium_hex2bin(p->body, hex_len / 2, line, hex_len, NULL, &got, NULL) != 0 || got != hex_len / 2)
+				rc = cli_fail(c, MANNE_ERR_MALFORMED, "the body line is not hex of at most 65519 bytes");
+			p->body_len = hex_len / 2;
+		} else if (word != NULL && strcmp(word, "signatures-needed") == 0 && p->needed == 0) {
+			if (!cli_parse_u64("signatures-needed", line, 1, MANNE_SIGNATURES_MAX, &p->needed))
+				rc = cli_fail(c, MANNE_ERR_MALFORMED, "bad signatures-needed line");
+		} else if (word != NULL && strcmp(word, "signature") == 0 && p->sig_count < MANNE_SIGNATURES_MAX) {
+			struct manne_signature *s = &p->sigs[p->sig_count];
+			char *pub = strtok_r(line, " ", &line), *sig = line;
+			if (pub == NULL || strlen(pub) != 64 || strlen(sig) != 128 ||
+			    sodium_hex2bin(s->public_key, 32, pub, 64, NULL, &got, NULL) != 0 || got != 32 ||
+			    sodium_hex2bin(s->signature, 64, sig, 128, NULL, &got, NULL) != 0 || got != 64)
+				rc = cli_fail(c, MANNE_ERR_MALFORMED, "a signature line is not two hex fields of 32 and 64 bytes");
+			p->sig_count++;
+		} else {
+			rc = cli_fail(c, MANNE_ERR_MALFORMED, "an unknown or repeated line in the prepared file");
+		}
+	}
+	free(text);
+	if (rc == 0 && p->body == NULL)
+		rc = cli_fail(c, MANNE_ERR_MALFORMED, "the prepared file has no body");
+	/* Every signature must verify now: a file changed after someone signed is refused whole. */
+	for (size_t i = 0; rc == 0 && i < p->sig_count; i++) {
+		for (size_t k = 0; k < i; k++)
+			if (memcmp(p->sigs[k].public_key, p->sigs[i].public_key, 32) == 0)
+				rc = cli_fail(c, MANNE_ERR_BAD_SIGNATURE, "a key signed twice");
+		if (rc == 0 && manne_body_verify(p->body, p->body_len, &p->sigs[i]) != 0)
+			rc = cli_fail(c, MANNE_ERR_VERIFY, "a signature in the file does not verify: the body was changed after it was signed");
+	}
+	if (rc != 0)
+		prepared_free(p);
+	return rc;
+}
+
+/* Writes the file whole to a temporary name, then renames it over path. */
+static int prepared_write(const struct cli *c, const char *path, const struct prepared *p, bool must_be_new)
+{
+	char tmp[4096], hex[129];
+	char *body_hex;
+	FILE *f;
+	bool ok;
+
+	if (must_be_new) {
+		f = fopen(path, "wx");
+		if (f == NULL)
+			return cli_fail(c, MANNE_ERR_IO, "cannot create the file (it must not exist)");
+		fclose(f);
+	}
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
+		return cli_fail(c, MANNE_ERR_IO, "file name too long");
+	body_hex = malloc(2 * p->body_len + 1);
+	f = body_hex != NULL ? fopen(tmp, "w") : NULL;
+	if (f == NULL) {
+		free(body_hex);
+		if (must_be_new)
+			remove(path);
+		return cli_fail(c, MANNE_ERR_IO, "cannot write the prepared file");
+	}
+	sodium_bin2hex(body_hex, 2 * p->body_len + 1, p->body, p->body_len);
+	ok = fprintf(f, "%s\nbody %s\n", PREPARED_MAGIC, body_hex) > 0;
+	if (p->needed != 0)
+		ok = ok && fprintf(f, "signatures-needed %llu\n", (unsigned long long)p->needed) > 0;
+	for (size_t i = 0; ok && i < p->sig_count; i++) {
+		sodium_bin2hex(hex, sizeof(hex), p->sigs[i].public_key, 32);
+		ok = fprintf(f, "signature %s ", hex) > 0;
+		sodium_bin2hex(hex, sizeof(hex), p->sigs[i].signature, 64);
+		ok = ok && fprintf(f, "%s\n", hex) > 0;
+	}
+	free(body_hex);
+	ok = fclose(f) == 0 && ok;
+	if (!ok || rename(tmp, path) != 0) {
+		remove(tmp);
+		if (must_be_new)
+			remove(path);
+		return cli_fail(c, MANNE_ERR_IO, "cannot write the prepared file");
+	}
+	return 0;
+}
+
+static void print_signatures(const struct cli *c, const struct prepared *p)
+{
+	out_array_begin(c, "signatures");
+	if (!c->json)
+		printf("signatures (%zu, each verified%s):\n", p->sig_count,
+		       p->needed != 0 ? "" : "; the ledger checks the board's threshold");
+	for (size_t i = 0; i < p->sig_count; i++) {
+		char hex[65];
+		sodium_bin2hex(hex, sizeof(hex), p->sigs[i].public_key, 32);
+		if (c->json) {
+			out_object_begin(c);
+			out_str(c, "public_key", NULL, hex);
+			out_object_end(c);
+		} else {
+			printf("  %s\n", hex);
+		}
+	}
+	out_array_end(c);
+	if (p->needed != 0)
+		out_u64(c, "signatures_needed", "signatures needed", p->needed);
+}
+
+/* The kind's name, from the body's own description. */
+static void body_kind(const char *description, char *out, size_t size)
+{
+	const char *nl = strchr(description, '\n');
+	size_t n = nl != NULL && strncmp(description, "kind: ", 6) == 0 ? (size_t)(nl - description) - 6 : 0;
+
+	if (n >= size)
+		n = size - 1;
+	memcpy(out, description + 6 * (n > 0), n);
+	out[n] = '\0';
+}
+
+static int describe(const struct cli *c, const struct prepared *p, char *description, uint8_t txid[32])
+{
+	enum manne_status status = manne_body_describe(p->body, p->body_len, description, DESCRIPTION_BYTES, txid);
+	if (status != MANNE_OK)
+		return cli_fail(c, status, "the body is not a transaction that describes itself exactly: do not sign it");
+	return 0;
+}
+
+/* After a submission: the receipt, checked against a pinned checkpoint key if one was given. */
+static int report_receipt(const struct cli *c, struct manne *m, const char *kind, const struct manne_receipt *r)
+{
+	uint8_t key[32];
+	bool given;
+	enum manne_status status;
+
+	if (!cli_checkpoint_key(c, key, &given))
+		return EXIT_USAGE;
+	if (given) {
+		status = manne_receipt_verify(r, manne_origin(m), key, NULL);
+		if (status != MANNE_OK)
+			return cli_fail(c, status, "the receipt's checkpoint or inclusion proof does not verify under the pinned key");
+	}
+	out_begin(c);
+	out_receipt(c, kind, r);
+	out_str(c, "proof", "proof", given ? "verified against the pinned checkpoint key" : "not checked (pin --checkpoint-key)");
+	out_end(c);
+	return EXIT_DONE;
+}
+
+/* Loads every --key (or only count of them); wipes them all on failure. */
+static int load_keys(const struct cli *c, enum cli_opt opt, struct manne_key *keys, size_t *count)
+{
+	*count = 0;
+	for (size_t i = 0; i < c->counts[opt]; i++) {
+		int rc = cli_load_key(c, c->values[opt][i], &keys[i]);
+		if (rc != 0) {
+			for (size_t k = 0; k < i; k++)
+				manne_key_wipe(&keys[k]);
+			return rc;
+		}
+		(*count)++;
+	}
+	return 0;
+}
+
+static bool parse_word(const char *what, const char *s, const char *const *words, size_t n, int *out)
+{
+	for (size_t i = 1; s != NULL && i < n; i++) {
+		if (words[i] != NULL && strcmp(s, words[i]) == 0) {
+			*out = (int)i;
+			return true;
+		}
+	}
+	fprintf(stderr, "manne: --%s must be one of:", what);
+	for (size_t i = 1; i < n; i++)
+		fprintf(stderr, " %s", words[i]);
+	fputc('\n', stderr);
+	return false;
+}
+
+#define WORDS(a) a, sizeof(a) / sizeof(a[0])
+static const char *const roles[] = {NULL, "member", "shop", "producer", "auditor"};
+static const char *const actions[] = {NULL, "unfreeze", "limits", "close"};
+static const char *const issue_reasons[] = {NULL, "participation", "allowance", "purchase", "grant"};
+static const char *const release_reasons[] = {NULL, "surplus", "fees", "bank-charges", "correction"};
+static const char *const outcomes[] = {NULL, "paid", "rejected"};
+
+/* Everything a transaction's fields point to while it is built. */
+struct tx_fields {
+	uint8_t account[32], new_account[32], txid[32];
+	uint8_t board[MANNE_BOARD_KEYS_MAX][32];
+	const uint8_t *board_ptrs[MANNE_BOARD_KEYS_MAX];
+};
+
+/* Fills tx from the options of kind; new_keys are the co-signers loaded already. */
+static bool fill_tx(const struct cli *c, enum manne_kind kind, struct manne_tx *tx, struct tx_fields *f,
+		    const struct manne_key *new_keys, size_t new_count)
+{
+	uint64_t v;
+
+	memset(tx, 0, sizeof(*tx));
+	tx->kind = kind;
+	switch (kind) {
+	case MANNE_KIND_PAY:
+		tx->account = f->account;
+		tx->text = cli_value(c, OPT_MEMO);
+		tx->reference = cli_value(c, OPT_REFERENCE);
+		return cli_parse_public(c, "to", cli_value(c, OPT_TO), f->account) &&
+		       cli_parse_amount("amount", cli_value(c, OPT_AMOUNT), &tx->amount);
+	case MANNE_KIND_REFUND:
+		tx->txid = f->txid;
+		tx->text = cli_value(c, OPT_MEMO);
+		return cli_parse_hex32("payment", cli_value(c, OPT_PAYMENT), f->txid) &&
+		       cli_parse_amount("amount", cli_value(c, OPT_AMOUNT), &tx->amount);
+	case MANNE_KIND_REDEEM:
+		return cli_parse_amount("amount", cli_value(c, OPT_AMOUNT), &tx->amount);
+	case MANNE_KIND_FREEZE:
+	case MANNE_KIND_RETIRE_DORMANT:
+		tx->account = f->account;
+		tx->text = cli_value(c, OPT_REASON);
+		return cli_parse_public(c, "account", cli_value(c, OPT_ACCOUNT), f->account);
+	case MANNE_KIND_OPEN_ACCOUNT:
+		tx->account = f->account;
+		tx->card_held = cli_flag(c, OPT_CARD);
+		tx->reference = cli_value(c, OPT_REFERENCE);
+		if (cli_value(c, OPT_ACCOUNT) == NULL && new_count == 1)
+			memcpy(f->account, new_keys[0].public_key, 32);
+		else if (!cli_parse_public(c, "account", cli_value(c, OPT_ACCOUNT), f->account))
+			return false;
+		return parse_word("role", cli_value(c, OPT_ROLE), WORDS(roles), &tx->code) &&
+		       (cli_value(c, OPT_MAX_PAYMENT) == NULL ||
+			cli_parse_amount("max-payment", cli_value(c, OPT_MAX_PAYMENT), &tx->max_payment)) &&
+		       (cli_value(c, OPT_MAX_DAILY) == NULL ||
+			cli_parse_amount("max-daily", cli_value(c, OPT_MAX_DAILY), &tx->max_daily));
+	case MANNE_KIND_SET_ACCOUNT:
+		tx->account = f->account;
+		return cli_parse_public(c, "account", cli_value(c, OPT_ACCOUNT), f->account) &&
+		       parse_word("action", cli_value(c, OPT_ACTION), WORDS(actions), &tx->code) &&
+		       (cli_value(c, OPT_MAX_PAYMENT) == NULL ||
+			cli_parse_amount("max-payment", cli_value(c, OPT_MAX_PAYMENT), &tx->max_payment)) &&
+		       (cli_value(c, OPT_MAX_DAILY) == NULL ||
+			cli_parse_amount("max-daily", cli_value(c, OPT_MAX_DAILY), &tx->max_daily));
+	case MANNE_KIND_RECOVER_ACCOUNT:
+		tx->account = f->account;
+		tx->new_account = f->new_account;
+		if (cli_value(c, OPT_NEW_ACCOUNT) == NULL && new_count == 1)
+			memcpy(f->new_account, new_keys[0].public_key, 32);
+		else if (!cli_parse_public(c, "new-account", cli_value(c, OPT_NEW_ACCOUNT), f->new_account))
+			return false;
+		return cli_parse_public(c, "account", cli_value(c, OPT_ACCOUNT), f->account);
+	case MANNE_KIND_FUND_RESERVE:
+		tx->text = cli_value(c, OPT_BANK_REFERENCE);
+		return cli_parse_amount("amount", cli_value(c, OPT_AMOUNT), &tx->amount);
+	case MANNE_KIND_RELEASE_RESERVE:
+		tx->text = cli_value(c, OPT_BANK_REFERENCE);
+		return cli_parse_amount("amount", cli_value(c, OPT_AMOUNT), &tx->amount) &&
+		       parse_word("reason", cli_value(c, OPT_REASON), WORDS(release_reasons), &tx->code);
+	case MANNE_KIND_ISSUE:
+		tx->account = f->account;
+		tx->text = cli_value(c, OPT_PROGRAMME);
+		tx->reference = cli_value(c, OPT_REFERENCE);
+		return cli_parse_public(c, "to", cli_value(c, OPT_TO), f->account) &&
+		       cli_parse_amount("amount", cli_value(c, OPT_AMOUNT), &tx->amount) &&
+		       parse_word("reason", cli_value(c, OPT_REASON), WORDS(issue_reasons), &tx->code);
+	case MANNE_KIND_REVERSE_ISSUE:
+		tx->txid = f->txid;
+		tx->text = cli_value(c, OPT_REASON);
+		return cli_parse_hex32("issue", cli_value(c, OPT_ISSUE), f->txid) &&
+		       cli_parse_amount("amount", cli_value(c, OPT_AMOUNT), &tx->amount);
+	case MANNE_KIND_SETTLE_REDEMPTION:
+		tx->txid = f->txid;
+		tx->text = cli_value(c, OPT_BANK_REFERENCE);
+		return cli_parse_hex32("redeem", cli_value(c, OPT_REDEEM), f->txid) &&
+		       parse_word("outcome", cli_value(c, OPT_OUTCOME), WORDS(outcomes), &tx->code);
+	case MANNE_KIND_SET_LEDGER:
+		if (!cli_parse_u64("fee-bp", cli_value(c, OPT_FEE_BP), 0, 10000, &v))
+			return false;
+		tx->fee_bp = (uint32_t)v;
+		return true;
+	case MANNE_KIND_SET_BOARD:
+		if (c->counts[OPT_BOARD] == 0 || c->counts[OPT_BOARD] > MANNE_BOARD_KEYS_MAX) {
+			fprintf(stderr, "manne: --board names each key of the new board (1..16)\n");
+			return false;
+		}
+		for (size_t i = 0; i < c->counts[OPT_BOARD]; i++) {
+			if (!cli_parse_public(c, "board", c->values[OPT_BOARD][i], f->board[i]))
+				return false;
+			f->board_ptrs[i] = f->board[i];
+		}
+		tx->keys = f->board_ptrs;
+		tx->key_count = c->counts[OPT_BOARD];
+		if (!cli_parse_u64("threshold", cli_value(c, OPT_THRESHOLD), 1, tx->key_count, &v))
+			return false;
+		tx->threshold = (uint32_t)v;
+		return true;
+	case MANNE_KIND_SET_CHECKPOINT_KEY:
+		if (cli_value(c, OPT_CHECKPOINT) == NULL && new_count == 1)
+			memcpy(f->board[0], new_keys[0].public_key, 32);
+		else if (!cli_parse_public(c, "checkpoint", cli_value(c, OPT_CHECKPOINT), f->board[0]))
+			return false;
+		f->board_ptrs[0] = f->board[0];
+		tx->keys = f->board_ptrs;
+		tx->key_count = 1;
+		return true;
+	case MANNE_KIND_VOID:
+		tx->txid = f->txid;
+		return cli_parse_hex32("txid", cli_value(c, OPT_TXID), f->txid);
+	default:
+		return false;
+	}
+}
+
+/* prepare: the body for --out, with the signatures of any --key and --new-key given. */
+static int prepare(struct cli *c, struct manne *m, const struct manne_tx *tx, uint64_t valid_ms,
+		   const struct manne_key *signers, size_t signer_count)
+{
+	struct prepared p = {0};
+	char *description;
+	uint8_t txid[32];
+	enum manne_status status;
+	int rc;
+
+	if (cli_value(c, OPT_SIGNATURES_NEEDED) != NULL &&
+	    !cli_parse_u64("signatures-needed", cli_value(c, OPT_SIGNATURES_NEEDED), 1, MANNE_SIGNATURES_MAX, &p.needed))
+		return EXIT_USAGE;
+	status = manne_body_build(manne_origin(m), manne_genesis_id(m), tx, NULL, 0, valid_ms, (uint64_t)time(NULL) * 1000U,
+				  &p.body, &p.body_len);
+	if (status != MANNE_OK)
+		return cli_fail(c, status, "a field is missing, over its limit or out of range (see --help)");
+	for (size_t i = 0; i < signer_count && status == MANNE_OK; i++, p.sig_count++)
+		status = manne_body_sign(p.body, p.body_len, &signers[i], &p.sigs[i]);
+	rc = status == MANNE_OK ? prepared_write(c, cli_value(c, OPT_OUT), &p, true) : cli_fail(c, status, NULL);
+	description = rc == 0 ? malloc(DESCRIPTION_BYTES) : NULL;
+	if (rc == 0 && description == NULL)
+		rc = cli_fail(c, MANNE_ERR_NO_MEMORY, NULL);
+	if (rc == 0 && (rc = describe(c, &p, description, txid)) == 0) {
+		out_begin(c);
+		out_bool(c, "ok", NULL, true);
+		out_str(c, "file", "prepared", cli_value(c, OPT_OUT));
+		out_hex(c, "txid", "txid", txid, 32);
+		out_text(c, description);
+		out_str(c, "description", NULL, description);
+		print_signatures(c, &p);
+		out_text(c, "next: each board member runs `manne sign FILE --key THEIR.key`, then `manne submit FILE`\n");
+		out_end(c);
+	}
+	free(description);
+	prepared_free(&p);
+	return rc;
+}
+
+int cmd_tx(struct cli *c, enum manne_kind kind)
+{
+	struct manne_key *keys;
+	struct manne_tx tx;
+	struct tx_fields f;
+	const struct manne_key *signers[MANNE_SIGNATURES_MAX];
+	struct manne_receipt receipt;
+	struct manne *m = NULL;
+	size_t key_count = 0, new_count = 0;
+	uint64_t days = 7;
+	bool account_act = kind == MANNE_KIND_PAY || kind == MANNE_KIND_REFUND || kind == MANNE_KIND_REDEEM;
+	enum manne_status status;
+	int rc;
+
+	if (c->counts[OPT_KEY] + c->counts[OPT_NEW_KEY] > MANNE_SIGNATURES_MAX)
+		return cli_usage_error(c, "at most %u signing keys", MANNE_SIGNATURES_MAX);
+	if (cli_value(c, OPT_VALID_DAYS) != NULL && !cli_parse_u64("valid-days", cli_value(c, OPT_VALID_DAYS), 1, 31, &days))
+		return EXIT_USAGE;
+	if (account_act && c->counts[OPT_KEY] != 1)
+		return cli_usage_error(c, "%s is signed by one --key: the account's", c->command);
+	if (!account_act && !cli_flag(c, OPT_OUT) && c->counts[OPT_KEY] == 0)
+		return cli_usage_error(c, "give the signing board members' --key files, or --out FILE to prepare the act");
+	keys = calloc(MANNE_SIGNATURES_MAX, sizeof(*keys));
+	if (keys == NULL)
+		return cli_fail(c, MANNE_ERR_NO_MEMORY, NULL);
+	rc = load_keys(c, OPT_KEY, keys, &key_count);
+	if (rc == 0) {
+		rc = load_keys(c, OPT_NEW_KEY, keys + key_count, &new_count);
+		if (rc != 0)
+			for (size_t i = 0; i < key_count; i++)
+				manne_key_wipe(&keys[i]);
+	}
+	if (rc != 0) {
+		free(keys);
+		return rc;
+	}
+	if (!fill_tx(c, kind, &tx, &f, keys + key_count, new_count)) {
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	rc = cli_connect(c, &m);
+	if (rc != 0)
+		goto out;
+	for (size_t i = 0; i < key_count + new_count; i++)
+		signers[i] = &keys[i];
+	if (cli_flag(c, OPT_OUT)) {
+		if (kind == MANNE_KIND_FREEZE && key_count == 1 && memcmp(keys[0].public_key, f.account, 32) == 0) {
+			rc = cli_usage_error(c, "an account freezing itself signs at once: leave out --out");
+			goto out;
+		}
+		rc = prepare(c, m, &tx, days * DAY_MS, keys, key_count + new_count);
+		goto out;
+	}
+	status = manne_submit_tx(m, &tx, signers, key_count + new_count, days * DAY_MS, &receipt);
+	if (status != MANNE_OK) {
+		rc = cli_fail(c, status, manne_message(m));
+		goto out;
+	}
+	rc = report_receipt(c, m, manne_kind_name(kind), &receipt);
+out:
+	for (size_t i = 0; i < key_count + new_count; i++)
+		manne_key_wipe(&keys[i]);
+	free(keys);
+	manne_close(m);
+	return rc;
+}
+
+int cmd_show(struct cli *c)
+{
+	struct prepared p;
+	char *description = malloc(DESCRIPTION_BYTES);
+	uint8_t txid[32];
+	int rc;
+
+	if (description == NULL)
+		return cli_fail(c, MANNE_ERR_NO_MEMORY, NULL);
+	rc = prepared_read(c, c->args[0], &p);
+	if (rc == 0) {
+		rc = describe(c, &p, description, txid);
+		if (rc == 0) {
+			out_begin(c);
+			out_bool(c, "ok", NULL, true);
+			out_text(c, description);
+			out_str(c, "description", NULL, description);
+			out_hex(c, "txid", NULL, txid, 32);
+			print_signatures(c, &p);
+			out_end(c);
+		}
+		prepared_free(&p);
+	}
+	free(description);
+	return rc;
+}
+
+/* Asks on the terminal; true only for "yes". */
+static bool confirm(const char *question)
+{
+	char answer[16] = "";
+	FILE *tty = fopen("/dev/tty", "r+");
+
+	if (tty == NULL)
+		return false;
+	fputs(question, tty);
+	fflush(tty);
+	if (fgets(answer, sizeof(answer), tty) == NULL)
+		answer[0] = '\0';
+	fclose(tty);
+	answer[strcspn(answer, "\r\n")] = '\0';
+	return strcmp(answer, "yes") == 0;
+}
+
+int cmd_sign(struct cli *c)
+{
+	struct prepared p;
+	struct manne_key key;
+	char *description = malloc(DESCRIPTION_BYTES), hex[65], question[256];
+	uint8_t txid[32];
+	enum manne_status status;
+	int rc;
+
+	if (description == NULL)
+		return cli_fail(c, MANNE_ERR_NO_MEMORY, NULL);
+	if (c->counts[OPT_KEY] != 1) {
+		free(description);
+		return cli_usage_error(c, "sign needs exactly one --key: yours");
+	}
+	rc = prepared_read(c, c->args[0], &p);
+	if (rc != 0) {
+		free(description);
+		return rc;
+	}
+	rc = describe(c, &p, description, txid);
+	if (rc == 0)
+		rc = cli_load_key(c, cli_value(c, OPT_KEY), &key);
+	if (rc != 0)
+		goto out;
+	for (size_t i = 0; i < p.sig_count; i++)
+		if (memcmp(p.sigs[i].public_key, key.public_key, 32) == 0)
+			rc = cli_fail(c, MANNE_ERR_ARGUMENT, "this key has signed the file already");
+	if (rc == 0 && p.sig_count >= MANNE_SIGNATURES_MAX)
+		rc = cli_fail(c, MANNE_ERR_ARGUMENT, "the file holds the most signatures a transaction may carry");
+	if (rc != 0)
+		goto wipe;
+	/* Every field in words, on stderr so that --json stays one object. */
+	sodium_bin2hex(hex, sizeof(hex), key.public_key, 32);
+	fprintf(stderr, "You are asked to sign this transaction:\n\n%s\nwith the key %s.\n", description, hex);
+	snprintf(question, sizeof(question), "Type yes to sign it: ");
+	if (!cli_flag(c, OPT_YES) && !confirm(question)) {
+		fprintf(stderr, "manne sign: not signed\n");
+		if (c->json)
+			printf("{\"ok\":false,\"status\":\"declined\",\"exit\":%d,\"message\":\"not signed\"}\n", EXIT_DECLINED);
+		rc = EXIT_DECLINED;
+		goto wipe;
+	}
+	status = manne_body_sign(p.body, p.body_len, &key, &p.sigs[p.sig_count]);
+	if (status != MANNE_OK) {
+		rc = cli_fail(c, status, NULL);
+		goto wipe;
+	}
+	p.sig_count++;
+	rc = prepared_write(c, c->args[0], &p, false);
+	if (rc == 0) {
+		out_begin(c);
+		out_bool(c, "ok", NULL, true);
+		out_str(c, "file", "signed", c->args[0]);
+		out_hex(c, "txid", "txid", txid, 32);
+		out_hex(c, "signer", "signer", key.public_key, 32);
+		print_signatures(c, &p);
+		out_end(c);
+	}
+wipe:
+	manne_key_wipe(&key);
+out:
+	free(description);
+	prepared_free(&p);
+	return rc;
+}
+
+int cmd_submit(struct cli *c)
+{
+	struct prepared p;
+	struct manne_receipt receipt;
+	struct manne *m = NULL;
+	char *description = malloc(DESCRIPTION_BYTES), kind[40], why[128];
+	uint8_t txid[32];
+	enum manne_status status;
+	int rc;
+
+	if (description == NULL)
+		return cli_fail(c, MANNE_ERR_NO_MEMORY, NULL);
+	rc = prepared_read(c, c->args[0], &p);
+	if (rc != 0) {
+		free(description);
+		return rc;
+	}
+	rc = describe(c, &p, description, txid);
+	if (rc == 0 && (p.sig_count == 0 || p.sig_count < p.needed)) {
+		snprintf(why, sizeof(why), "the file holds %zu signatures; %llu are needed", p.sig_count,
+			 (unsigned long long)(p.needed != 0 ? p.needed : 1));
+		rc = cli_fail(c, MANNE_ERR_NOT_ENOUGH_SIGNATURES, why);
+	}
+	if (rc == 0)
+		rc = cli_connect(c, &m);
+	if (rc == 0) {
+		body_kind(description, kind, sizeof(kind));
+		status = manne_submit_signed(m, p.body, p.body_len, p.sigs, p.sig_count, &receipt);
+		rc = status == MANNE_OK ? report_receipt(c, m, kind, &receipt) : cli_fail(c, status, manne_message(m));
+	}
+	manne_close(m);
+	free(description);
+	prepared_free(&p);
+	return rc;
+}
