@@ -49,13 +49,18 @@ enum manne_status apply_store_status(int store_result)
 	}
 }
 
-void apply_party(struct apply_ctx *c, const uint8_t key[KEY_BYTES])
+void apply_party(struct apply_ctx *c, const struct account *a)
 {
 	for (unsigned i = 0; i < c->party_count; i++)
-		if (memcmp(c->parties[i], key, KEY_BYTES) == 0)
+		if (c->parties[i] == a->number)
 			return;
 	assert(c->party_count < APPLY_PARTIES_MAX);
-	memcpy(c->parties[c->party_count++], key, KEY_BYTES);
+	c->parties[c->party_count++] = a->number;
+}
+
+uint64_t apply_new_account_number(struct apply_ctx *c)
+{
+	return c->next.accounts_opened++;
 }
 
 enum manne_status apply_counterparty(struct apply_ctx *c, const uint8_t key[KEY_BYTES], bool must_be_active,
@@ -96,6 +101,26 @@ enum manne_status apply_current_holder(struct apply_ctx *c, const uint8_t key[KE
 enum manne_status apply_put_account(struct apply_ctx *c, const uint8_t key[KEY_BYTES], const struct account *a)
 {
 	return apply_store_status(store_account_put(c->txn, key, a));
+}
+
+enum manne_status apply_referenced_tx(struct apply_ctx *c, uint64_t index, struct tx *out)
+{
+	struct tx_identity identity = {
+		.origin = c->state->origin,
+		.origin_len = c->state->origin_len,
+		.genesis_id = c->state->genesis_id,
+	};
+	struct arena arena;
+	const uint8_t *leaf;
+	size_t len;
+
+	if (store_leaf_get(c->txn, index, &leaf, &len) != STORE_OK || len < LEAF_HEADER_BYTES)
+		return MANNE_ERR_INTERNAL;
+	arena_init(&arena, c->work->referenced, sizeof(c->work->referenced));
+	/* It was applied, so it decodes; its signatures were checked then. */
+	if (tx_decode(leaf + LEAF_HEADER_BYTES, len - LEAF_HEADER_BYTES, &identity, &arena, out) != MANNE_OK)
+		return MANNE_ERR_INTERNAL;
+	return MANNE_OK;
 }
 
 enum manne_status apply_backing(const struct apply_ctx *c)
@@ -316,7 +341,7 @@ static enum manne_status append_leaf(struct apply_ctx *c, uint8_t *leaf, struct 
 }
 
 enum manne_status apply_tx(struct store_txn *txn, struct ledger_state *state, const struct tx *tx,
-			   uint64_t time_ms, uint8_t *leaf_buffer, struct receipt *receipt)
+			   uint64_t time_ms, struct apply_work *work, struct receipt *receipt)
 {
 	struct apply_ctx c = {
 		.txn = txn,
@@ -327,6 +352,7 @@ enum manne_status apply_tx(struct store_txn *txn, struct ledger_state *state, co
 		.index = state->tree_size,
 		.totals = state->totals,
 		.next = *state,
+		.work = work,
 	};
 	struct day_rules rules = state_day_rules(state);
 	enum manne_status status;
@@ -336,17 +362,16 @@ enum manne_status apply_tx(struct store_txn *txn, struct ledger_state *state, co
 	memset(receipt, 0, sizeof(*receipt));
 	memcpy(receipt->txid, tx->txid, TXID_BYTES);
 	c.day = ledger_day(&rules, (int64_t)time_ms);
-	if (tx->signer != NULL)
-		apply_party(&c, tx->signer);
-
 	status = common_checks(&c, receipt);
 	if (status != MANNE_OK || receipt->duplicate)
 		return status;
+	if (tx->signer != NULL)
+		apply_party(&c, &c.signer);
 	status = kind_apply[tx->kind](&c);
 	if (status != MANNE_OK)
 		return status;
 	assert(totals_ok(&c.totals));
-	status = append_leaf(&c, leaf_buffer, receipt);
+	status = append_leaf(&c, work->leaf, receipt);
 	if (status != MANNE_OK)
 		return status;
 

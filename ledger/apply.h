@@ -31,6 +31,13 @@ struct receipt {
 
 #define APPLY_PARTIES_MAX 4
 
+/* Memory apply needs, allocated once per batch: the leaf being written, and
+ * an arena to decode the earlier transaction a refund names. */
+struct apply_work {
+	uint8_t leaf[LEAF_BYTES_MAX];
+	uint8_t referenced[TX_ARENA_BYTES(SIGNED_TX_BYTES_MAX)];
+};
+
 /* What a kind sees and edits. The kind edits `signer` and `totals`; apply.c
  * writes them, with the leaf, once the kind has returned MANNE_OK. */
 struct apply_ctx {
@@ -44,25 +51,28 @@ struct apply_ctx {
 	struct account signer;         /* the signing account, loaded and checked */
 	struct totals totals;          /* the totals after this transaction */
 	struct ledger_state next;      /* board, fee and keys after this transaction */
-	/* Accounts whose history shows this leaf: copies, since a kind may name a
-	 * key it computed in its own stack frame (the current holder). */
-	uint8_t parties[APPLY_PARTIES_MAX][KEY_BYTES];
+	/* Accounts whose history shows this leaf, by number. */
+	uint64_t parties[APPLY_PARTIES_MAX];
 	unsigned party_count;
+	struct apply_work *work;
 };
 
 /*
  * Applies tx as leaf number state->tree_size at time_ms (>= the last leaf's
  * time), updating *state on success. The leaf is written from tx->bytes.
- * leaf_buffer holds at least LEAF_BYTES_MAX bytes. On MANNE_OK *receipt says
+ * work is the batch's scratch memory. On MANNE_OK *receipt says
  * where the leaf is, or (duplicate) where it already was.
  */
 enum manne_status apply_tx(struct store_txn *txn, struct ledger_state *state, const struct tx *tx,
-			   uint64_t time_ms, uint8_t *leaf_buffer, struct receipt *receipt)
+			   uint64_t time_ms, struct apply_work *work, struct receipt *receipt)
 	__attribute__((warn_unused_result));
 
 /* Helpers for the kinds. */
 enum manne_status apply_store_status(int store_result);
-void apply_party(struct apply_ctx *c, const uint8_t key[KEY_BYTES]);
+/* The leaf will show in this account's history. */
+void apply_party(struct apply_ctx *c, const struct account *a);
+/* The next account number, for an account opened (or recovered to) now. */
+uint64_t apply_new_account_number(struct apply_ctx *c);
 /* Loads an account other than the signer: COUNTERPARTY_UNKNOWN, or with
  * must_be_active COUNTERPARTY_NOT_ACTIVE when it is frozen or closed. */
 enum manne_status apply_counterparty(struct apply_ctx *c, const uint8_t key[KEY_BYTES], bool must_be_active,
@@ -71,6 +81,9 @@ enum manne_status apply_counterparty(struct apply_ctx *c, const uint8_t key[KEY_
 enum manne_status apply_current_holder(struct apply_ctx *c, const uint8_t key[KEY_BYTES],
 				       uint8_t current[KEY_BYTES], struct account *out);
 enum manne_status apply_put_account(struct apply_ctx *c, const uint8_t key[KEY_BYTES], const struct account *a);
+/* Decodes the applied transaction at leaf `index` into c->work (valid until
+ * the next call): a refund reads the payment it names. */
+enum manne_status apply_referenced_tx(struct apply_ctx *c, uint64_t index, struct tx *out);
 /* BACKING_EXCEEDED when c->totals would leave reserve < outstanding. */
 enum manne_status apply_backing(const struct apply_ctx *c);
 bool apply_is_partner(uint8_t role); /* shop or producer */

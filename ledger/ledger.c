@@ -65,11 +65,11 @@ int ledger_batch_begin(struct ledger *ledger, struct batch *batch)
 	batch->ledger = ledger;
 	batch->state = ledger->state;
 	batch->arena_buffer = malloc(arena_size);
-	batch->leaf_buffer = malloc(LEAF_BYTES_MAX);
-	if (batch->arena_buffer == NULL || batch->leaf_buffer == NULL ||
+	batch->work = malloc(sizeof(*batch->work));
+	if (batch->arena_buffer == NULL || batch->work == NULL ||
 	    store_begin(ledger->store, true, &batch->txn) != STORE_OK) {
 		free(batch->arena_buffer);
-		free(batch->leaf_buffer);
+		free(batch->work);
 		return -1;
 	}
 	arena_init(&batch->arena, batch->arena_buffer, arena_size);
@@ -79,9 +79,9 @@ int ledger_batch_begin(struct ledger *ledger, struct batch *batch)
 static void batch_free(struct batch *batch)
 {
 	free(batch->arena_buffer);
-	free(batch->leaf_buffer);
+	free(batch->work);
 	batch->arena_buffer = NULL;
-	batch->leaf_buffer = NULL;
+	batch->work = NULL;
 	batch->txn = NULL;
 }
 
@@ -98,7 +98,7 @@ enum manne_status ledger_batch_apply(struct batch *batch, const struct tx *tx, u
 		time_ms = batch->state.last_time_ms;
 	if (time_ms > INT64_MAX)
 		return MANNE_ERR_INTERNAL;
-	status = apply_tx(batch->txn, &batch->state, tx, time_ms, batch->leaf_buffer, receipt);
+	status = apply_tx(batch->txn, &batch->state, tx, time_ms, batch->work, receipt);
 	if (store_txn_error(batch->txn) != STORE_OK) {
 		batch->failed = apply_store_status(store_txn_error(batch->txn));
 		return batch->failed;
@@ -140,36 +140,69 @@ enum manne_status ledger_batch_submit(struct batch *batch, const uint8_t *bytes,
 	return status;
 }
 
-enum manne_status ledger_batch_replay(struct batch *batch, const uint8_t *leaf, size_t len)
+/* A leaf's header: its index must be the next, its time not earlier than the last. */
+static enum manne_status replay_header_check(const struct batch *batch, const uint8_t *leaf, size_t len)
 {
-	struct tx_identity identity = ledger_identity(&batch->state, batch_empty(batch));
-	uint8_t expected_hash[MERKLE_HASH_BYTES];
-	struct receipt receipt;
-	struct tx tx;
-	uint64_t index, time_ms;
+	uint64_t time_ms;
+
+	if (len < LEAF_HEADER_BYTES || len > LEAF_BYTES_MAX)
+		return MANNE_ERR_MALFORMED;
+	time_ms = load_be64(leaf + 8);
+	if (load_be64(leaf) != batch->state.tree_size || time_ms < batch->state.last_time_ms || time_ms > INT64_MAX)
+		return MANNE_ERR_MALFORMED;
+	return MANNE_OK;
+}
+
+enum manne_status ledger_replay_decode(const struct tx_identity *identity, const uint8_t *leaf, size_t len,
+				       struct arena *arena, struct tx *out)
+{
 	enum manne_status status;
 
 	if (len < LEAF_HEADER_BYTES || len > LEAF_BYTES_MAX)
 		return MANNE_ERR_MALFORMED;
-	index = load_be64(leaf);
-	time_ms = load_be64(leaf + 8);
-	if (index != batch->state.tree_size || time_ms < batch->state.last_time_ms || time_ms > INT64_MAX)
-		return MANNE_ERR_MALFORMED;
-	arena_reset(&batch->arena);
-	status = tx_decode(leaf + LEAF_HEADER_BYTES, len - LEAF_HEADER_BYTES, &identity, &batch->arena, &tx);
+	arena_reset(arena);
+	status = tx_decode(leaf + LEAF_HEADER_BYTES, len - LEAF_HEADER_BYTES, identity, arena, out);
 	if (status == MANNE_OK)
-		status = tx_verify_signatures(&tx);
-	if (status == MANNE_OK)
-		status = ledger_batch_apply(batch, &tx, time_ms, &receipt);
+		status = tx_verify_signatures(out);
+	return status;
+}
+
+enum manne_status ledger_batch_replay_decoded(struct batch *batch, const uint8_t *leaf, size_t len,
+					      const struct tx *tx)
+{
+	uint8_t expected_hash[MERKLE_HASH_BYTES];
+	struct receipt receipt;
+	enum manne_status status = replay_header_check(batch, leaf, len);
+
+	if (status != MANNE_OK)
+		return status;
+	/* The decoded transaction must be this leaf's, and decoded for this ledger. */
+	if (tx->bytes != leaf + LEAF_HEADER_BYTES || tx->len != len - LEAF_HEADER_BYTES ||
+	    (tx->kind == MANNE__TX_BODY__KIND_GENESIS) != (batch->state.tree_size == 0))
+		return MANNE_ERR_WRONG_LEDGER;
+	status = ledger_batch_apply(batch, tx, load_be64(leaf + 8), &receipt);
 	if (status != MANNE_OK)
 		return status;
 	/* A leaf that repeats an applied transaction was never written by a ledger. */
 	if (receipt.duplicate)
 		return MANNE_ERR_ALREADY_SETTLED;
 	merkle_leaf_hash(leaf, len, expected_hash);
-	if (receipt.leaf_index != index || memcmp(receipt.leaf_hash, expected_hash, MERKLE_HASH_BYTES) != 0)
+	if (receipt.leaf_index != load_be64(leaf) || memcmp(receipt.leaf_hash, expected_hash, MERKLE_HASH_BYTES) != 0)
 		return MANNE_ERR_INTERNAL;
 	return MANNE_OK;
+}
+
+enum manne_status ledger_batch_replay(struct batch *batch, const uint8_t *leaf, size_t len)
+{
+	struct tx_identity identity = ledger_identity(&batch->state, batch_empty(batch));
+	struct tx tx;
+	enum manne_status status = replay_header_check(batch, leaf, len);
+
+	if (status == MANNE_OK)
+		status = ledger_replay_decode(&identity, leaf, len, &batch->arena, &tx);
+	if (status != MANNE_OK)
+		return status;
+	return ledger_batch_replay_decoded(batch, leaf, len, &tx);
 }
 
 int ledger_batch_commit(struct batch *batch)

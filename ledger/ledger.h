@@ -33,7 +33,7 @@ struct batch {
 	struct ledger_state state;  /* the batch's working state */
 	struct arena arena;         /* decoded transactions (submit and replay) */
 	uint8_t *arena_buffer;
-	uint8_t *leaf_buffer;       /* LEAF_BYTES_MAX */
+	struct apply_work *work;    /* apply's scratch memory */
 	uint32_t applied;
 	enum manne_status failed;   /* MANNE_OK until a write fails */
 };
@@ -54,9 +54,20 @@ enum manne_status ledger_batch_submit(struct batch *batch, const uint8_t *bytes,
 enum manne_status ledger_batch_apply(struct batch *batch, const struct tx *tx, uint64_t time_ms,
 				     struct receipt *receipt) __attribute__((warn_unused_result));
 /* Replays one leaf of a log (the auditor's path): its index must be the
- * next, its time not earlier than the last, and it must apply as it did. */
+ * next, its time not earlier than the last, and it must apply as it did.
+ * The same as ledger_replay_decode() then ledger_batch_replay_decoded(). */
 enum manne_status ledger_batch_replay(struct batch *batch, const uint8_t *leaf, size_t len)
 	__attribute__((warn_unused_result));
+/* The pure half of a replay, which the auditor runs on verifier threads as
+ * the daemon does: decodes the leaf's transaction strictly for `identity`
+ * and checks its signatures. *out points into `leaf` and the arena, which
+ * must outlive it. */
+enum manne_status ledger_replay_decode(const struct tx_identity *identity, const uint8_t *leaf, size_t len,
+				       struct arena *arena, struct tx *out) __attribute__((warn_unused_result));
+/* The ordered half: checks the leaf's header and applies `tx`, which
+ * ledger_replay_decode() made from this very leaf, as ledger_batch_replay does. */
+enum manne_status ledger_batch_replay_decoded(struct batch *batch, const uint8_t *leaf, size_t len,
+					      const struct tx *tx) __attribute__((warn_unused_result));
 /* Durable commit; 0, or a store_result. Ends the batch either way. */
 int ledger_batch_commit(struct batch *batch) __attribute__((warn_unused_result));
 void ledger_batch_abort(struct batch *batch);

@@ -60,6 +60,30 @@ static const uint8_t *named_account(const Manne__TxBody *b)
 	}
 }
 
+/* The second leaf a refund's entry needs, decoded in an arena of its own. */
+static uint8_t referenced_arena[TX_ARENA_BYTES(SIGNED_TX_BYTES_MAX)];
+
+static int refund_payer(struct store_txn *txn, const uint8_t payment_txid[TXID_BYTES], uint8_t payer[KEY_BYTES])
+{
+	struct tx_identity any = {0};
+	struct arena arena;
+	const uint8_t *leaf;
+	uint64_t index;
+	size_t len;
+	struct tx tx;
+	enum manne_status status;
+
+	if (store_txid_get(txn, payment_txid, &index) != STORE_OK ||
+	    store_leaf_get(txn, index, &leaf, &len) != STORE_OK || len < LEAF_HEADER_BYTES)
+		return -1;
+	arena_init(&arena, referenced_arena, sizeof(referenced_arena));
+	status = tx_decode(leaf + LEAF_HEADER_BYTES, len - LEAF_HEADER_BYTES, &any, &arena, &tx);
+	if ((status != MANNE_OK && status != MANNE_ERR_WRONG_LEDGER) || tx.signer == NULL)
+		return -1;
+	memcpy(payer, tx.signer, KEY_BYTES);
+	return 0;
+}
+
 enum manne_status txinfo_from_leaf(struct store_txn *txn, uint64_t index, const uint8_t *viewer, bool privileged,
 				   struct txinfo_buf *out)
 {
@@ -92,11 +116,11 @@ enum manne_status txinfo_from_leaf(struct store_txn *txn, uint64_t index, const 
 		info->signer = (ProtobufCBinaryData){.len = KEY_BYTES, .data = out->signer};
 	}
 	other = named_account(b);
-	/* At function scope: `other` may point into record until it is copied below. */
-	struct tx_record record;
-	if (tx.kind == MANNE__TX_BODY__KIND_REFUND &&
-	    store_record_get(txn, b->refund->payment_txid.data, &record) == STORE_OK)
-		other = record.party;
+	/* A refund goes to whoever paid: the signer of the payment it names. At
+	 * function scope, since `other` may point into it until copied below. */
+	uint8_t payer[KEY_BYTES];
+	if (tx.kind == MANNE__TX_BODY__KIND_REFUND && refund_payer(txn, b->refund->payment_txid.data, payer) == 0)
+		other = payer;
 	/* Shown from the viewer's side: to the payee, the other party is the payer. */
 	if (viewer != NULL && other != NULL && tx.signer != NULL && memcmp(viewer, other, KEY_BYTES) == 0)
 		other = tx.signer;

@@ -16,6 +16,7 @@ static void req_history(struct slot *slot, const Manne__Request *request)
 	uint64_t indexes[PAGE_ENTRIES_MAX], next;
 	size_t count, limit = r->limit == 0 || r->limit > PAGE_ENTRIES_MAX ? PAGE_ENTRIES_MAX : r->limit;
 	struct store_txn *txn;
+	struct account account;
 
 	if (r->account.len != KEY_BYTES) {
 		slot_reply_status(slot, MANNE_ERR_MALFORMED, "an account key is 32 bytes");
@@ -27,7 +28,13 @@ static void req_history(struct slot *slot, const Manne__Request *request)
 	}
 	if ((txn = reads_begin(slot)) == NULL)
 		return;
-	if (store_history_page(txn, r->account.data, r->from_index, indexes, limit, &count, &next) != STORE_OK) {
+	int rc = store_account_get(txn, r->account.data, &account);
+	if (rc != STORE_OK) {
+		store_abort(txn);
+		slot_reply_status(slot, rc == STORE_NOT_FOUND ? MANNE_ERR_UNKNOWN_ACCOUNT : MANNE_ERR_INTERNAL, NULL);
+		return;
+	}
+	if (store_history_page(txn, account.number, r->from_index, indexes, limit, &count, &next) != STORE_OK) {
 		store_abort(txn);
 		slot_reply_status(slot, MANNE_ERR_INTERNAL, NULL);
 		return;

@@ -11,6 +11,7 @@ static void req_tx(struct slot *slot, const Manne__Request *request)
 	Manne__Response response = MANNE__RESPONSE__INIT;
 	struct txinfo_buf info;
 	struct store_txn *txn;
+	struct account reader;
 	uint64_t index;
 	int rc;
 
@@ -25,7 +26,9 @@ static void req_tx(struct slot *slot, const Manne__Request *request)
 	if ((txn = reads_begin(slot)) == NULL)
 		return;
 	rc = store_txid_get(txn, txid->data, &index);
-	if (rc == STORE_OK && !reader_privileged(c) && store_history_has(txn, conn_key(c), index) != STORE_OK) {
+	if (rc == STORE_OK && !reader_privileged(c) &&
+	    (store_account_get(txn, conn_key(c), &reader) != STORE_OK ||
+	     store_history_has(txn, reader.number, index) != STORE_OK)) {
 		store_abort(txn);
 		slot_reply_status(slot, MANNE_ERR_NOT_PERMITTED, "not a transaction of this account");
 		return;

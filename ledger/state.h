@@ -48,6 +48,7 @@ struct ledger_state {
 	uint8_t checkpoint_key[KEY_BYTES];
 	uint64_t checkpoint_key_since; /* the tree size from which checkpoint_key signs */
 	uint8_t previous_checkpoint_key[KEY_BYTES]; /* the key before it (zero if none) */
+	uint64_t accounts_opened;    /* accounts ever opened or recovered to: the next account number */
 	uint8_t board[BOARD_KEYS_MAX][KEY_BYTES];
 	uint32_t board_count;
 	uint32_t threshold;
@@ -88,6 +89,7 @@ struct account {
 	uint64_t pending_count;
 	uint64_t frozen_since_ms;    /* when it was last frozen */
 	uint64_t opened_index;       /* leaf that opened it (or recovered to it) */
+	uint64_t number;             /* its place in opening order: the short key of its history */
 	uint8_t successor[KEY_BYTES];/* the key it was recovered to, when has_successor */
 	uint8_t reference[ACCOUNT_REFERENCE_BYTES_MAX];
 	uint8_t reference_len;
@@ -98,9 +100,10 @@ struct account {
 	uint8_t padding[3];
 };
 
-/* What later transactions need to know of an earlier one, keyed by its txid. */
+/* What later transactions need to know of an earlier one, keyed by its txid.
+ * (Payments have none: their leaf says who paid whom, and the txid index
+ * keeps what was refunded. Type 1 was the payment record.) */
 enum record_type {
-	RECORD_PAYMENT = 1,    /* party = payer, other = payee, used = refunded */
 	RECORD_ISSUE = 2,      /* party = account credited, used = reversed */
 	RECORD_REDEMPTION = 3, /* party = shop, fee fixed when applied, state = redemption_state */
 };
@@ -123,11 +126,11 @@ struct tx_record {
 };
 
 _Static_assert(sizeof(struct totals) == 64, "totals has no padding");
-_Static_assert(sizeof(struct account) == 80 + KEY_BYTES + ACCOUNT_REFERENCE_BYTES_MAX + 8,
+_Static_assert(sizeof(struct account) == 88 + KEY_BYTES + ACCOUNT_REFERENCE_BYTES_MAX + 8,
 	       "account has no padding");
 _Static_assert(sizeof(struct tx_record) == 24 + 2 * KEY_BYTES + 8, "tx_record has no padding");
 _Static_assert(sizeof(struct ledger_state) ==
-		       16 + sizeof(struct totals) + 4 * 32 + 8 + BOARD_KEYS_MAX * 32 + 24 + ORIGIN_BYTES_MAX + 8,
+		       16 + sizeof(struct totals) + 4 * 32 + 16 + BOARD_KEYS_MAX * 32 + 24 + ORIGIN_BYTES_MAX + 8,
 	       "ledger_state has no padding");
 
 #endif

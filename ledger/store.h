@@ -34,6 +34,7 @@ struct store_txn;
 struct store_options {
 	uint64_t map_bytes;   /* the LMDB map size: the most the store may grow to */
 	bool no_sync;         /* tests only: skip fsync at commit */
+	bool audit_tables;    /* manne-audit's replay store: also open the audit tables below */
 };
 
 int store_open(const char *dir, const struct store_options *options, struct store **out)
@@ -61,9 +62,16 @@ int store_account_each(struct store_txn *txn,
 int store_leaf_put(struct store_txn *txn, uint64_t index, const uint8_t *leaf, size_t len);
 int store_leaf_get(struct store_txn *txn, uint64_t index, const uint8_t **leaf, size_t *len);
 
-/* txid -> leaf index of the applied transaction. */
+/* txid -> leaf index of the applied transaction and, for a payment, the
+ * centimes refunded so far (0 until a refund). Refunds are kept here rather
+ * than in a record of their own: one random insert per payment, not two,
+ * which is most of what a batch writes (docs/benchmarks.md). */
 int store_txid_put(struct store_txn *txn, const uint8_t txid[TXID_BYTES], uint64_t index);
 int store_txid_get(struct store_txn *txn, const uint8_t txid[TXID_BYTES], uint64_t *index);
+int store_txid_refunded_get(struct store_txn *txn, const uint8_t txid[TXID_BYTES], uint64_t *index,
+			    uint64_t *refunded);
+int store_txid_refunded_put(struct store_txn *txn, const uint8_t txid[TXID_BYTES], uint64_t index,
+			    uint64_t refunded);
 
 /* Board nonces used, and txids voided by the board: sets. */
 int store_nonce_put(struct store_txn *txn, const uint8_t nonce[BOARD_NONCE_BYTES]);
@@ -74,12 +82,14 @@ int store_void_has(struct store_txn *txn, const uint8_t txid[TXID_BYTES]);
 int store_record_put(struct store_txn *txn, const uint8_t txid[TXID_BYTES], const struct tx_record *record);
 int store_record_get(struct store_txn *txn, const uint8_t txid[TXID_BYTES], struct tx_record *out);
 
-/* The leaves that concern an account, for its history. */
-int store_history_put(struct store_txn *txn, const uint8_t key[KEY_BYTES], uint64_t index);
-int store_history_has(struct store_txn *txn, const uint8_t key[KEY_BYTES], uint64_t index);
-/* The leaf indexes >= from that concern `key`, in order, at most `max`; *next
- * is the index to ask for the next page, 0 when there is none. */
-int store_history_page(struct store_txn *txn, const uint8_t key[KEY_BYTES], uint64_t from, uint64_t *indexes,
+/* The leaves that concern an account, for its history, keyed by the
+ * account's number (struct account): 16-byte keys instead of 40 keep the
+ * index small, and a batch touches fewer of its pages. */
+int store_history_put(struct store_txn *txn, uint64_t account_number, uint64_t index);
+int store_history_has(struct store_txn *txn, uint64_t account_number, uint64_t index);
+/* The leaf indexes >= from that concern the account, in order, at most
+ * `max`; *next is the index to ask for the next page, 0 when there is none. */
+int store_history_page(struct store_txn *txn, uint64_t account_number, uint64_t from, uint64_t *indexes,
 		       size_t max, size_t *count, uint64_t *next);
 
 /* A payment by the payee's order number: the latest payment to `payee` with this reference. */
@@ -87,6 +97,25 @@ int store_payee_reference_put(struct store_txn *txn, const uint8_t payee[KEY_BYT
 			      const char *reference, size_t len, uint64_t index);
 int store_payee_reference_get(struct store_txn *txn, const uint8_t payee[KEY_BYTES],
 			      const char *reference, size_t len, uint64_t *index);
+
+/* The auditor's own tables (manne-audit's report: issuance by month, partner
+ * figures, daily payment sums, checkpoint keys), kept in the replay store so
+ * that they commit with the leaves they sum. Only a store opened with
+ * audit_tables has them (STORE_ERROR otherwise); the daemon never does.
+ * Keys are 1..STORE_AUDIT_KEY_BYTES_MAX bytes, values fixed-size records of
+ * at most STORE_AUDIT_VALUE_BYTES_MAX bytes. */
+#define STORE_AUDIT_KEY_BYTES_MAX 128U
+#define STORE_AUDIT_VALUE_BYTES_MAX 256U
+/* STORE_NOT_FOUND, or the value, which must be exactly `size` bytes (STORE_ERROR otherwise). */
+int store_audit_get(struct store_txn *txn, const uint8_t *key, size_t key_len, void *out, size_t size);
+int store_audit_put(struct store_txn *txn, const uint8_t *key, size_t key_len, const void *value, size_t size);
+/* Calls fn for each entry whose key starts with `prefix`, in key order from
+ * the first key >= `from` (NULL: from the prefix itself), until fn returns
+ * non-zero. Keys and values are valid during the call only. */
+int store_audit_each(struct store_txn *txn, const uint8_t *prefix, size_t prefix_len, const uint8_t *from,
+		     size_t from_len,
+		     int (*fn)(void *ctx, const uint8_t *key, size_t key_len, const uint8_t *value, size_t value_len),
+		     void *ctx);
 
 /* The Merkle tree's complete-subtree nodes, read and written through txn. */
 struct merkle_nodes store_merkle_nodes(struct store_txn *txn);

@@ -27,6 +27,7 @@ enum store_db {
 	DB_HISTORY,
 	DB_PAYEE_REFS,
 	DB_NODES,
+	DB_AUDIT,   /* only with store_options.audit_tables */
 	DB_COUNT
 };
 
@@ -34,12 +35,13 @@ static const char *const db_names[DB_COUNT] = {
 	[DB_STATE] = "state",       [DB_ACCOUNTS] = "accounts", [DB_LEAVES] = "leaves",
 	[DB_TXIDS] = "txids",       [DB_NONCES] = "nonces",     [DB_VOIDS] = "voids",
 	[DB_RECORDS] = "records",   [DB_HISTORY] = "history",   [DB_PAYEE_REFS] = "payee_refs",
-	[DB_NODES] = "merkle_nodes",
+	[DB_NODES] = "merkle_nodes", [DB_AUDIT] = "audit",
 };
 
 struct store {
 	MDB_env *env;
 	MDB_dbi dbi[DB_COUNT];
+	bool audit_tables;
 };
 
 struct store_txn {
@@ -84,7 +86,9 @@ int store_open(const char *dir, const struct store_options *options, struct stor
 		goto fail;
 	if (mdb_txn_begin(s->env, NULL, 0, &txn) != 0)
 		goto fail;
-	for (int i = 0; i < DB_COUNT; i++) {
+	/* The daemon's store never gets the auditor's tables. */
+	s->audit_tables = options->audit_tables;
+	for (int i = 0; i < (s->audit_tables ? DB_COUNT : DB_AUDIT); i++) {
 		if (mdb_dbi_open(txn, db_names[i], MDB_CREATE, &s->dbi[i]) != 0) {
 			mdb_txn_abort(txn);
 			goto fail;
@@ -261,13 +265,33 @@ int store_txid_put(struct store_txn *txn, const uint8_t txid[TXID_BYTES], uint64
 	return put_raw(txn, DB_TXIDS, txid, TXID_BYTES, val, sizeof(val), 0);
 }
 
+int store_txid_refunded_get(struct store_txn *txn, const uint8_t txid[TXID_BYTES], uint64_t *index,
+			    uint64_t *refunded)
+{
+	MDB_val v;
+	int rc = get_raw(txn, DB_TXIDS, txid, TXID_BYTES, &v);
+	if (rc != STORE_OK)
+		return rc;
+	if (v.mv_size != 8 && v.mv_size != 16)
+		return STORE_ERROR;
+	*index = load_be64(v.mv_data);
+	*refunded = v.mv_size == 16 ? load_be64((const uint8_t *)v.mv_data + 8) : 0;
+	return STORE_OK;
+}
+
 int store_txid_get(struct store_txn *txn, const uint8_t txid[TXID_BYTES], uint64_t *index)
 {
-	uint8_t val[8];
-	int rc = get_fixed(txn, DB_TXIDS, txid, TXID_BYTES, val, sizeof(val));
-	if (rc == STORE_OK)
-		*index = load_be64(val);
-	return rc;
+	uint64_t refunded;
+	return store_txid_refunded_get(txn, txid, index, &refunded);
+}
+
+int store_txid_refunded_put(struct store_txn *txn, const uint8_t txid[TXID_BYTES], uint64_t index,
+			    uint64_t refunded)
+{
+	uint8_t val[16];
+	store_be64(val, index);
+	store_be64(val + 8, refunded);
+	return put_raw(txn, DB_TXIDS, txid, TXID_BYTES, val, sizeof(val), 0);
 }
 
 int store_nonce_put(struct store_txn *txn, const uint8_t nonce[BOARD_NONCE_BYTES])
@@ -300,42 +324,42 @@ int store_record_get(struct store_txn *txn, const uint8_t txid[TXID_BYTES], stru
 	return get_fixed(txn, DB_RECORDS, txid, TXID_BYTES, out, sizeof(*out));
 }
 
-int store_history_put(struct store_txn *txn, const uint8_t key[KEY_BYTES], uint64_t index)
+int store_history_put(struct store_txn *txn, uint64_t account_number, uint64_t index)
 {
-	uint8_t k[KEY_BYTES + 8];
-	memcpy(k, key, KEY_BYTES);
-	store_be64(k + KEY_BYTES, index);
+	uint8_t k[16];
+	store_be64(k, account_number);
+	store_be64(k + 8, index);
 	return put_raw(txn, DB_HISTORY, k, sizeof(k), "", 0, 0);
 }
 
-int store_history_has(struct store_txn *txn, const uint8_t key[KEY_BYTES], uint64_t index)
+int store_history_has(struct store_txn *txn, uint64_t account_number, uint64_t index)
 {
-	uint8_t k[KEY_BYTES + 8];
-	memcpy(k, key, KEY_BYTES);
-	store_be64(k + KEY_BYTES, index);
+	uint8_t k[16];
+	store_be64(k, account_number);
+	store_be64(k + 8, index);
 	return has_key(txn, DB_HISTORY, k, sizeof(k));
 }
 
-int store_history_page(struct store_txn *txn, const uint8_t key[KEY_BYTES], uint64_t from, uint64_t *indexes,
+int store_history_page(struct store_txn *txn, uint64_t account_number, uint64_t from, uint64_t *indexes,
 		       size_t max, size_t *count, uint64_t *next)
 {
-	uint8_t k[KEY_BYTES + 8];
+	uint8_t k[16];
 	MDB_cursor *cursor;
 	MDB_val mk = {.mv_size = sizeof(k), .mv_data = k}, mv;
 	int rc;
 
 	*count = 0;
 	*next = 0;
-	memcpy(k, key, KEY_BYTES);
-	store_be64(k + KEY_BYTES, from);
+	store_be64(k, account_number);
+	store_be64(k + 8, from);
 	rc = mdb_cursor_open(txn->txn, txn->store->dbi[DB_HISTORY], &cursor);
 	if (rc != 0)
 		return from_mdb(rc);
 	for (rc = mdb_cursor_get(cursor, &mk, &mv, MDB_SET_RANGE); rc == 0;
 	     rc = mdb_cursor_get(cursor, &mk, &mv, MDB_NEXT)) {
-		if (mk.mv_size != sizeof(k) || memcmp(mk.mv_data, key, KEY_BYTES) != 0)
+		if (mk.mv_size != sizeof(k) || load_be64(mk.mv_data) != account_number)
 			break;
-		uint64_t index = load_be64((const uint8_t *)mk.mv_data + KEY_BYTES);
+		uint64_t index = load_be64((const uint8_t *)mk.mv_data + 8);
 		if (*count == max) {
 			*next = index;
 			break;
@@ -375,6 +399,50 @@ int store_payee_reference_get(struct store_txn *txn, const uint8_t payee[KEY_BYT
 	if (rc == STORE_OK)
 		*index = load_be64(val);
 	return rc;
+}
+
+int store_audit_get(struct store_txn *txn, const uint8_t *key, size_t key_len, void *out, size_t size)
+{
+	if (!txn->store->audit_tables || key_len == 0 || key_len > STORE_AUDIT_KEY_BYTES_MAX ||
+	    size > STORE_AUDIT_VALUE_BYTES_MAX)
+		return STORE_ERROR;
+	return get_fixed(txn, DB_AUDIT, key, key_len, out, size);
+}
+
+int store_audit_put(struct store_txn *txn, const uint8_t *key, size_t key_len, const void *value, size_t size)
+{
+	if (!txn->store->audit_tables || key_len == 0 || key_len > STORE_AUDIT_KEY_BYTES_MAX ||
+	    size > STORE_AUDIT_VALUE_BYTES_MAX)
+		return STORE_ERROR;
+	return put_raw(txn, DB_AUDIT, key, key_len, value, size, 0);
+}
+
+int store_audit_each(struct store_txn *txn, const uint8_t *prefix, size_t prefix_len, const uint8_t *from,
+		     size_t from_len,
+		     int (*fn)(void *ctx, const uint8_t *key, size_t key_len, const uint8_t *value, size_t value_len),
+		     void *ctx)
+{
+	MDB_cursor *cursor;
+	MDB_val k, v;
+	int rc;
+
+	if (!txn->store->audit_tables || prefix_len == 0 || prefix_len > STORE_AUDIT_KEY_BYTES_MAX ||
+	    (from != NULL && (from_len == 0 || from_len > STORE_AUDIT_KEY_BYTES_MAX)))
+		return STORE_ERROR;
+	k = from != NULL ? (MDB_val){.mv_size = from_len, .mv_data = (void *)from}
+			 : (MDB_val){.mv_size = prefix_len, .mv_data = (void *)prefix};
+	rc = mdb_cursor_open(txn->txn, txn->store->dbi[DB_AUDIT], &cursor);
+	if (rc != 0)
+		return from_mdb(rc);
+	for (rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+		if (k.mv_size < prefix_len || memcmp(k.mv_data, prefix, prefix_len) != 0)
+			break;
+		if (fn(ctx, k.mv_data, k.mv_size, v.mv_data, v.mv_size) != 0)
+			break;
+	}
+	mdb_cursor_close(cursor);
+	return rc == 0 || rc == MDB_NOTFOUND ? STORE_OK : from_mdb(rc);
 }
 
 static void node_key(uint8_t k[9], unsigned level, uint64_t index)

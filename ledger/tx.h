@@ -45,7 +45,10 @@ struct tx {
 	const uint8_t *signer;          /* the signing account's key; NULL for board acts */
 };
 
-/* Arena bytes enough to decode any valid transaction of len bytes. */
+/* Arena bytes enough to decode any valid transaction of len bytes: decoded
+ * structures copy every byte string once more and add fixed headers; 4x plus
+ * a constant covers the densest valid transaction. */
+#define TX_ARENA_BYTES(len) (4 * (size_t)(len) + 16384)
 size_t tx_arena_bytes(size_t len);
 
 /* The memory behind tx lives in the arena (and in bytes) until they are reset. */

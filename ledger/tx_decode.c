@@ -38,9 +38,7 @@ static const struct wire_rules tx_rules = {
 
 size_t tx_arena_bytes(size_t len)
 {
-	/* Decoded structures copy every byte string once more and add fixed
-	 * headers; 4x plus a constant covers the densest valid transaction. */
-	return 4 * len + 16384;
+	return TX_ARENA_BYTES(len);
 }
 
 int origin_valid(const char *origin, size_t len)

@@ -32,6 +32,6 @@ enum manne_status tx_freeze_apply(struct apply_ctx *c)
 		return MANNE_ERR_ROLE_FORBIDDEN;
 	a.state = ACCOUNT_FROZEN;
 	a.frozen_since_ms = c->time_ms;
-	apply_party(c, key);
+	apply_party(c, &a);
 	return apply_put_account(c, key, &a);
 }

@@ -38,6 +38,7 @@ enum manne_status tx_genesis_apply(struct apply_ctx *c)
 	association.state = ACCOUNT_ACTIVE;
 	association.next_sequence = 1;
 	association.opened_index = c->index;
-	apply_party(c, g->association_key.data);
+	association.number = apply_new_account_number(c);
+	apply_party(c, &association);
 	return apply_put_account(c, g->association_key.data, &association);
 }

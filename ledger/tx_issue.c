@@ -29,7 +29,7 @@ enum manne_status tx_issue_apply(struct apply_ctx *c)
 	record.type = RECORD_ISSUE;
 	record.amount = is->amount;
 	memcpy(record.party, is->account.data, KEY_BYTES);
-	apply_party(c, is->account.data);
+	apply_party(c, &a);
 	status = apply_put_account(c, is->account.data, &a);
 	if (status != MANNE_OK)
 		return status;

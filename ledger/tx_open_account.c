@@ -30,9 +30,10 @@ enum manne_status tx_open_account_apply(struct apply_ctx *c)
 	a.next_sequence = 1;
 	a.used_day = c->day;
 	a.opened_index = c->index;
+	a.number = apply_new_account_number(c);
 	if (o->reference.len != 0) /* data is NULL when absent: memcpy(d, NULL, 0) is undefined */
 		memcpy(a.reference, o->reference.data, o->reference.len);
 	a.reference_len = (uint8_t)o->reference.len;
-	apply_party(c, o->key.data);
+	apply_party(c, &a);
 	return apply_put_account(c, o->key.data, &a);
 }

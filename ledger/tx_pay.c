@@ -4,8 +4,9 @@
  * each other and the association; nobody else pays and nobody pays a member
  * (a shop gives back to a member only by refund). Credits paid to the
  * association are retired. The payer's per-payment and daily maximums apply,
- * the day being the ledger day. The payment is recorded for refunds, and by
- * the payee's reference for the till that waits for it.
+ * the day being the ledger day. The payment is indexed by the payee's
+ * reference for the till that waits for it; refunds read the payment's own
+ * leaf.
  */
 #include <string.h>
 
@@ -23,7 +24,6 @@ enum manne_status tx_pay_apply(struct apply_ctx *c)
 	const Manne__Pay *p = c->body->pay;
 	struct account *payer = &c->signer;
 	struct account payee;
-	struct tx_record record;
 	uint64_t used, used_new;
 	enum manne_status status;
 	size_t reference_len = strlen(p->payee_reference);
@@ -53,17 +53,9 @@ enum manne_status tx_pay_apply(struct apply_ctx *c)
 	payer->balance -= p->amount;
 	payer->used_today = used_new;
 	payer->used_day = c->day;
-	memset(&record, 0, sizeof(record));
-	record.type = RECORD_PAYMENT;
-	record.amount = p->amount;
-	memcpy(record.party, c->tx->signer, KEY_BYTES);
-	memcpy(record.other, p->payee.data, KEY_BYTES);
-	apply_party(c, p->payee.data);
+	apply_party(c, &payee);
 
 	status = apply_put_account(c, p->payee.data, &payee);
-	if (status != MANNE_OK)
-		return status;
-	status = apply_store_status(store_record_put(c->txn, c->tx->txid, &record));
 	if (status != MANNE_OK || reference_len == 0)
 		return status;
 	return apply_store_status(

@@ -33,6 +33,7 @@ enum manne_status tx_recover_account_apply(struct apply_ctx *c)
 	fresh.next_sequence = 1;
 	fresh.frozen_since_ms = 0;
 	fresh.opened_index = c->index;
+	fresh.number = apply_new_account_number(c);
 
 	old.balance = 0;
 	old.pending = 0;
@@ -42,8 +43,8 @@ enum manne_status tx_recover_account_apply(struct apply_ctx *c)
 	old.has_successor = 1;
 	memcpy(old.successor, r->new_account.data, KEY_BYTES);
 
-	apply_party(c, r->old_account.data);
-	apply_party(c, r->new_account.data);
+	apply_party(c, &old);
+	apply_party(c, &fresh);
 	status = apply_put_account(c, r->new_account.data, &fresh);
 	if (status != MANNE_OK)
 		return status;

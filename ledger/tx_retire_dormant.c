@@ -23,6 +23,6 @@ enum manne_status tx_retire_dormant_apply(struct apply_ctx *c)
 	if (__builtin_add_overflow(c->totals.retired, a.balance, &c->totals.retired))
 		return MANNE_ERR_INVALID_AMOUNT;
 	a.balance = 0;
-	apply_party(c, key);
+	apply_party(c, &a);
 	return apply_put_account(c, key, &a);
 }

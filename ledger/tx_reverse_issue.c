@@ -34,7 +34,7 @@ enum manne_status tx_reverse_issue_apply(struct apply_ctx *c)
 
 	a.balance -= taken;
 	record.used += taken;
-	apply_party(c, holder);
+	apply_party(c, &a);
 	status = apply_put_account(c, holder, &a);
 	if (status != MANNE_OK)
 		return status;

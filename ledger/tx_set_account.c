@@ -33,6 +33,6 @@ enum manne_status tx_set_account_apply(struct apply_ctx *c)
 	default:
 		return MANNE_ERR_MALFORMED;
 	}
-	apply_party(c, s->account.data);
+	apply_party(c, &a);
 	return apply_put_account(c, s->account.data, &a);
 }

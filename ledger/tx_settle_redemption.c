@@ -46,7 +46,7 @@ enum manne_status tx_settle_redemption_apply(struct apply_ctx *c)
 
 	a.pending -= record.amount;
 	a.pending_count--;
-	apply_party(c, holder);
+	apply_party(c, &a);
 	status = apply_put_account(c, holder, &a);
 	if (status != MANNE_OK)
 		return status;

@@ -261,7 +261,8 @@ static void replay_check(struct demo *d)
 
 	snprintf(scratch, sizeof(scratch), "%s/replay-check", d->dir);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", scratch);
-	if (system(cmd) != 0 || ledger_open(scratch, &(struct store_options){1ULL << 30, true}, &fresh) != 0)
+	if (system(cmd) != 0 ||
+	    ledger_open(scratch, &(struct store_options){.map_bytes = 1ULL << 30, .no_sync = true}, &fresh) != 0)
 		die("cannot open a scratch store");
 	if (store_begin(d->ledger->store, false, &txn) != STORE_OK || ledger_batch_begin(fresh, &batch) != 0)
 		die("cannot read the log");
