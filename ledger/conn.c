@@ -14,6 +14,9 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include "frame.h"
 #include "server.h"
@@ -328,6 +331,9 @@ void conn_accept(struct server *s, int fd)
 		return;
 	}
 	c->server = s;
+	/* Replies are small and each one ends a client's wait: send at once. */
+	int one = 1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {
 		evutil_closesocket(fd);

@@ -44,6 +44,8 @@ void ledger_close(struct ledger *ledger)
 	if (ledger == NULL)
 		return;
 	store_close(ledger->store);
+	free(ledger->arena_buffer);
+	free(ledger->work);
 	free(ledger);
 }
 
@@ -64,22 +66,21 @@ int ledger_batch_begin(struct ledger *ledger, struct batch *batch)
 	memset(batch, 0, sizeof(*batch));
 	batch->ledger = ledger;
 	batch->state = ledger->state;
-	batch->arena_buffer = malloc(arena_size);
-	batch->work = malloc(sizeof(*batch->work));
-	if (batch->arena_buffer == NULL || batch->work == NULL ||
-	    store_begin(ledger->store, true, &batch->txn) != STORE_OK) {
-		free(batch->arena_buffer);
-		free(batch->work);
+	if (ledger->arena_buffer == NULL)
+		ledger->arena_buffer = malloc(arena_size);
+	if (ledger->work == NULL)
+		ledger->work = malloc(sizeof(*ledger->work));
+	if (ledger->arena_buffer == NULL || ledger->work == NULL ||
+	    store_begin(ledger->store, true, &batch->txn) != STORE_OK)
 		return -1;
-	}
+	batch->arena_buffer = ledger->arena_buffer;
+	batch->work = ledger->work;
 	arena_init(&batch->arena, batch->arena_buffer, arena_size);
 	return 0;
 }
 
 static void batch_free(struct batch *batch)
 {
-	free(batch->arena_buffer);
-	free(batch->work);
 	batch->arena_buffer = NULL;
 	batch->work = NULL;
 	batch->txn = NULL;

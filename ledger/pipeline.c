@@ -69,6 +69,14 @@ static void submission_free(struct submission *sub)
 	free(sub);
 }
 
+/* Decoding and signature checks: pure work, done without the lock. */
+static void verify_one(struct pipeline *p, struct submission *sub)
+{
+	sub->status = tx_decode(sub->bytes, sub->len, &p->identity, &sub->arena, &sub->tx);
+	if (sub->status == MANNE_OK)
+		sub->status = tx_verify_signatures(&sub->tx);
+}
+
 static void *verifier_main(void *arg)
 {
 	struct pipeline *p = arg;
@@ -82,11 +90,7 @@ static void *verifier_main(void *arg)
 		struct submission *sub = p->unclaimed;
 		p->unclaimed = sub->next;
 		pthread_mutex_unlock(&p->lock);
-
-		sub->status = tx_decode(sub->bytes, sub->len, &p->identity, &sub->arena, &sub->tx);
-		if (sub->status == MANNE_OK)
-			sub->status = tx_verify_signatures(&sub->tx);
-
+		verify_one(p, sub);
 		pthread_mutex_lock(&p->lock);
 		sub->verified = true;
 		if (sub == p->head)
@@ -115,7 +119,9 @@ static enum manne_status admission(struct batch *batch, const struct submission 
 	return MANNE_ERR_NOT_PERMITTED;
 }
 
-static void apply_run(struct pipeline *p, struct submission *run)
+/* Applies and commits a run; returns the length of the checkpoint it signed
+ * into p->leaf_scratch (to be saved to the file), or 0. */
+static size_t apply_run(struct pipeline *p, struct submission *run)
 {
 	struct server *s = p->server;
 	struct batch batch;
@@ -127,7 +133,7 @@ static void apply_run(struct pipeline *p, struct submission *run)
 		for (struct submission *sub = run; sub != NULL; sub = sub->next)
 			if (sub->status == MANNE_OK)
 				sub->status = MANNE_ERR_INTERNAL;
-		return;
+		return 0;
 	}
 	for (struct submission *sub = run; sub != NULL; sub = sub->next) {
 		if (sub->status == MANNE_OK)
@@ -147,7 +153,7 @@ static void apply_run(struct pipeline *p, struct submission *run)
 		for (struct submission *sub = run; sub != NULL; sub = sub->next)
 			if (sub->status == MANNE_OK)
 				sub->status = failed;
-		return;
+		return 0;
 	}
 	if (applied > 0 && sodium_memcmp(s->ledger->state.checkpoint_key, s->checkpoint_secret + 32, 32) != 0) {
 		/* set_checkpoint_key: the log says the new key signs from now on and
@@ -163,17 +169,18 @@ static void apply_run(struct pipeline *p, struct submission *run)
 		}
 	} else if (applied > 0) {
 		size_t len;
-		if (checkpoint_sign(s, &s->ledger->state, p->leaf_scratch, CHECKPOINT_NOTE_BYTES, &len) == 0 &&
-		    checkpoint_file_save(s->config.data_dir, p->leaf_scratch, len) == 0) {
+		if (checkpoint_sign(s, &s->ledger->state, p->leaf_scratch, CHECKPOINT_NOTE_BYTES, &len) == 0) {
 			pthread_mutex_lock(&p->lock);
 			memcpy(p->done_checkpoint, p->leaf_scratch, len + 1);
 			p->done_checkpoint_len = len;
 			pthread_mutex_unlock(&p->lock);
+			return len;
 		} else {
 			log_line("error", "checkpoint_failed", "tree_size=%llu",
 				 (unsigned long long)s->ledger->state.tree_size);
 		}
 	}
+	return 0;
 }
 
 static void *writer_main(void *arg)
@@ -182,8 +189,20 @@ static void *writer_main(void *arg)
 
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
-		while ((p->head == NULL || !p->head->verified) && !(p->stopping && p->head == NULL))
+		while ((p->head == NULL || !p->head->verified) && !(p->stopping && p->head == NULL)) {
+			/* Idle while the head waits for a verifier: check it here, one
+			 * thread hand-off fewer for a lone till paying one at a time. */
+			if (p->head != NULL && p->unclaimed == p->head) {
+				struct submission *sub = p->unclaimed;
+				p->unclaimed = sub->next;
+				pthread_mutex_unlock(&p->lock);
+				verify_one(p, sub);
+				pthread_mutex_lock(&p->lock);
+				sub->verified = true;
+				continue;
+			}
 			pthread_cond_wait(&p->verified, &p->lock);
+		}
 		if (p->head == NULL)
 			break;
 		struct submission *run = p->head, *last = run;
@@ -201,7 +220,7 @@ static void *writer_main(void *arg)
 		p->queued_bytes -= bytes;
 		pthread_mutex_unlock(&p->lock);
 
-		apply_run(p, run);
+		size_t checkpoint_len = apply_run(p, run);
 
 		pthread_mutex_lock(&p->lock);
 		p->done_state = p->server->ledger->state;
@@ -215,6 +234,10 @@ static void *writer_main(void *arg)
 		p->done_tail = last;
 		pthread_mutex_unlock(&p->lock);
 		event_active(p->done_event, EV_READ, 0);
+		/* The replies go out meanwhile: the file may lag, never lead. */
+		if (checkpoint_len > 0 && checkpoint_file_save(p->server->config.data_dir, p->leaf_scratch,
+							       checkpoint_len) != 0)
+			log_line("error", "checkpoint_save_failed", "dir=%s", p->server->config.data_dir);
 		pthread_mutex_lock(&p->lock);
 	}
 	pthread_mutex_unlock(&p->lock);
@@ -349,6 +372,8 @@ enum manne_status pipeline_submit(struct server *s, struct slot *slot, const uin
 	p->queued++;
 	p->queued_bytes += len;
 	pthread_cond_signal(&p->work);
+	if (p->head == sub)
+		pthread_cond_signal(&p->verified); /* an idle writer may check it itself */
 	pthread_mutex_unlock(&p->lock);
 	return MANNE_OK;
 }
