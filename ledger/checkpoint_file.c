@@ -81,7 +81,7 @@ int checkpoint_file_load(const char *data_dir, char *out, size_t out_size, size_
 		return 1;
 	n = read(fd, out, out_size - 1);
 	close(fd);
-	if (n <= 0 || (size_t)n >= out_size - 1)
+	if (n < 0 || (size_t)n >= out_size - 1)
 		return -1;
 	out[n] = '\0';
 	*len = (size_t)n;
@@ -116,6 +116,16 @@ int checkpoint_check_store(struct server *s, char *why, size_t why_size)
 
 	if (rc == 1)
 		return 0; /* never signed one: a new ledger */
+	/* The file is written without fsync, so a crash can leave it empty or cut
+	 * short: what has no signature line at all is a torn write, not a
+	 * checkpoint. It protects nothing, so it is set aside with a warning; a
+	 * whole note that fails to verify is refused below. */
+	if (rc == 0 && (len == 0 || memmem(note, len, "\n\n\xe2\x80\x94 ", 5) == NULL ||
+			note[len - 1] != '\n')) {
+		log_line("warn", "checkpoint_file_torn", "dir=%s bytes=%zu why=\"no whole signed note: a crash while "
+			 "it was written; a new checkpoint is signed\"", s->config.data_dir, len);
+		return 0;
+	}
 	/* After set_checkpoint_key the last checkpoint may be the old key's, for
 	 * a tree from before the change: checked with that key, then the new key
 	 * signs afresh. */
