@@ -71,7 +71,9 @@ Manne__Request *dispatch_decode(const uint8_t *frame, size_t len, struct arena *
 /* The loop thread decodes one request at a time: one scratch arena will do. */
 static uint8_t scratch[4 * FRAME_BYTES_MAX_CEILING + 16384];
 
-void dispatch_classify(struct slot *slot)
+/* Decodes the slot's request in the scratch arena (valid until the next
+ * call) and notes its id; a malformed one is answered and NULL returned. */
+static Manne__Request *slot_request(struct slot *slot)
 {
 	struct arena arena;
 	Manne__Request *request;
@@ -80,25 +82,26 @@ void dispatch_classify(struct slot *slot)
 	request = dispatch_decode(slot->frame, slot->frame_len, &arena);
 	if (request == NULL) {
 		slot_reply_status(slot, MANNE_ERR_MALFORMED, "not a strictly valid Request");
-		return;
+		return NULL;
 	}
 	slot->request_id = request->id;
-	slot->is_submit = request->kind_case == MANNE__REQUEST__KIND_SUBMIT;
+	return request;
+}
+
+void dispatch_classify(struct slot *slot)
+{
+	Manne__Request *request = slot_request(slot);
+	if (request != NULL)
+		slot->is_submit = request->kind_case == MANNE__REQUEST__KIND_SUBMIT;
 }
 
 void dispatch(struct slot *slot)
 {
-	struct arena arena;
 	const struct req_entry *entry;
-	Manne__Request *request;
+	Manne__Request *request = slot_request(slot);
 
-	arena_init(&arena, scratch, sizeof(scratch));
-	request = dispatch_decode(slot->frame, slot->frame_len, &arena);
-	if (request == NULL) {
-		slot_reply_status(slot, MANNE_ERR_MALFORMED, "not a strictly valid Request");
+	if (request == NULL)
 		return;
-	}
-	slot->request_id = request->id;
 	entry = entry_for(request->kind_case);
 	if (entry == NULL) {
 		slot_reply_status(slot, MANNE_ERR_MALFORMED, "the request names no kind");
