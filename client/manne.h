@@ -548,6 +548,60 @@ MANNE_API void manne_leaf_hash(const uint8_t *leaf, size_t leaf_len, uint8_t out
 MANNE_API enum manne_status manne_export(struct manne *m, const uint8_t checkpoint_key[MANNE_PUBLICKEYBYTES],
 					 const char *path, struct manne_checkpoint *checkpoint_out) MANNE_MUST_CHECK;
 
+/* ---- Export files (docs/export.md) ---------------------------------------
+ * What manne_export() writes, for tools that write or read the format
+ * themselves (manne-audit reads it; a backup tool may write one). */
+
+struct manne_export_writer;
+
+/* Creates `path` (which must not exist) with mode 0600 and writes the magic.
+ * On MANNE_OK *out is a writer: finish it or abort it. MANNE_ERR_IO if the
+ * file cannot be created. */
+MANNE_API enum manne_status manne_export_create(const char *path, struct manne_export_writer **out)
+	MANNE_MUST_CHECK;
+/* Appends the next leaf: 16..65,535 bytes starting with its own index (the
+ * leaves come from 0, in order): MANNE_ERR_MALFORMED otherwise, MANNE_ERR_IO
+ * if it cannot be written. The writer stays usable after MANNE_ERR_MALFORMED. */
+MANNE_API enum manne_status manne_export_add(struct manne_export_writer *w, const uint8_t *leaf, size_t len)
+	MANNE_MUST_CHECK;
+/* Checks that the leaves' RFC 6962 root is `root` (the verified
+ * checkpoint's: MANNE_ERR_VERIFY otherwise), writes the end of the leaves and
+ * the signed note, and syncs. Frees w in every case; on any failure the file
+ * is removed, so that nothing is left that looks like an export but is not. */
+MANNE_API enum manne_status manne_export_finish(struct manne_export_writer *w, const char *note, size_t note_len,
+						const uint8_t root[MANNE_HASHBYTES]) MANNE_MUST_CHECK;
+/* Removes the file and frees w. Accepts NULL. */
+MANNE_API void manne_export_abort(struct manne_export_writer *w);
+
+struct manne_export_reader;
+
+/* Opens an export and checks its magic. *out is set whenever memory allows,
+ * even on failure, so that manne_export_message() can say why: close it in
+ * every case. The file is untrusted: the reader bounds every length and
+ * holds one leaf at a time, whatever the file's size. */
+MANNE_API enum manne_status manne_export_open(const char *path, struct manne_export_reader **out) MANNE_MUST_CHECK;
+/* The next leaf: MANNE_OK with *leaf and *len (valid until the next call on
+ * r), or MANNE_OK with *leaf NULL once the leaves end and the checkpoint
+ * after them has been read. MANNE_ERR_MALFORMED when the file breaks the
+ * format (a length over 65,535, a file that ends early, bytes after the
+ * checkpoint), MANNE_ERR_IO when it cannot be read; nothing more is read
+ * after an error. The leaves' contents are not checked: that is the reader's
+ * job (manne-audit replays them). */
+MANNE_API enum manne_status manne_export_next(struct manne_export_reader *r, const uint8_t **leaf, size_t *len)
+	MANNE_MUST_CHECK;
+/* After the last leaf: the checkpoint's signed note as the file holds it,
+ * NUL-terminated, NOT verified (verify it with manne_checkpoint_verify under
+ * a key known by other means); NULL before the end. Valid until close. */
+MANNE_API const char *manne_export_note(const struct manne_export_reader *r, size_t *len);
+/* The leaves read so far, and their RFC 6962 root. */
+MANNE_API uint64_t manne_export_leaf_count(const struct manne_export_reader *r);
+MANNE_API enum manne_status manne_export_root(const struct manne_export_reader *r, uint8_t root[MANNE_HASHBYTES])
+	MANNE_MUST_CHECK;
+/* Why the last call failed (empty if none). Never NULL. */
+MANNE_API const char *manne_export_message(const struct manne_export_reader *r);
+/* Closes the file and frees r. Accepts NULL. */
+MANNE_API void manne_export_close(struct manne_export_reader *r);
+
 #ifdef __cplusplus
 }
 #endif

@@ -6,7 +6,8 @@
  *   transactions.c bodies of every kind, signing, submission, receipts
  *   describe.c     a body in words, for the board's sign step
  *   reads.c        account, history, tx, payment by reference, log, status
- *   verify.c       checkpoints, inclusion and consistency proofs, export
+ *   verify.c       checkpoints, inclusion and consistency proofs
+ *   export.c       the export file: writer, reader, manne_export
  */
 #ifndef MANNE_INTERNAL_H
 #define MANNE_INTERNAL_H

@@ -4,7 +4,7 @@
  * the ledger's checkpoint key, and a leaf or an older checkpoint only once an
  * RFC 9162 proof ties it to a verified root. The ledger's own note.c,
  * checkpoint.c and merkle.c do the work, so client and ledger agree on every
- * byte.
+ * byte. The export file is export.c's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,9 +23,6 @@ _Static_assert(MANNE_NOTE_BYTES_MAX == NOTE_BYTES_MAX, "one bound for notes");
 _Static_assert(MANNE_PROOF_HASHES_MAX == MERKLE_PROOF_HASHES_MAX, "one bound for proofs");
 _Static_assert(MANNE_HASHBYTES == MERKLE_HASH_BYTES, "one hash size");
 _Static_assert(MANNE_ORIGIN_BYTES_MAX == NOTE_KEY_NAME_BYTES_MAX, "the note's key name is the origin");
-
-#define EXPORT_MAGIC "MANNE-EXPORT-V1\n"
-#define EXPORT_MAGIC_BYTES 16U
 
 void manne_leaf_hash(const uint8_t *leaf, size_t leaf_len, uint8_t out[MANNE_HASHBYTES])
 {
@@ -249,127 +246,4 @@ enum manne_status manne_consistency_check(struct manne *m, const struct manne_ch
 				  (unsigned long long)older->tree_size, (unsigned long long)newer->tree_size);
 	manne_clear_error(m);
 	return MANNE_OK;
-}
-
-/* ---- Export (docs/export.md) ----
- * The leaves' root is computed as they arrive with the RFC 6962 stack of
- * complete subtrees: at most 64 hashes, whatever the log's size. */
-
-struct export_ctx {
-	FILE *f;
-	uint8_t stack[64][MANNE_HASHBYTES];
-	unsigned levels[64];
-	size_t depth;
-	bool failed;
-};
-
-static void put_be32(uint8_t out[4], uint32_t v)
-{
-	out[0] = (uint8_t)(v >> 24);
-	out[1] = (uint8_t)(v >> 16);
-	out[2] = (uint8_t)(v >> 8);
-	out[3] = (uint8_t)v;
-}
-
-static int export_leaf(void *arg, uint64_t index, const uint8_t *leaf, size_t len)
-{
-	struct export_ctx *x = arg;
-	uint8_t prefix[4], hash[MANNE_HASHBYTES];
-	unsigned level = 0;
-
-	/* A leaf starts with its own index (SPEC §7): the page is the one asked for. */
-	if (len < 16 || len > 65535U)
-		return -1;
-	for (int i = 0; i < 8; i++)
-		if (leaf[i] != (uint8_t)(index >> (56 - 8 * i)))
-			return -1;
-	put_be32(prefix, (uint32_t)len);
-	if (fwrite(prefix, 1, 4, x->f) != 4 || fwrite(leaf, 1, len, x->f) != len) {
-		x->failed = true;
-		return -1;
-	}
-	merkle_leaf_hash(leaf, len, hash);
-	while (x->depth > 0 && x->levels[x->depth - 1] == level) {
-		merkle_node_hash(x->stack[x->depth - 1], hash, hash);
-		x->depth--;
-		level++;
-	}
-	if (x->depth >= 64)
-		return -1;
-	memcpy(x->stack[x->depth], hash, MANNE_HASHBYTES);
-	x->levels[x->depth++] = level;
-	return 0;
-}
-
-static void export_root(struct export_ctx *x, uint8_t root[MANNE_HASHBYTES])
-{
-	if (x->depth == 0) {
-		crypto_hash_sha256(root, NULL, 0);
-		return;
-	}
-	memcpy(root, x->stack[x->depth - 1], MANNE_HASHBYTES);
-	for (size_t i = x->depth - 1; i-- > 0;)
-		merkle_node_hash(x->stack[i], root, root);
-}
-
-enum manne_status manne_export(struct manne *m, const uint8_t checkpoint_key[MANNE_PUBLICKEYBYTES], const char *path,
-			       struct manne_checkpoint *checkpoint_out)
-{
-	struct manne_checkpoint local, *c = checkpoint_out != NULL ? checkpoint_out : &local;
-	struct export_ctx *x;
-	uint8_t root[MANNE_HASHBYTES], prefix[4];
-	enum manne_status status;
-	size_t note_len;
-	int fd;
-
-	if (m == NULL || path == NULL)
-		return manne_fail(m, MANNE_ERR_ARGUMENT, "a file name is needed");
-	status = manne_checkpoint_fetch(m, checkpoint_key, c, NULL);
-	if (status != MANNE_OK)
-		return status;
-	x = calloc(1, sizeof(*x));
-	if (x == NULL)
-		return manne_fail(m, MANNE_ERR_NO_MEMORY, "out of memory");
-	/* 0600: the raw log is for the board and auditors only (SPEC §6). */
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	x->f = fd >= 0 ? fdopen(fd, "wb") : NULL;
-	if (x->f == NULL) {
-		if (fd >= 0)
-			close(fd);
-		free(x);
-		return manne_fail(m, MANNE_ERR_IO, "cannot create %s (it must not exist)", path);
-	}
-	if (fwrite(EXPORT_MAGIC, 1, EXPORT_MAGIC_BYTES, x->f) != EXPORT_MAGIC_BYTES)
-		x->failed = true;
-	status = x->failed ? MANNE_ERR_IO : manne_log_read(m, 0, c->tree_size, export_leaf, x);
-	if (status == MANNE_ERR_ARGUMENT)  /* the callback stopped: a write failed or a leaf was wrong */
-		status = x->failed ? manne_fail(m, MANNE_ERR_IO, "cannot write %s", path)
-				   : manne_fail(m, MANNE_ERR_PROTOCOL, "the ledger sent a leaf out of place");
-	if (status == MANNE_OK) {
-		export_root(x, root);
-		if (sodium_memcmp(root, c->root, MANNE_HASHBYTES) != 0)
-			status = manne_fail(m, MANNE_ERR_VERIFY, "the leaves sent do not hash to the checkpoint's root");
-	}
-	if (status == MANNE_OK) {
-		/* End of leaves, then the checkpoint they were checked against. */
-		note_len = strlen(c->note);
-		put_be32(prefix, 0);
-		if (fwrite(prefix, 1, 4, x->f) != 4)
-			x->failed = true;
-		put_be32(prefix, (uint32_t)note_len);
-		if (fwrite(prefix, 1, 4, x->f) != 4 || fwrite(c->note, 1, note_len, x->f) != note_len)
-			x->failed = true;
-		if (fflush(x->f) != 0 || fsync(fileno(x->f)) != 0)
-			x->failed = true;
-		if (x->failed)
-			status = manne_fail(m, MANNE_ERR_IO, "cannot write %s", path);
-	}
-	if (fclose(x->f) != 0 && status == MANNE_OK)
-		status = manne_fail(m, MANNE_ERR_IO, "cannot write %s", path);
-	if (status != MANNE_OK)
-		unlink(path);  /* never leave a file that looks like an export but is not one */
-	else
-		manne_clear_error(m);
-	free(x);
-	return status;
 }

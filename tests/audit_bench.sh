@@ -1,0 +1,18 @@
+#!/bin/sh
+# The auditor's replay speed (docs/audit.md): a large export made in-process,
+# then `manne-audit --file` on it from a fresh state directory, which replays
+# every leaf and verifies every signature. Run with `meson test --benchmark`
+# (MANNE_BENCH_LEAVES sets the size, default 100000).
+set -eu
+make_export=$1 audit=$2
+leaves=${MANNE_BENCH_LEAVES:-100000}
+dir=$(mktemp -d /tmp/manne-audit-bench-XXXXXX)
+trap 'rm -rf "$dir"' EXIT
+vkey=$("$make_export" "$leaves" "$dir/log.export")
+start=$(date +%s%N)
+"$audit" --state "$dir/state" --file "$dir/log.export" --checkpoint-key "$vkey" --json >"$dir/out.json"
+end=$(date +%s%N)
+ms=$(( (end - start) / 1000000 ))
+echo "manne-audit --file: $leaves leaves in $ms ms: $(( leaves * 1000 / (ms > 0 ? ms : 1) )) leaves/s" \
+     "($(nproc) cores, $(ls -l "$dir/log.export" | awk '{print $5}') bytes)"
+grep -q '"ok":true' "$dir/out.json"
