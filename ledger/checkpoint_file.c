@@ -15,6 +15,7 @@
  */
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -49,6 +50,12 @@ int checkpoint_sign(struct server *s, const struct ledger_state *state, char *ou
 static void checkpoint_path(const char *data_dir, const char *suffix, char *out, size_t size)
 {
 	snprintf(out, size, "%s/checkpoint%s", data_dir, suffix);
+}
+
+uint64_t checkpoint_note_tree_size(const char *note, size_t len)
+{
+	const char *line = memchr(note, '\n', len);
+	return line != NULL ? strtoull(line + 1, NULL, 10) : 0;
 }
 
 int checkpoint_file_save(const char *data_dir, const char *note, size_t len)

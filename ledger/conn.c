@@ -35,6 +35,7 @@ struct conn {
 	uint8_t key[32];
 	bool nonce_made;
 	uint8_t server_nonce[32];
+	uint64_t leaves_seen;   /* one past the highest leaf receipted here */
 };
 
 static void conn_free(struct conn *c);
@@ -67,6 +68,17 @@ const uint8_t *conn_server_nonce(struct conn *c)
 		c->nonce_made = true;
 	}
 	return c->server_nonce;
+}
+
+void conn_saw_leaf(struct conn *c, uint64_t index)
+{
+	if (index + 1 > c->leaves_seen)
+		c->leaves_seen = index + 1;
+}
+
+uint64_t conn_leaves_seen(const struct conn *c)
+{
+	return c->leaves_seen;
 }
 
 void conn_forget_nonce(struct conn *c)

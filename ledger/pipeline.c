@@ -10,6 +10,7 @@
  * while the previous commit synced: no timer, no artificial delay. If the
  * commit fails, no receipt of the batch says success.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -119,8 +120,29 @@ static enum manne_status admission(struct batch *batch, const struct submission 
 	return MANNE_ERR_NOT_PERMITTED;
 }
 
+#define CHECKPOINT_LATER SIZE_MAX
+
+/* Signs a checkpoint of the committed tree into p->leaf_scratch and
+ * publishes it to the loop thread; returns its length, or 0. */
+static size_t sign_checkpoint(struct pipeline *p)
+{
+	struct server *s = p->server;
+	size_t len;
+
+	if (checkpoint_sign(s, &s->ledger->state, p->leaf_scratch, CHECKPOINT_NOTE_BYTES, &len) != 0) {
+		log_line("error", "checkpoint_failed", "tree_size=%llu", (unsigned long long)s->ledger->state.tree_size);
+		return 0;
+	}
+	pthread_mutex_lock(&p->lock);
+	memcpy(p->done_checkpoint, p->leaf_scratch, len + 1);
+	p->done_checkpoint_len = len;
+	pthread_mutex_unlock(&p->lock);
+	return len;
+}
+
 /* Applies and commits a run; returns the length of the checkpoint it signed
- * into p->leaf_scratch (to be saved to the file), or 0. */
+ * into p->leaf_scratch (to be saved to the file), CHECKPOINT_LATER when one
+ * is to be signed once the replies are out, or 0. */
 static size_t apply_run(struct pipeline *p, struct submission *run)
 {
 	struct server *s = p->server;
@@ -168,17 +190,14 @@ static size_t apply_run(struct pipeline *p, struct submission *run)
 			p->key_retired = true;
 		}
 	} else if (applied > 0) {
-		size_t len;
-		if (checkpoint_sign(s, &s->ledger->state, p->leaf_scratch, CHECKPOINT_NOTE_BYTES, &len) == 0) {
-			pthread_mutex_lock(&p->lock);
-			memcpy(p->done_checkpoint, p->leaf_scratch, len + 1);
-			p->done_checkpoint_len = len;
-			pthread_mutex_unlock(&p->lock);
-			return len;
-		} else {
-			log_line("error", "checkpoint_failed", "tree_size=%llu",
-				 (unsigned long long)s->ledger->state.tree_size);
-		}
+		/* A receipt that carries a proof needs the checkpoint now; plain
+		 * receipts go first and the checkpoint follows (writer_main). */
+		bool proof_wanted = false;
+		for (struct submission *sub = run; sub != NULL; sub = sub->next)
+			proof_wanted |= sub->want_proof && sub->status == MANNE_OK;
+		if (!proof_wanted)
+			return CHECKPOINT_LATER;
+		return sign_checkpoint(p);
 	}
 	return 0;
 }
@@ -234,6 +253,11 @@ static void *writer_main(void *arg)
 		p->done_tail = last;
 		pthread_mutex_unlock(&p->lock);
 		event_active(p->done_event, EV_READ, 0);
+		if (checkpoint_len == CHECKPOINT_LATER) {
+			checkpoint_len = sign_checkpoint(p);
+			if (checkpoint_len > 0)
+				event_active(p->done_event, EV_READ, 0); /* publish it to readers */
+		}
 		/* The replies go out meanwhile: the file may lag, never lead. */
 		if (checkpoint_len > 0 && checkpoint_file_save(p->server->config.data_dir, p->leaf_scratch,
 							       checkpoint_len) != 0)
@@ -257,8 +281,7 @@ static void fill_receipt(struct server *s, struct submission *sub, Manne__Receip
 	/* The proof is to the tree size the published checkpoint signs (its
 	 * second line): every leaf handed back so far, unless no checkpoint could
 	 * be signed since (a failure, or a retired checkpoint key). */
-	const char *size_line = memchr(s->checkpoint, '\n', s->checkpoint_len);
-	uint64_t size = size_line != NULL ? strtoull(size_line + 1, NULL, 10) : 0;
+	uint64_t size = checkpoint_note_tree_size(s->checkpoint, s->checkpoint_len);
 	if (sub->receipt.leaf_index >= size)
 		return;
 	struct store_txn *txn;
@@ -306,6 +329,8 @@ static void done_callback(evutil_socket_t fd, short what, void *arg)
 		response.status = (Manne__Status)sub->status;
 		response.message = (char *)manne_status_message(sub->status);
 		if (sub->status == MANNE_OK) {
+			if (sub->slot->conn != NULL)
+				conn_saw_leaf(sub->slot->conn, sub->receipt.leaf_index);
 			fill_receipt(s, sub, &receipt, proof, proof_fields);
 			response.kind_case = MANNE__RESPONSE__KIND_RECEIPT;
 			response.receipt = &receipt;

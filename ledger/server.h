@@ -144,6 +144,13 @@ void pipeline_stop(struct server *s);
 enum manne_status pipeline_submit(struct server *s, struct slot *slot, const uint8_t *signed_tx, size_t len,
 				  bool want_proof);
 
+/* The tree size a published checkpoint signs (its second line), 0 if none. */
+uint64_t checkpoint_note_tree_size(const char *note, size_t len);
+/* The leaves a connection has been given receipts for: a checkpoint read
+ * after them must cover them (each reply reflects the requests before it). */
+void conn_saw_leaf(struct conn *c, uint64_t index);
+uint64_t conn_leaves_seen(const struct conn *c);
+
 /* checkpoint_file.c */
 int checkpoint_sign(struct server *s, const struct ledger_state *state, char *out, size_t out_size, size_t *len);
 int checkpoint_file_save(const char *data_dir, const char *note, size_t len);
