@@ -49,6 +49,13 @@ for n in $SIZES; do
   rm -rf "$D"
 done
 
+# (d) the auditor's replay of a 1M-leaf export (signatures verified on every core).
+if [ "$QUICK" != "--quick" ]; then
+  echo "== audit replay"
+  MANNE_BENCH_LEAVES=1000000 tests/audit_bench.sh "$B/tests/audit_bench_export" "$B/tools/manne-audit" \
+    | tee "$OUT/audit.txt"
+fi
+
 # (e) PostgreSQL 15, the same transfers, synchronous commit.
 tools/bench/run-pgbench.sh -m 10000 -s 100 -c 32 -T 20 | tee "$OUT/pg.txt"
 PG=$(awk -F': ' '/^pgbench transfers\/s/ {print $2}' "$OUT/pg.txt")
@@ -59,4 +66,5 @@ echo "max throughput        $MAX payments/s ($(figure max ratio) of the verifica
 echo "latency at half       $(grep latency "$OUT/half.txt")"
 echo "single till           $(figure single throughput) payments/s"
 for n in $SIZES; do echo "at $n accounts   $(figure "accounts-$n" throughput) payments/s"; done
+[ -s "$OUT/audit.txt" ] && echo "audit replay          $(cat "$OUT/audit.txt")"
 echo "PostgreSQL 15         $PG transfers/s; ledger/PostgreSQL = $(awk -v a="$MAX" -v b="$PG" 'BEGIN {printf "%.1f", a / b}')x"
