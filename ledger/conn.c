@@ -31,6 +31,7 @@ struct conn {
 	bool reading_paused;
 	bool closing;           /* a broken frame was answered: close once flushed */
 	bool advancing;         /* conn_advance is on the stack */
+	bool owed;              /* replies are owed: no read timeout meanwhile */
 	enum reader reader;
 	uint8_t key[32];
 	bool nonce_made;
@@ -159,10 +160,8 @@ static void conn_break(struct conn *c)
 	c->closing = true;
 	pause_reading(c);
 	evbuffer_drain(bufferevent_get_input(c->bev), evbuffer_get_length(bufferevent_get_input(c->bev)));
-	if (slot == NULL) {
-		conn_free(c);
-		return;
-	}
+	if (slot == NULL)
+		return; /* closing and nothing owed: conn_advance frees it */
 	slot->conn = c;
 	slot_reply_status(slot, MANNE_ERR_MALFORMED, "frame length is 0 or over the maximum; closing");
 	if (c->tail != NULL)
@@ -258,6 +257,13 @@ void conn_advance(struct conn *c)
 			break;
 	}
 	c->advancing = false;
+	if ((c->head != NULL) != c->owed) {
+		/* Not idle while a reply is owed: a parked read may wait longer. */
+		struct timeval idle = {.tv_sec = c->server->config.idle_timeout_ms / 1000,
+				       .tv_usec = (c->server->config.idle_timeout_ms % 1000) * 1000};
+		c->owed = c->head != NULL;
+		bufferevent_set_timeouts(c->bev, c->owed ? NULL : &idle, &idle);
+	}
 	if (c->closing && c->head == NULL &&
 	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
 		conn_free(c);
@@ -374,6 +380,7 @@ void conn_finish_all(struct server *s)
 	for (struct conn *c = s->conns, *next; c != NULL; c = next) {
 		next = c->next;
 		c->closing = true;
+		pause_reading(c); /* no more requests: do not buffer what a client keeps sending */
 		for (struct slot *slot = c->head; slot != NULL; slot = slot->next)
 			if (!slot->ready && !slot->is_submit)
 				slot_reply_status(slot, MANNE_ERR_NOT_FOUND, "the ledger is shutting down");
