@@ -59,6 +59,27 @@ static bool which_account(const struct cli *c, enum cli_opt opt, const struct ma
 	return true;
 }
 
+/* One entry (a transaction as the reader may see it), or the failure. */
+static int print_entry(struct cli *c, struct manne *m, enum manne_status status, const struct manne_entry *e)
+{
+	if (status != MANNE_OK)
+		return cli_fail(c, status, manne_message(m));
+	out_begin(c);
+	out_bool(c, "ok", NULL, true);
+	out_entry(c, e);
+	out_end(c);
+	return 0;
+}
+
+/* The key is wiped as soon as the ledger no longer needs it. */
+static int disconnect(struct manne *m, struct manne_key *key, bool have_key, int rc)
+{
+	if (have_key)
+		manne_key_wipe(key);
+	manne_close(m);
+	return rc;
+}
+
 int cmd_balance(struct cli *c)
 {
 	struct manne *m = NULL;
@@ -97,10 +118,7 @@ int cmd_balance(struct cli *c)
 		out_hex(c, "successor", "recovered to", a.successor, 32);
 	out_end(c);
 out:
-	if (have_key)
-		manne_key_wipe(&key);
-	manne_close(m);
-	return rc;
+	return disconnect(m, &key, have_key, rc);
 }
 
 int cmd_history(struct cli *c)
@@ -153,10 +171,7 @@ int cmd_history(struct cli *c)
 	out_end(c);
 out:
 	free(entries);
-	if (have_key)
-		manne_key_wipe(&key);
-	manne_close(m);
-	return rc;
+	return disconnect(m, &key, have_key, rc);
 }
 
 int cmd_tx_get(struct cli *c)
@@ -175,18 +190,8 @@ int cmd_tx_get(struct cli *c)
 	if (rc != 0)
 		return rc;
 	status = manne_tx_get(m, txid, &e);
-	if (status != MANNE_OK) {
-		rc = cli_fail(c, status, manne_message(m));
-	} else {
-		out_begin(c);
-		out_bool(c, "ok", NULL, true);
-		out_entry(c, &e);
-		out_end(c);
-	}
-	if (have_key)
-		manne_key_wipe(&key);
-	manne_close(m);
-	return rc;
+	rc = print_entry(c, m, status, &e);
+	return disconnect(m, &key, have_key, rc);
 }
 
 int cmd_payment(struct cli *c)
@@ -211,19 +216,9 @@ int cmd_payment(struct cli *c)
 		rc = EXIT_USAGE;
 	} else {
 		status = manne_payment_by_reference(m, payee, cli_value(c, OPT_REFERENCE), (uint32_t)wait, &e);
-		if (status != MANNE_OK) {
-			rc = cli_fail(c, status, manne_message(m));
-		} else {
-			out_begin(c);
-			out_bool(c, "ok", NULL, true);
-			out_entry(c, &e);
-			out_end(c);
-		}
+		rc = print_entry(c, m, status, &e);
 	}
-	if (have_key)
-		manne_key_wipe(&key);
-	manne_close(m);
-	return rc;
+	return disconnect(m, &key, have_key, rc);
 }
 
 int cmd_status(struct cli *c)
