@@ -152,6 +152,17 @@ static bool over_bounds(const struct conn *c)
 	       evbuffer_get_length(bufferevent_get_output(c->bev)) >= OUTPUT_BYTES_MAX;
 }
 
+/* Slots are answered in the order they were appended. */
+static void slot_append(struct conn *c, struct slot *slot)
+{
+	if (c->tail != NULL)
+		c->tail->next = slot;
+	else
+		c->head = slot;
+	c->tail = slot;
+	c->in_flight++;
+}
+
 /* A broken frame: one error reply with id 0, then the connection ends. */
 static void conn_break(struct conn *c)
 {
@@ -164,12 +175,7 @@ static void conn_break(struct conn *c)
 		return; /* closing and nothing owed: conn_advance frees it */
 	slot->conn = c;
 	slot_reply_status(slot, MANNE_ERR_MALFORMED, "frame length is 0 or over the maximum; closing");
-	if (c->tail != NULL)
-		c->tail->next = slot;
-	else
-		c->head = slot;
-	c->tail = slot;
-	c->in_flight++;
+	slot_append(c, slot);
 }
 
 static void read_frames(struct conn *c)
@@ -195,12 +201,7 @@ static void read_frames(struct conn *c)
 		slot->conn = c;
 		slot->frame = frame;
 		slot->frame_len = len;
-		if (c->tail != NULL)
-			c->tail->next = slot;
-		else
-			c->head = slot;
-		c->tail = slot;
-		c->in_flight++;
+		slot_append(c, slot);
 		c->in_flight_bytes += len;
 		dispatch_classify(slot);
 	}

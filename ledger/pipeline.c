@@ -78,6 +78,21 @@ static void verify_one(struct pipeline *p, struct submission *sub)
 		sub->status = tx_verify_signatures(&sub->tx);
 }
 
+/* Takes the next unclaimed submission and checks it; called and returns
+ * with the lock held, which it drops while working. */
+static void claim_and_verify(struct pipeline *p)
+{
+	struct submission *sub = p->unclaimed;
+
+	p->unclaimed = sub->next;
+	pthread_mutex_unlock(&p->lock);
+	verify_one(p, sub);
+	pthread_mutex_lock(&p->lock);
+	sub->verified = true;
+	if (sub == p->head)
+		pthread_cond_signal(&p->verified);
+}
+
 static void *verifier_main(void *arg)
 {
 	struct pipeline *p = arg;
@@ -88,14 +103,7 @@ static void *verifier_main(void *arg)
 			pthread_cond_wait(&p->work, &p->lock);
 		if (p->unclaimed == NULL)
 			break;
-		struct submission *sub = p->unclaimed;
-		p->unclaimed = sub->next;
-		pthread_mutex_unlock(&p->lock);
-		verify_one(p, sub);
-		pthread_mutex_lock(&p->lock);
-		sub->verified = true;
-		if (sub == p->head)
-			pthread_cond_signal(&p->verified);
+		claim_and_verify(p);
 	}
 	pthread_mutex_unlock(&p->lock);
 	return NULL;
@@ -212,12 +220,7 @@ static void *writer_main(void *arg)
 			/* Idle while the head waits for a verifier: check it here, one
 			 * thread hand-off fewer for a lone till paying one at a time. */
 			if (p->head != NULL && p->unclaimed == p->head) {
-				struct submission *sub = p->unclaimed;
-				p->unclaimed = sub->next;
-				pthread_mutex_unlock(&p->lock);
-				verify_one(p, sub);
-				pthread_mutex_lock(&p->lock);
-				sub->verified = true;
+				claim_and_verify(p);
 				continue;
 			}
 			pthread_cond_wait(&p->verified, &p->lock);
