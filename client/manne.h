@@ -450,11 +450,13 @@ struct manne_entry {
  * be authenticated as that account, the board or an auditor. */
 MANNE_API enum manne_status manne_account(struct manne *m, const uint8_t account[MANNE_PUBLICKEYBYTES],
 					  struct manne_account *out) MANNE_MUST_CHECK;
-/* A page of an account's history from leaf from_index: at most entries_max
- * (and the ledger's page maximum) into entries, their number in *count, and
- * where the next page starts in *next_index (0 when there is none). */
+/* A page of an account's history, newest first: at most entries_max (and the
+ * ledger's page maximum) into entries, their number in *count. before_index
+ * is 0 for the latest page, then the *next_index of the page before, which is
+ * 0 once the account's first transaction is reached. A before_index that is
+ * neither is refused with MANNE_ERR_NOT_FOUND. */
 MANNE_API enum manne_status manne_history(struct manne *m, const uint8_t account[MANNE_PUBLICKEYBYTES],
-					  uint64_t from_index, struct manne_entry *entries, size_t entries_max,
+					  uint64_t before_index, struct manne_entry *entries, size_t entries_max,
 					  size_t *count, uint64_t *next_index) MANNE_MUST_CHECK;
 /* A transaction by txid (its signer, the accounts it names, the board, auditors). */
 MANNE_API enum manne_status manne_tx_get(struct manne *m, const uint8_t txid[MANNE_TXIDBYTES], struct manne_entry *out)

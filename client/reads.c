@@ -93,7 +93,7 @@ enum manne_status manne_account(struct manne *m, const uint8_t account[MANNE_PUB
 	return finish(r, MANNE_OK);
 }
 
-enum manne_status manne_history(struct manne *m, const uint8_t account[MANNE_PUBLICKEYBYTES], uint64_t from_index,
+enum manne_status manne_history(struct manne *m, const uint8_t account[MANNE_PUBLICKEYBYTES], uint64_t before_index,
 				struct manne_entry *entries, size_t entries_max, size_t *count, uint64_t *next_index)
 {
 	Manne__Request request = MANNE__REQUEST__INIT;
@@ -106,7 +106,7 @@ enum manne_status manne_history(struct manne *m, const uint8_t account[MANNE_PUB
 	*count = 0;
 	*next_index = 0;
 	h.account = (ProtobufCBinaryData){.len = MANNE_PUBLICKEYBYTES, .data = (uint8_t *)account};
-	h.from_index = from_index;
+	h.before_index = before_index;
 	h.limit = (uint32_t)(entries_max > MANNE_PAGE_ENTRIES_MAX ? MANNE_PAGE_ENTRIES_MAX : entries_max);
 	request.kind_case = MANNE__REQUEST__KIND_HISTORY;
 	request.history = &h;

@@ -49,13 +49,17 @@ enum manne_status apply_store_status(int store_result)
 	}
 }
 
-void apply_party(struct apply_ctx *c, const struct account *a)
+void apply_party(struct apply_ctx *c, struct account *a)
 {
-	for (unsigned i = 0; i < c->party_count; i++)
-		if (c->parties[i] == a->number)
-			return;
-	assert(c->party_count < APPLY_PARTIES_MAX);
-	c->parties[c->party_count++] = a->number;
+	unsigned i = 0;
+
+	while (i < c->party_count && c->parties[i].account_number != a->number)
+		i++;
+	if (i == c->party_count) {
+		assert(c->party_count < HISTORY_LINKS_MAX);
+		c->parties[c->party_count++] = (struct history_link){a->number, a->history_last};
+	}
+	a->history_last = c->index + 1;
 }
 
 uint64_t apply_new_account_number(struct apply_ctx *c)
@@ -326,8 +330,8 @@ static enum manne_status append_leaf(struct apply_ctx *c, uint8_t *leaf, struct 
 		rc = store_txid_put(c->txn, c->tx->txid, c->index);
 	if (rc == STORE_OK && merkle_append(&nodes, c->index, r->leaf_hash) != 0)
 		rc = store_txn_error(c->txn) != STORE_OK ? store_txn_error(c->txn) : STORE_ERROR;
-	for (unsigned i = 0; rc == STORE_OK && i < c->party_count; i++)
-		rc = store_history_put(c->txn, c->parties[i], c->index);
+	if (rc == STORE_OK && c->party_count > 0)
+		rc = store_history_links_put(c->txn, c->index, c->parties, c->party_count);
 	if (rc == STORE_OK && c->tx->signer != NULL) {
 		c->signer.next_sequence++;
 		rc = store_account_put(c->txn, c->tx->signer, &c->signer);

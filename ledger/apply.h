@@ -29,8 +29,6 @@ struct receipt {
 	bool duplicate;
 };
 
-#define APPLY_PARTIES_MAX 4
-
 /* Memory apply needs, allocated once per batch: the leaf being written, and
  * an arena to decode the earlier transaction a refund names. */
 struct apply_work {
@@ -51,8 +49,8 @@ struct apply_ctx {
 	struct account signer;         /* the signing account, loaded and checked */
 	struct totals totals;          /* the totals after this transaction */
 	struct ledger_state next;      /* board, fee and keys after this transaction */
-	/* Accounts whose history shows this leaf, by number. */
-	uint64_t parties[APPLY_PARTIES_MAX];
+	/* Accounts whose history shows this leaf, with the previous leaf of each. */
+	struct history_link parties[HISTORY_LINKS_MAX];
 	unsigned party_count;
 	struct apply_work *work;
 };
@@ -69,8 +67,10 @@ enum manne_status apply_tx(struct store_txn *txn, struct ledger_state *state, co
 
 /* Helpers for the kinds. */
 enum manne_status apply_store_status(int store_result);
-/* The leaf will show in this account's history. */
-void apply_party(struct apply_ctx *c, const struct account *a);
+/* The leaf will show in this account's history: links the leaf to the
+ * account's previous one and makes it the latest (a->history_last). Call it
+ * on the copy of the account that will be written. */
+void apply_party(struct apply_ctx *c, struct account *a);
 /* The next account number, for an account opened (or recovered to) now. */
 uint64_t apply_new_account_number(struct apply_ctx *c);
 /* Loads an account other than the signer: COUNTERPARTY_UNKNOWN, or with

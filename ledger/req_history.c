@@ -1,7 +1,8 @@
 /*
- * req_history.c: the leaves that concern an account, a page at a time, as
- * the account (or the board, or an auditor) may see them.
+ * req_history.c: the leaves that concern an account, newest first, a page at
+ * a time, as the account (or the board, or an auditor) may see them.
  */
+#include "history.h"
 #include "reads.h"
 
 static struct txinfo_buf page[PAGE_ENTRIES_MAX];
@@ -34,9 +35,14 @@ static void req_history(struct slot *slot, const Manne__Request *request)
 		slot_reply_status(slot, rc == STORE_NOT_FOUND ? MANNE_ERR_UNKNOWN_ACCOUNT : MANNE_ERR_INTERNAL, NULL);
 		return;
 	}
-	if (store_history_page(txn, account.number, r->from_index, indexes, limit, &count, &next) != STORE_OK) {
+	rc = history_page(txn, &account, r->before_index, indexes, limit, &count, &next);
+	if (rc != STORE_OK) {
 		store_abort(txn);
-		slot_reply_status(slot, MANNE_ERR_INTERNAL, NULL);
+		if (rc == STORE_NOT_FOUND)
+			slot_reply_status(slot, MANNE_ERR_NOT_FOUND,
+					  "before_index is 0 or the next_index of a page of this account's history");
+		else
+			slot_reply_status(slot, MANNE_ERR_INTERNAL, NULL);
 		return;
 	}
 	for (size_t i = 0; i < count; i++) {

@@ -2,6 +2,7 @@
  * req_tx.c: a transaction by txid, for the accounts it concerns (its signer
  * and the accounts whose history shows it), the board and auditors.
  */
+#include "history.h"
 #include "reads.h"
 
 static void req_tx(struct slot *slot, const Manne__Request *request)
@@ -28,7 +29,7 @@ static void req_tx(struct slot *slot, const Manne__Request *request)
 	rc = store_txid_get(txn, txid->data, &index);
 	if (rc == STORE_OK && !reader_privileged(c) &&
 	    (store_account_get(txn, conn_key(c), &reader) != STORE_OK ||
-	     store_history_has(txn, reader.number, index) != STORE_OK)) {
+	     history_has(txn, reader.number, index) != STORE_OK)) {
 		store_abort(txn);
 		slot_reply_status(slot, MANNE_ERR_NOT_PERMITTED, "not a transaction of this account");
 		return;

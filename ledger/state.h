@@ -89,7 +89,8 @@ struct account {
 	uint64_t pending_count;
 	uint64_t frozen_since_ms;    /* when it was last frozen */
 	uint64_t opened_index;       /* leaf that opened it (or recovered to it) */
-	uint64_t number;             /* its place in opening order: the short key of its history */
+	uint64_t number;             /* its place in opening order: names it in history links */
+	uint64_t history_last;       /* the latest leaf that concerns it, plus one; 0: none */
 	uint8_t successor[KEY_BYTES];/* the key it was recovered to, when has_successor */
 	uint8_t reference[ACCOUNT_REFERENCE_BYTES_MAX];
 	uint8_t reference_len;
@@ -126,7 +127,7 @@ struct tx_record {
 };
 
 _Static_assert(sizeof(struct totals) == 64, "totals has no padding");
-_Static_assert(sizeof(struct account) == 88 + KEY_BYTES + ACCOUNT_REFERENCE_BYTES_MAX + 8,
+_Static_assert(sizeof(struct account) == 96 + KEY_BYTES + ACCOUNT_REFERENCE_BYTES_MAX + 8,
 	       "account has no padding");
 _Static_assert(sizeof(struct tx_record) == 24 + 2 * KEY_BYTES + 8, "tx_record has no padding");
 _Static_assert(sizeof(struct ledger_state) ==

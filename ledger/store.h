@@ -82,15 +82,23 @@ int store_void_has(struct store_txn *txn, const uint8_t txid[TXID_BYTES]);
 int store_record_put(struct store_txn *txn, const uint8_t txid[TXID_BYTES], const struct tx_record *record);
 int store_record_get(struct store_txn *txn, const uint8_t txid[TXID_BYTES], struct tx_record *out);
 
-/* The leaves that concern an account, for its history, keyed by the
- * account's number (struct account): 16-byte keys instead of 40 keep the
- * index small, and a batch touches fewer of its pages. */
-int store_history_put(struct store_txn *txn, uint64_t account_number, uint64_t index);
-int store_history_has(struct store_txn *txn, uint64_t account_number, uint64_t index);
-/* The leaf indexes >= from that concern the account, in order, at most
- * `max`; *next is the index to ask for the next page, 0 when there is none. */
-int store_history_page(struct store_txn *txn, uint64_t account_number, uint64_t from, uint64_t *indexes,
-		       size_t max, size_t *count, uint64_t *next);
+/* An account's history is a chain through the log: each leaf that concerns
+ * accounts keeps, for each of them, the previous leaf that concerned it, and
+ * the account record keeps the latest (struct account.history_last, written
+ * with the account anyway). Links are appended in leaf order, so a batch
+ * writes them on a few sequential pages rather than one random index page per
+ * party (docs/benchmarks.md). history.h walks the chain. */
+struct history_link {
+	uint64_t account_number;
+	uint64_t previous;    /* the account's previous leaf, plus one; 0: none */
+};
+#define HISTORY_LINKS_MAX 4U
+/* Leaves must be linked in increasing order. 1..HISTORY_LINKS_MAX links. */
+int store_history_links_put(struct store_txn *txn, uint64_t index, const struct history_link *links,
+			    unsigned count);
+/* STORE_NOT_FOUND when leaf `index` concerns no account. */
+int store_history_links_get(struct store_txn *txn, uint64_t index, struct history_link links[HISTORY_LINKS_MAX],
+			    unsigned *count);
 
 /* A payment by the payee's order number: the latest payment to `payee` with this reference. */
 int store_payee_reference_put(struct store_txn *txn, const uint8_t payee[KEY_BYTES],

@@ -34,7 +34,7 @@ enum store_db {
 static const char *const db_names[DB_COUNT] = {
 	[DB_STATE] = "state",       [DB_ACCOUNTS] = "accounts", [DB_LEAVES] = "leaves",
 	[DB_TXIDS] = "txids",       [DB_NONCES] = "nonces",     [DB_VOIDS] = "voids",
-	[DB_RECORDS] = "records",   [DB_HISTORY] = "history",   [DB_PAYEE_REFS] = "payee_refs",
+	[DB_RECORDS] = "records",   [DB_HISTORY] = "history_links",   [DB_PAYEE_REFS] = "payee_refs",
 	[DB_NODES] = "merkle_nodes", [DB_AUDIT] = "audit",
 };
 
@@ -324,50 +324,32 @@ int store_record_get(struct store_txn *txn, const uint8_t txid[TXID_BYTES], stru
 	return get_fixed(txn, DB_RECORDS, txid, TXID_BYTES, out, sizeof(*out));
 }
 
-int store_history_put(struct store_txn *txn, uint64_t account_number, uint64_t index)
+int store_history_links_put(struct store_txn *txn, uint64_t index, const struct history_link *links,
+			    unsigned count)
 {
-	uint8_t k[16];
-	store_be64(k, account_number);
-	store_be64(k + 8, index);
-	return put_raw(txn, DB_HISTORY, k, sizeof(k), "", 0, 0);
+	uint8_t k[8];
+	if (count == 0 || count > HISTORY_LINKS_MAX)
+		return STORE_ERROR;
+	store_be64(k, index);
+	return put_raw(txn, DB_HISTORY, k, sizeof(k), links, count * sizeof(*links), MDB_APPEND);
 }
 
-int store_history_has(struct store_txn *txn, uint64_t account_number, uint64_t index)
+int store_history_links_get(struct store_txn *txn, uint64_t index, struct history_link links[HISTORY_LINKS_MAX],
+			    unsigned *count)
 {
-	uint8_t k[16];
-	store_be64(k, account_number);
-	store_be64(k + 8, index);
-	return has_key(txn, DB_HISTORY, k, sizeof(k));
-}
-
-int store_history_page(struct store_txn *txn, uint64_t account_number, uint64_t from, uint64_t *indexes,
-		       size_t max, size_t *count, uint64_t *next)
-{
-	uint8_t k[16];
-	MDB_cursor *cursor;
-	MDB_val mk = {.mv_size = sizeof(k), .mv_data = k}, mv;
+	uint8_t k[8];
+	MDB_val v;
 	int rc;
 
-	*count = 0;
-	*next = 0;
-	store_be64(k, account_number);
-	store_be64(k + 8, from);
-	rc = mdb_cursor_open(txn->txn, txn->store->dbi[DB_HISTORY], &cursor);
-	if (rc != 0)
-		return from_mdb(rc);
-	for (rc = mdb_cursor_get(cursor, &mk, &mv, MDB_SET_RANGE); rc == 0;
-	     rc = mdb_cursor_get(cursor, &mk, &mv, MDB_NEXT)) {
-		if (mk.mv_size != sizeof(k) || load_be64(mk.mv_data) != account_number)
-			break;
-		uint64_t index = load_be64((const uint8_t *)mk.mv_data + 8);
-		if (*count == max) {
-			*next = index;
-			break;
-		}
-		indexes[(*count)++] = index;
-	}
-	mdb_cursor_close(cursor);
-	return rc == 0 || rc == MDB_NOTFOUND ? STORE_OK : from_mdb(rc);
+	store_be64(k, index);
+	rc = get_raw(txn, DB_HISTORY, k, sizeof(k), &v);
+	if (rc != STORE_OK)
+		return rc;
+	if (v.mv_size == 0 || v.mv_size % sizeof(*links) != 0 || v.mv_size > HISTORY_LINKS_MAX * sizeof(*links))
+		return STORE_ERROR;
+	memcpy(links, v.mv_data, v.mv_size);
+	*count = (unsigned)(v.mv_size / sizeof(*links));
+	return STORE_OK;
 }
 
 static size_t payee_reference_key(uint8_t k[KEY_BYTES + PAYEE_REFERENCE_BYTES_MAX],

@@ -34,6 +34,7 @@ enum manne_status tx_recover_account_apply(struct apply_ctx *c)
 	fresh.frozen_since_ms = 0;
 	fresh.opened_index = c->index;
 	fresh.number = apply_new_account_number(c);
+	fresh.history_last = 0; /* its history starts here; the old one's leads to it */
 
 	old.balance = 0;
 	old.pending = 0;

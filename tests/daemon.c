@@ -305,12 +305,12 @@ Manne__Response *daemon_read_account(struct manne_wire *w, const uint8_t key[32]
 	return daemon_call(w, &request);
 }
 
-Manne__Response *daemon_read_history(struct manne_wire *w, const uint8_t key[32], uint64_t from, uint32_t limit)
+Manne__Response *daemon_read_history(struct manne_wire *w, const uint8_t key[32], uint64_t before, uint32_t limit)
 {
 	Manne__Request request = MANNE__REQUEST__INIT;
 	Manne__HistoryRequest h = MANNE__HISTORY_REQUEST__INIT;
 	h.account = (ProtobufCBinaryData){.len = 32, .data = (uint8_t *)key};
-	h.from_index = from;
+	h.before_index = before;
 	h.limit = limit;
 	request.id = 18;
 	request.kind_case = MANNE__REQUEST__KIND_HISTORY;

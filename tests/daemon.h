@@ -62,7 +62,8 @@ Manne__Response *daemon_call(struct manne_wire *w, Manne__Request *request);
 
 /* Reads; each returns the Response (caller frees). */
 Manne__Response *daemon_read_account(struct manne_wire *w, const uint8_t key[32]);
-Manne__Response *daemon_read_history(struct manne_wire *w, const uint8_t key[32], uint64_t from, uint32_t limit);
+/* A page of an account's history, newest first, older than `before` (0: the latest). */
+Manne__Response *daemon_read_history(struct manne_wire *w, const uint8_t key[32], uint64_t before, uint32_t limit);
 Manne__Response *daemon_read_tx(struct manne_wire *w, const uint8_t txid[32]);
 Manne__Response *daemon_read_payment(struct manne_wire *w, const uint8_t payee[32], const char *reference,
 				     uint32_t wait_ms);

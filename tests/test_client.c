@@ -225,8 +225,18 @@ static void test_every_transaction(void **state)
 	assert_int_equal(a.state, 1);
 	EXPECT(m, manne_account(m, shop.public_key, &a), MANNE_ERR_NOT_PERMITTED);
 	EXPECT(m, manne_history(m, member.public_key, 0, page, 8, &count, &next), MANNE_OK);
-	assert_true(count >= 5);
-	assert_string_equal(page[0].kind, "open_account");
+	assert_true(count >= 5 && next == 0); /* newest first, down to the opening */
+	for (size_t i = 1; i < count; i++)
+		assert_true(page[i].leaf_index < page[i - 1].leaf_index);
+	assert_string_equal(page[count - 1].kind, "open_account");
+	{ /* the page older than the second entry: everything from the third on */
+		size_t all = count;
+		uint64_t third = page[2].leaf_index;
+		EXPECT(m, manne_history(m, member.public_key, page[1].leaf_index, page, 8, &count, &next), MANNE_OK);
+		assert_int_equal(count, all - 2);
+		assert_int_equal(page[0].leaf_index, third);
+	}
+	EXPECT(m, manne_history(m, member.public_key, 1ULL << 40, page, 8, &count, &next), MANNE_ERR_NOT_FOUND);
 	EXPECT(m, manne_tx_get(m, pay_receipt.txid, &e), MANNE_OK);
 	assert_string_equal(e.kind, "pay");
 	assert_int_equal(e.amount, 1250);

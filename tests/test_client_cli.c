@@ -316,10 +316,32 @@ static void test_cli_round(void **state)
 	EXPECT_EXIT(0, "history", "--port", port, "--key", shop, "--json");
 	j = json_out();
 	entries = json_object_get(j, "entries");
-	assert_true(json_array_size(entries) >= 4);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(entries, 1), "kind")), "pay");
-	assert_string_equal(json_string_value(json_object_get(json_array_get(entries, 1), "payee_reference")), "CMD-7");
-	json_decref(j);
+	size_t n = json_array_size(entries);
+	assert_true(n >= 4); /* newest first: the opening last, the payment just after it */
+	assert_int_equal(jint(j, "next_index"), 0);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(entries, n - 1), "kind")), "open_account");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(entries, n - 2), "kind")), "pay");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(entries, n - 2), "payee_reference")),
+			    "CMD-7");
+	{ /* --before the second newest: the page below it; a leaf not in the history: not_found. */
+		char before[24], third[24];
+		snprintf(before, sizeof(before), "%lld",
+			 (long long)json_integer_value(json_object_get(json_array_get(entries, 1), "leaf_index")));
+		snprintf(third, sizeof(third), "%lld",
+			 (long long)json_integer_value(json_object_get(json_array_get(entries, 2), "leaf_index")));
+		json_decref(j);
+		EXPECT_EXIT(0, "history", "--port", port, "--key", shop, "--json", "--before", before);
+		j = json_out();
+		entries = json_object_get(j, "entries");
+		assert_int_equal(json_array_size(entries), n - 2);
+		assert_int_equal(json_integer_value(json_object_get(json_array_get(entries, 0), "leaf_index")),
+				 strtoll(third, NULL, 10));
+		json_decref(j);
+		EXPECT_EXIT(1, "history", "--port", port, "--key", shop, "--json", "--before", "1");
+		j = json_out();
+		assert_string_equal(jstr(j, "status"), "not_found");
+		json_decref(j);
+	}
 	EXPECT_EXIT(0, "tx", txid, "--port", port, "--key", member, "--json");
 	j = json_out();
 	assert_int_equal(jint(j, "amount"), 1250);

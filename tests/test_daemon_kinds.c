@@ -868,20 +868,20 @@ static void test_reads(void **state)
 	assert_int_equal(c_late.tree_size, 1 + applied);
 	manne__response__free_unpacked(r, NULL);
 
-	/* history, a page of 2 at a time, as the member: every leaf that names it. */
+	/* history, newest first, a page of 2 at a time, as the member: every leaf that names it. */
 	assert_int_equal(daemon_authenticate(&w, &member), MANNE__STATUS__OK);
 	{
-		uint64_t from = 0;
+		uint64_t before = 0;
 		size_t seen = 0;
 		for (int pages = 0; pages < 64; pages++) {
-			r = daemon_read_history(&w, member.public_key, from, 2);
+			r = daemon_read_history(&w, member.public_key, before, 2);
 			assert_int_equal(r->status, MANNE__STATUS__OK);
 			assert_int_equal(r->kind_case, MANNE__RESPONSE__KIND_HISTORY);
 			assert_true(r->history->n_entries <= 2);
 			for (size_t i = 0; i < r->history->n_entries; i++) {
 				Manne__TxInfo *e = r->history->entries[i];
 				assert_true(seen < member_history_count);
-				assert_int_equal(e->leaf_index, member_history[seen]);
+				assert_int_equal(e->leaf_index, member_history[member_history_count - 1 - seen]);
 				if (e->leaf_index == r_issue_member.index) {
 					/* The member sees the amount, not the programme or reference. */
 					assert_string_equal(e->kind, "issue");
@@ -899,24 +899,39 @@ static void test_reads(void **state)
 				}
 				seen++;
 			}
-			from = r->history->next_index;
-			bool more = r->history->n_entries == 2 && from != 0;
-			if (more)
-				assert_true(from > r->history->entries[1]->leaf_index);
+			before = r->history->next_index;
+			bool more = before != 0;
+			if (more) /* the next page starts below the last entry shown */
+				assert_int_equal(before, r->history->entries[r->history->n_entries - 1]->leaf_index);
 			manne__response__free_unpacked(r, NULL);
 			if (!more)
 				break;
 		}
 		assert_int_equal(seen, member_history_count);
-		/* One page of the maximum size holds it all; from_index skips. */
+		/* One page of the maximum size holds it all; before_index starts below a leaf of the history. */
 		r = daemon_read_history(&w, member.public_key, 0, 0);
 		assert_int_equal(r->history->n_entries, member_history_count);
+		assert_int_equal(r->history->entries[0]->leaf_index, member_history[member_history_count - 1]);
 		assert_int_equal(r->history->next_index, 0);
 		manne__response__free_unpacked(r, NULL);
 		r = daemon_read_history(&w, member.public_key, member_history[3], 1);
 		assert_int_equal(r->history->n_entries, 1);
-		assert_int_equal(r->history->entries[0]->leaf_index, member_history[3]);
-		assert_int_equal(r->history->next_index, member_history[4]);
+		assert_int_equal(r->history->entries[0]->leaf_index, member_history[2]);
+		assert_int_equal(r->history->next_index, member_history[2]);
+		manne__response__free_unpacked(r, NULL);
+		r = daemon_read_history(&w, member.public_key, member_history[1], 5);
+		assert_int_equal(r->history->n_entries, 1);
+		assert_int_equal(r->history->entries[0]->leaf_index, member_history[0]);
+		assert_int_equal(r->history->next_index, 0);
+		manne__response__free_unpacked(r, NULL);
+		/* A before_index that is not a leaf of this history (another's, or past its latest): NOT_FOUND. */
+		assert_true(member_history[1] > member_history[0] + 1 || member_history[2] > member_history[1] + 1);
+		uint64_t foreign = member_history[1] > member_history[0] + 1 ? member_history[0] + 1 : member_history[1] + 1;
+		r = daemon_read_history(&w, member.public_key, foreign, 5);
+		assert_int_equal(r->status, MANNE__STATUS__NOT_FOUND);
+		manne__response__free_unpacked(r, NULL);
+		r = daemon_read_history(&w, member.public_key, member_history[member_history_count - 1] + 1, 5);
+		assert_int_equal(r->status, MANNE__STATUS__NOT_FOUND);
 		manne__response__free_unpacked(r, NULL);
 	}
 

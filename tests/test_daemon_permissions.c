@@ -170,9 +170,10 @@ static void test_history(void **state)
 	expect_refused(daemon_read_history(&conn[ANON], member.public_key, 0, 0), ANON);
 	/* The shop's own history shows the payer's key. */
 	Manne__Response *r = expect_allowed(daemon_read_history(&conn[SHOP], shop.public_key, 0, 0), SHOP);
-	assert_int_equal(r->history->n_entries, 2); /* opened, paid */
-	assert_string_equal(r->history->entries[1]->kind, "pay");
-	assert_memory_equal(r->history->entries[1]->counterparty.data, member.public_key, 32);
+	assert_int_equal(r->history->n_entries, 2); /* paid, opened: newest first */
+	assert_string_equal(r->history->entries[0]->kind, "pay");
+	assert_memory_equal(r->history->entries[0]->counterparty.data, member.public_key, 32);
+	assert_string_equal(r->history->entries[1]->kind, "open_account");
 	manne__response__free_unpacked(r, NULL);
 }
 

@@ -27,6 +27,8 @@
 #include <time.h>
 
 #include "harness.h"
+#include "history.h"
+#include "ledger_limits.h"
 
 #define DEFAULT_SEED 20261102ULL
 #define DEFAULT_STEPS 8000U
@@ -1471,6 +1473,52 @@ static int count_one(void *ctx, const uint8_t key[32], const struct account *a)
 	return 0;
 }
 
+/* Every account's history, walked back through its chain: newest first,
+ * down to the leaf that opened it; pages of 3 give what one page of all
+ * gives; and every link of the log is on exactly one walk. */
+static uint64_t history_links_walked;
+
+static int check_history(void *ctx, const uint8_t key[32], const struct account *a)
+{
+	struct store_txn *txn = ctx;
+	uint64_t all[PAGE_ENTRIES_MAX], page[3], before = 0, next;
+	size_t n_all, n, seen = 0;
+
+	(void)key;
+	assert_int_equal(history_page(txn, a, 0, all, PAGE_ENTRIES_MAX, &n_all, &next), STORE_OK);
+	assert_true(n_all >= 1 && a->history_last == all[0] + 1);
+	for (size_t i = 1; i < n_all; i++)
+		assert_true(all[i] < all[i - 1]);
+	if (next == 0)
+		assert_int_equal(all[n_all - 1], a->opened_index);
+	do {
+		assert_int_equal(history_page(txn, a, before, page, 3, &n, &next), STORE_OK);
+		for (size_t i = 0; i < n && seen < n_all; i++)
+			assert_int_equal(page[i], all[seen++]);
+		history_links_walked += n;
+		before = next;
+	} while (next != 0);
+	assert_true(seen == n_all || n_all == PAGE_ENTRIES_MAX);
+	return 0;
+}
+
+static void compare_histories(void)
+{
+	struct store_txn *txn;
+	struct history_link links[HISTORY_LINKS_MAX];
+	uint64_t links_total = 0;
+	unsigned count;
+
+	history_links_walked = 0;
+	assert_int_equal(store_begin(H.ledger->store, false, &txn), STORE_OK);
+	assert_int_equal(store_account_each(txn, check_history, txn), STORE_OK);
+	for (uint64_t i = 0; i < M.tree_size; i++)
+		if (store_history_links_get(txn, i, links, &count) == STORE_OK)
+			links_total += count;
+	store_abort(txn);
+	assert_int_equal(history_links_walked, links_total);
+}
+
 /* The records later transactions rely on, and no account the model does not know. */
 static void compare_records(void)
 {
@@ -1887,6 +1935,7 @@ static void test_random(void **state)
 	}
 	h_check_invariants(&H);
 	compare_records();
+	compare_histories();
 	h_check_replay(&H);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 

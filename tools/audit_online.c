@@ -355,22 +355,12 @@ struct compare {
 };
 
 /* The last leaf that concerns an account: where the replay last changed it. */
-static bool last_leaf_of(struct store_txn *txn, const struct account *account, uint64_t *leaf)
+static bool last_leaf_of(const struct account *account, uint64_t *leaf)
 {
-	uint64_t indexes[256], from = 0, next;
-	size_t count;
-	bool found = false;
-
-	do {
-		if (store_history_page(txn, account->number, from, indexes, 256, &count, &next) != STORE_OK)
-			return found;
-		if (count > 0) {
-			*leaf = indexes[count - 1];
-			found = true;
-		}
-		from = next;
-	} while (next != 0);
-	return found;
+	if (account->history_last == 0)
+		return false;
+	*leaf = account->history_last - 1;
+	return true;
 }
 
 /* Appends "name value" to a list of differences. */
@@ -409,7 +399,7 @@ static int compare_account(void *ctx, const uint8_t key[KEY_BYTES], const struct
 
 	audit_hex32(key, hex);
 	if (s == MANNE_ERR_UNKNOWN_ACCOUNT) {
-		has_leaf = last_leaf_of(c->txn, mine, &leaf);
+		has_leaf = last_leaf_of(mine, &leaf);
 		audit_finding(c->a, "account", has_leaf, leaf, "an account", "unknown to the ledger",
 			      "account %s: the log opened it, the ledger does not know it", hex);
 		c->differ++;
@@ -446,7 +436,7 @@ static int compare_account(void *ctx, const uint8_t key[KEY_BYTES], const struct
 		diff(found, sizeof(found), "successor", theirs.has_successor ? succ_b : "none");
 	}
 	if (expected[0] != '\0' || found[0] != '\0') {
-		has_leaf = last_leaf_of(c->txn, mine, &leaf);
+		has_leaf = last_leaf_of(mine, &leaf);
 		audit_finding(c->a, "account", has_leaf, leaf, expected, found,
 			      "account %s: the ledger's figures are not those of its own log (last changed by leaf "
 			      "%llu)",

@@ -127,13 +127,14 @@ int cmd_history(struct cli *c)
 	struct manne_key key;
 	struct manne_entry *entries = NULL;
 	uint8_t account[32];
-	uint64_t from = 0, limit = 50, next = 0;
+	uint64_t before = 0, limit = 50, next = 0;
 	size_t count = 0;
 	enum manne_status status;
 	bool have_key;
 	int rc;
 
-	if ((cli_value(c, OPT_FROM) != NULL && !cli_parse_u64("from", cli_value(c, OPT_FROM), 0, UINT64_MAX, &from)) ||
+	if ((cli_value(c, OPT_BEFORE) != NULL &&
+	     !cli_parse_u64("before", cli_value(c, OPT_BEFORE), 0, UINT64_MAX, &before)) ||
 	    (cli_value(c, OPT_LIMIT) != NULL &&
 	     !cli_parse_u64("limit", cli_value(c, OPT_LIMIT), 1, MANNE_PAGE_ENTRIES_MAX, &limit)))
 		return EXIT_USAGE;
@@ -149,7 +150,7 @@ int cmd_history(struct cli *c)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	status = manne_history(m, account, from, entries, limit, &count, &next);
+	status = manne_history(m, account, before, entries, limit, &count, &next);
 	if (status != MANNE_OK) {
 		rc = cli_fail(c, status, manne_message(m));
 		goto out;
@@ -165,7 +166,7 @@ int cmd_history(struct cli *c)
 		out_object_end(c);
 	}
 	out_array_end(c);
-	out_u64(c, "next_index", next != 0 ? "next page from" : NULL, next);
+	out_u64(c, "next_index", next != 0 ? "older: --before" : NULL, next);
 	if (count == 0)
 		out_text(c, "no transactions\n");
 	out_end(c);
