@@ -19,23 +19,20 @@
 enum store_db {
 	DB_STATE,
 	DB_ACCOUNTS,
-	DB_LEAVES,
+	DB_LOG,
 	DB_TXIDS,
 	DB_NONCES,
 	DB_VOIDS,
 	DB_RECORDS,
-	DB_HISTORY,
 	DB_PAYEE_REFS,
-	DB_NODES,
 	DB_AUDIT,   /* only with store_options.audit_tables */
 	DB_COUNT
 };
 
 static const char *const db_names[DB_COUNT] = {
-	[DB_STATE] = "state",       [DB_ACCOUNTS] = "accounts", [DB_LEAVES] = "leaves",
-	[DB_TXIDS] = "txids",       [DB_NONCES] = "nonces",     [DB_VOIDS] = "voids",
-	[DB_RECORDS] = "records",   [DB_HISTORY] = "history_links",   [DB_PAYEE_REFS] = "payee_refs",
-	[DB_NODES] = "merkle_nodes", [DB_AUDIT] = "audit",
+	[DB_STATE] = "state",     [DB_ACCOUNTS] = "accounts", [DB_LOG] = "log",
+	[DB_TXIDS] = "txids",     [DB_NONCES] = "nonces",     [DB_VOIDS] = "voids",
+	[DB_RECORDS] = "records", [DB_PAYEE_REFS] = "payee_refs", [DB_AUDIT] = "audit",
 };
 
 struct store {
@@ -236,21 +233,41 @@ int store_account_each(struct store_txn *txn,
 	return rc == MDB_NOTFOUND ? STORE_OK : from_mdb(rc);
 }
 
+/*
+ * The log database holds what each leaf appends, keyed by the leaf's index
+ * and then a tag, so that a batch writes it all at the right edge of one
+ * B-tree, on a few shared pages, with MDB_APPEND (full pages, no search):
+ *
+ *   index ‖ 0x00          the leaf
+ *   index ‖ 0x01 ‖ level  the Merkle node the leaf completes at that level
+ *   index ‖ 0x02          the leaf's history links
+ *
+ * apply writes them in this order (leaf, merkle_append's nodes from level 0
+ * up, links), which MDB_APPEND requires.
+ */
+enum log_tag { LOG_LEAF = 0, LOG_NODE = 1, LOG_LINKS = 2 };
+
+static size_t log_key(uint8_t k[10], uint64_t index, enum log_tag tag, unsigned level)
+{
+	store_be64(k, index);
+	k[8] = (uint8_t)tag;
+	k[9] = (uint8_t)level;
+	return tag == LOG_NODE ? 10 : 9;
+}
+
 int store_leaf_put(struct store_txn *txn, uint64_t index, const uint8_t *leaf, size_t len)
 {
-	uint8_t key[8];
-	store_be64(key, index);
-	return put_raw(txn, DB_LEAVES, key, sizeof(key), leaf, len, MDB_APPEND);
+	uint8_t k[10];
+	return put_raw(txn, DB_LOG, k, log_key(k, index, LOG_LEAF, 0), leaf, len, MDB_APPEND);
 }
 
 int store_leaf_get(struct store_txn *txn, uint64_t index, const uint8_t **leaf, size_t *len)
 {
-	uint8_t key[8];
+	uint8_t k[10];
 	MDB_val v;
 	int rc;
 
-	store_be64(key, index);
-	rc = get_raw(txn, DB_LEAVES, key, sizeof(key), &v);
+	rc = get_raw(txn, DB_LOG, k, log_key(k, index, LOG_LEAF, 0), &v);
 	if (rc != STORE_OK)
 		return rc;
 	*leaf = v.mv_data;
@@ -327,22 +344,20 @@ int store_record_get(struct store_txn *txn, const uint8_t txid[TXID_BYTES], stru
 int store_history_links_put(struct store_txn *txn, uint64_t index, const struct history_link *links,
 			    unsigned count)
 {
-	uint8_t k[8];
+	uint8_t k[10];
 	if (count == 0 || count > HISTORY_LINKS_MAX)
 		return STORE_ERROR;
-	store_be64(k, index);
-	return put_raw(txn, DB_HISTORY, k, sizeof(k), links, count * sizeof(*links), MDB_APPEND);
+	return put_raw(txn, DB_LOG, k, log_key(k, index, LOG_LINKS, 0), links, count * sizeof(*links), MDB_APPEND);
 }
 
 int store_history_links_get(struct store_txn *txn, uint64_t index, struct history_link links[HISTORY_LINKS_MAX],
 			    unsigned *count)
 {
-	uint8_t k[8];
+	uint8_t k[10];
 	MDB_val v;
 	int rc;
 
-	store_be64(k, index);
-	rc = get_raw(txn, DB_HISTORY, k, sizeof(k), &v);
+	rc = get_raw(txn, DB_LOG, k, log_key(k, index, LOG_LINKS, 0), &v);
 	if (rc != STORE_OK)
 		return rc;
 	if (v.mv_size == 0 || v.mv_size % sizeof(*links) != 0 || v.mv_size > HISTORY_LINKS_MAX * sizeof(*links))
@@ -427,24 +442,32 @@ int store_audit_each(struct store_txn *txn, const uint8_t *prefix, size_t prefix
 	return rc == 0 || rc == MDB_NOTFOUND ? STORE_OK : from_mdb(rc);
 }
 
-static void node_key(uint8_t k[9], unsigned level, uint64_t index)
+/* Node (level, index) covers leaves [index·2^level, (index+1)·2^level) and
+ * is completed by the last of them. 0, or -1 for a node no tree has. */
+static int node_key(uint8_t k[10], unsigned level, uint64_t index, size_t *len)
 {
-	k[0] = (uint8_t)level;
-	store_be64(k + 1, index);
+	if (level >= 64 || index >= (UINT64_MAX >> level))
+		return -1;
+	*len = log_key(k, ((index + 1) << level) - 1, LOG_NODE, level);
+	return 0;
 }
 
 static int node_get(void *ctx, unsigned level, uint64_t index, uint8_t out[MERKLE_HASH_BYTES])
 {
-	uint8_t k[9];
-	node_key(k, level, index);
-	return get_fixed(ctx, DB_NODES, k, sizeof(k), out, MERKLE_HASH_BYTES) == STORE_OK ? 0 : -1;
+	uint8_t k[10];
+	size_t len;
+	if (node_key(k, level, index, &len) != 0)
+		return -1;
+	return get_fixed(ctx, DB_LOG, k, len, out, MERKLE_HASH_BYTES) == STORE_OK ? 0 : -1;
 }
 
 static int node_put(void *ctx, unsigned level, uint64_t index, const uint8_t hash[MERKLE_HASH_BYTES])
 {
-	uint8_t k[9];
-	node_key(k, level, index);
-	return put_raw(ctx, DB_NODES, k, sizeof(k), hash, MERKLE_HASH_BYTES, 0) == STORE_OK ? 0 : -1;
+	uint8_t k[10];
+	size_t len;
+	if (node_key(k, level, index, &len) != 0)
+		return -1;
+	return put_raw(ctx, DB_LOG, k, len, hash, MERKLE_HASH_BYTES, MDB_APPEND) == STORE_OK ? 0 : -1;
 }
 
 struct merkle_nodes store_merkle_nodes(struct store_txn *txn)
