@@ -259,6 +259,35 @@ static enum manne_status duplicate_receipt(struct store_txn *txn, uint64_t index
 	return MANNE_OK;
 }
 
+/* Where this very transaction is in the log already, if it is: STORE_OK and
+ * *index, or STORE_NOT_FOUND. A transaction whose signer's sequence (or board
+ * nonce) was never used cannot be there, and needs no look-up in the txid
+ * index, which is cheap to write and dear to read (store.h): so only
+ * retries look. */
+static int find_applied(struct apply_ctx *c, uint64_t *index)
+{
+	const struct tx *tx = c->tx;
+	struct account signer;
+	int rc;
+
+	if (c->state->tree_size == 0)
+		return STORE_NOT_FOUND;
+	if (tx->kind == MANNE__TX_BODY__KIND_GENESIS)
+		return store_txid_get(c->txn, tx->txid, index);
+	if (tx->signer != NULL) {
+		rc = store_account_get(c->txn, tx->signer, &signer);
+		if (rc != STORE_OK)
+			return rc; /* unknown: nothing of it was ever applied */
+		if (c->body->sequence >= signer.next_sequence)
+			return STORE_NOT_FOUND;
+	} else {
+		rc = store_nonce_has(c->txn, c->body->nonce.data);
+		if (rc != STORE_OK)
+			return rc;
+	}
+	return store_txid_get(c->txn, tx->txid, index);
+}
+
 /* Everything before the kind: SPEC §5 from the board's signatures to the
  * signer's state. MANNE_OK with r->duplicate set means: answer the original. */
 static enum manne_status common_checks(struct apply_ctx *c, struct receipt *r)
@@ -280,7 +309,7 @@ static enum manne_status common_checks(struct apply_ctx *c, struct receipt *r)
 	if (status != MANNE_OK)
 		return status;
 
-	rc = store_txid_get(c->txn, tx->txid, &index);
+	rc = find_applied(c, &index);
 	if (rc == STORE_OK)
 		return duplicate_receipt(c->txn, index, r);
 	if (rc != STORE_NOT_FOUND)

@@ -117,13 +117,13 @@ static enum manne_status admission(struct batch *batch, const struct submission 
 	uint64_t index;
 	if (sub->tx.kind != MANNE__TX_BODY__KIND_PAY)
 		return MANNE_OK;
-	/* A payment already applied is answered with its original receipt
-	 * wherever it is sent again (SPEC §5 duplicates). */
-	if (store_txid_get(batch->txn, sub->tx.txid, &index) == STORE_OK)
-		return MANNE_OK;
 	if (store_account_get(batch->txn, sub->tx.signer, &payer) != STORE_OK || !payer.card_held)
 		return MANNE_OK;
 	if (sub->authenticated && memcmp(sub->auth_key, sub->tx.body->pay->payee.data, 32) == 0)
+		return MANNE_OK;
+	/* A payment already applied is answered with its original receipt
+	 * wherever it is sent again (SPEC §5 duplicates). */
+	if (sub->tx.body->sequence < payer.next_sequence && store_txid_get(batch->txn, sub->tx.txid, &index) == STORE_OK)
 		return MANNE_OK;
 	return MANNE_ERR_NOT_PERMITTED;
 }

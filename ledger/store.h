@@ -35,6 +35,7 @@ struct store_options {
 	uint64_t map_bytes;   /* the LMDB map size: the most the store may grow to */
 	bool no_sync;         /* tests only: skip fsync at commit */
 	bool audit_tables;    /* manne-audit's replay store: also open the audit tables below */
+	uint32_t txid_run_entries; /* 0: STORE_TXID_RUN_ENTRIES; tests make it small */
 };
 
 int store_open(const char *dir, const struct store_options *options, struct store **out)
@@ -62,16 +63,21 @@ int store_account_each(struct store_txn *txn,
 int store_leaf_put(struct store_txn *txn, uint64_t index, const uint8_t *leaf, size_t len);
 int store_leaf_get(struct store_txn *txn, uint64_t index, const uint8_t **leaf, size_t *len);
 
-/* txid -> leaf index of the applied transaction and, for a payment, the
- * centimes refunded so far (0 until a refund). Refunds are kept here rather
- * than in a record of their own: one random insert per payment, not two,
- * which is most of what a batch writes (docs/benchmarks.md). */
+/* txid -> leaf index of every applied transaction: a log-structured index
+ * (store_txids.c, docs/storage.md). New txids go into a small B-tree that a
+ * batch writes on a few pages; past STORE_TXID_RUN_ENTRIES it is written out
+ * in order as a run, and every STORE_TXID_FANOUT runs of a level are merged
+ * into one run of the next, so nothing is ever inserted at a random place in
+ * a large tree. A look-up reads the small tree and then each run, newest
+ * first: tens of B-tree descents, so the ledger looks up a txid only when
+ * the transaction could have been applied (apply.c), never for a new one. */
+#define STORE_TXID_RUN_ENTRIES 1024U
+#define STORE_TXID_FANOUT 16U
 int store_txid_put(struct store_txn *txn, const uint8_t txid[TXID_BYTES], uint64_t index);
 int store_txid_get(struct store_txn *txn, const uint8_t txid[TXID_BYTES], uint64_t *index);
-int store_txid_refunded_get(struct store_txn *txn, const uint8_t txid[TXID_BYTES], uint64_t *index,
-			    uint64_t *refunded);
-int store_txid_refunded_put(struct store_txn *txn, const uint8_t txid[TXID_BYTES], uint64_t index,
-			    uint64_t refunded);
+/* The centimes refunded so far of the payment `txid` (0 before a refund). */
+int store_refunded_get(struct store_txn *txn, const uint8_t txid[TXID_BYTES], uint64_t *refunded);
+int store_refunded_put(struct store_txn *txn, const uint8_t txid[TXID_BYTES], uint64_t refunded);
 
 /* Board nonces used, and txids voided by the board: sets. */
 int store_nonce_put(struct store_txn *txn, const uint8_t nonce[BOARD_NONCE_BYTES]);

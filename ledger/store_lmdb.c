@@ -12,42 +12,18 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <lmdb.h>
-
 #include "bytes.h"
-
-enum store_db {
-	DB_STATE,
-	DB_ACCOUNTS,
-	DB_LOG,
-	DB_TXIDS,
-	DB_NONCES,
-	DB_VOIDS,
-	DB_RECORDS,
-	DB_PAYEE_REFS,
-	DB_AUDIT,   /* only with store_options.audit_tables */
-	DB_COUNT
-};
+#include "store_lmdb.h"
 
 static const char *const db_names[DB_COUNT] = {
 	[DB_STATE] = "state",     [DB_ACCOUNTS] = "accounts", [DB_LOG] = "log",
-	[DB_TXIDS] = "txids",     [DB_NONCES] = "nonces",     [DB_VOIDS] = "voids",
-	[DB_RECORDS] = "records", [DB_PAYEE_REFS] = "payee_refs", [DB_AUDIT] = "audit",
+	[DB_TXIDS] = "txids",     [DB_TXIDS_1] = "txids_1",   [DB_TXIDS_2] = "txids_2",
+	[DB_TXIDS_3] = "txids_3", [DB_REFUNDED] = "refunded", [DB_NONCES] = "nonces",
+	[DB_VOIDS] = "voids",     [DB_RECORDS] = "records",   [DB_PAYEE_REFS] = "payee_refs",
+	[DB_AUDIT] = "audit",
 };
 
-struct store {
-	MDB_env *env;
-	MDB_dbi dbi[DB_COUNT];
-	bool audit_tables;
-};
-
-struct store_txn {
-	struct store *store;
-	MDB_txn *txn;
-	int write_error;  /* the first failed write: the transaction must be aborted */
-};
-
-static int from_mdb(int rc)
+int from_mdb(int rc)
 {
 	switch (rc) {
 	case MDB_SUCCESS:
@@ -85,6 +61,7 @@ int store_open(const char *dir, const struct store_options *options, struct stor
 		goto fail;
 	/* The daemon's store never gets the auditor's tables. */
 	s->audit_tables = options->audit_tables;
+	s->txid_run_entries = options->txid_run_entries != 0 ? options->txid_run_entries : STORE_TXID_RUN_ENTRIES;
 	for (int i = 0; i < (s->audit_tables ? DB_COUNT : DB_AUDIT); i++) {
 		if (mdb_dbi_open(txn, db_names[i], MDB_CREATE, &s->dbi[i]) != 0) {
 			mdb_txn_abort(txn);
@@ -118,6 +95,7 @@ int store_begin(struct store *store, bool write, struct store_txn **out)
 	if (t == NULL)
 		return STORE_ERROR;
 	t->store = store;
+	t->write = write;
 	t->write_error = STORE_OK;
 	rc = mdb_txn_begin(store->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
 	if (rc != 0) {
@@ -130,7 +108,13 @@ int store_begin(struct store *store, bool write, struct store_txn **out)
 
 int store_commit(struct store_txn *txn)
 {
-	int rc = mdb_txn_commit(txn->txn);
+	int rc = store_txids_settle(txn);
+
+	if (rc != STORE_OK) {
+		store_abort(txn);
+		return rc;
+	}
+	rc = mdb_txn_commit(txn->txn);
 	free(txn);
 	return from_mdb(rc);
 }
@@ -143,14 +127,14 @@ void store_abort(struct store_txn *txn)
 	free(txn);
 }
 
-static int get_raw(struct store_txn *t, enum store_db db, const void *key, size_t key_len, MDB_val *val)
+int get_raw(struct store_txn *t, enum store_db db, const void *key, size_t key_len, MDB_val *val)
 {
 	MDB_val k = {.mv_size = key_len, .mv_data = (void *)key};
 	return from_mdb(mdb_get(t->txn, t->store->dbi[db], &k, val));
 }
 
 /* Fixed-size records: a value of another size is a damaged store. */
-static int get_fixed(struct store_txn *t, enum store_db db, const void *key, size_t key_len, void *out,
+int get_fixed(struct store_txn *t, enum store_db db, const void *key, size_t key_len, void *out,
 		     size_t size)
 {
 	MDB_val v;
@@ -163,7 +147,7 @@ static int get_fixed(struct store_txn *t, enum store_db db, const void *key, siz
 	return STORE_OK;
 }
 
-static int put_raw(struct store_txn *t, enum store_db db, const void *key, size_t key_len, const void *val,
+int put_raw(struct store_txn *t, enum store_db db, const void *key, size_t key_len, const void *val,
 		   size_t val_len, unsigned flags)
 {
 	MDB_val k = {.mv_size = key_len, .mv_data = (void *)key};
@@ -273,42 +257,6 @@ int store_leaf_get(struct store_txn *txn, uint64_t index, const uint8_t **leaf, 
 	*leaf = v.mv_data;
 	*len = v.mv_size;
 	return STORE_OK;
-}
-
-int store_txid_put(struct store_txn *txn, const uint8_t txid[TXID_BYTES], uint64_t index)
-{
-	uint8_t val[8];
-	store_be64(val, index);
-	return put_raw(txn, DB_TXIDS, txid, TXID_BYTES, val, sizeof(val), 0);
-}
-
-int store_txid_refunded_get(struct store_txn *txn, const uint8_t txid[TXID_BYTES], uint64_t *index,
-			    uint64_t *refunded)
-{
-	MDB_val v;
-	int rc = get_raw(txn, DB_TXIDS, txid, TXID_BYTES, &v);
-	if (rc != STORE_OK)
-		return rc;
-	if (v.mv_size != 8 && v.mv_size != 16)
-		return STORE_ERROR;
-	*index = load_be64(v.mv_data);
-	*refunded = v.mv_size == 16 ? load_be64((const uint8_t *)v.mv_data + 8) : 0;
-	return STORE_OK;
-}
-
-int store_txid_get(struct store_txn *txn, const uint8_t txid[TXID_BYTES], uint64_t *index)
-{
-	uint64_t refunded;
-	return store_txid_refunded_get(txn, txid, index, &refunded);
-}
-
-int store_txid_refunded_put(struct store_txn *txn, const uint8_t txid[TXID_BYTES], uint64_t index,
-			    uint64_t refunded)
-{
-	uint8_t val[16];
-	store_be64(val, index);
-	store_be64(val + 8, refunded);
-	return put_raw(txn, DB_TXIDS, txid, TXID_BYTES, val, sizeof(val), 0);
 }
 
 int store_nonce_put(struct store_txn *txn, const uint8_t nonce[BOARD_NONCE_BYTES])

@@ -23,10 +23,10 @@ enum manne_status tx_refund_apply(struct apply_ctx *c)
 
 	if (!apply_is_partner(c->signer.role))
 		return MANNE_ERR_ROLE_FORBIDDEN;
-	rc = store_txid_refunded_get(c->txn, r->payment_txid.data, &index, &refunded_before);
+	rc = store_txid_get(c->txn, r->payment_txid.data, &index);
 	if (rc == STORE_NOT_FOUND)
 		return MANNE_ERR_NOT_FOUND;
-	if (rc != STORE_OK)
+	if (rc != STORE_OK || store_refunded_get(c->txn, r->payment_txid.data, &refunded_before) != STORE_OK)
 		return MANNE_ERR_INTERNAL;
 	status = apply_referenced_tx(c, index, &payment);
 	if (status != MANNE_OK)
@@ -56,5 +56,5 @@ enum manne_status tx_refund_apply(struct apply_ctx *c)
 	status = apply_put_account(c, payer_now, &payer);
 	if (status != MANNE_OK)
 		return status;
-	return apply_store_status(store_txid_refunded_put(c->txn, r->payment_txid.data, index, refunded));
+	return apply_store_status(store_refunded_put(c->txn, r->payment_txid.data, refunded));
 }

@@ -1531,7 +1531,8 @@ static void compare_records(void)
 		/* A payment's amount, payer and payee are in its leaf (checked when it
 		 * was applied); the txid index keeps what was refunded. */
 		uint64_t index, refunded;
-		assert_int_equal(store_txid_refunded_get(txn, M.pays[i].txid, &index, &refunded), STORE_OK);
+		assert_int_equal(store_txid_get(txn, M.pays[i].txid, &index), STORE_OK);
+		assert_int_equal(store_refunded_get(txn, M.pays[i].txid, &refunded), STORE_OK);
 		assert_int_equal(refunded, M.pays[i].refunded);
 		assert_int_equal(store_record_get(txn, M.pays[i].txid, &r), STORE_NOT_FOUND);
 	}
