@@ -18,7 +18,6 @@
  * a void, or a read by txid.
  */
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "bytes.h"
@@ -184,57 +183,72 @@ static int write_out_level0(struct store_txn *t)
 	return empty_level(t, DB_TXIDS);
 }
 
-struct entry {
+struct head {
+	bool live;
 	uint8_t txid[TXID_BYTES];
 	uint8_t val[8];
 };
 
-static int by_txid(const void *a, const void *b)
+/* Moves a run's cursor to its next entry (MDB_SET_RANGE from `op` = the run's
+ * first key, or MDB_NEXT), copying it: no pointer into the map is held
+ * across the writes of the merge. */
+static int head_next(MDB_cursor *cursor, uint64_t run, MDB_cursor_op op, struct head *h)
 {
-	return memcmp(a, b, TXID_BYTES);
+	uint8_t start[RUN_KEY_BYTES] = {0};
+	MDB_val k = {.mv_size = sizeof(start), .mv_data = start}, v;
+	int rc;
+
+	store_be64(start, run);
+	rc = mdb_cursor_get(cursor, &k, &v, op);
+	h->live = false;
+	if (rc == MDB_NOTFOUND)
+		return STORE_OK;
+	if (rc != 0)
+		return from_mdb(rc);
+	if (k.mv_size != RUN_KEY_BYTES || v.mv_size != 8)
+		return STORE_ERROR;
+	if (load_be64(k.mv_data) != run)
+		return STORE_OK;
+	h->live = true;
+	memcpy(h->txid, (const uint8_t *)k.mv_data + 8, TXID_BYTES);
+	memcpy(h->val, v.mv_data, 8);
+	return STORE_OK;
 }
 
-/* The runs of `level`, merged in txid order, become the next run of the level below. */
+/* The runs of `level` (numbered 0 .. STORE_TXID_FANOUT - 1), merged in txid
+ * order, become the next run of the level below: one cursor a run, and the
+ * smallest head goes next, so a merge needs no memory of its own. */
 static int merge_down(struct store_txn *t, unsigned level)
 {
 	enum store_db from = level_db[level], to = level_db[level + 1];
-	MDB_stat st;
-	MDB_cursor *cursor;
-	MDB_val k, v;
-	struct entry *entries;
-	size_t n = 0;
-	uint64_t run;
-	int rc = from_mdb(mdb_stat(t->txn, t->store->dbi[from], &st));
+	MDB_cursor *cursor[STORE_TXID_FANOUT] = {0};
+	struct head head[STORE_TXID_FANOUT];
+	uint64_t runs, run;
+	int rc = next_run(t, from, &runs);
 
+	if (rc == STORE_OK && runs != STORE_TXID_FANOUT)
+		rc = STORE_ERROR; /* runs are merged as soon as there are FANOUT of them */
 	if (rc == STORE_OK)
 		rc = next_run(t, to, &run);
-	if (rc != STORE_OK)
-		return rc;
-	entries = malloc(st.ms_entries * sizeof(*entries) + 1);
-	if (entries == NULL)
-		return STORE_ERROR;
-	rc = mdb_cursor_open(t->txn, t->store->dbi[from], &cursor);
-	if (rc != 0) {
-		free(entries);
-		return from_mdb(rc);
+	for (unsigned r = 0; rc == STORE_OK && r < STORE_TXID_FANOUT; r++) {
+		rc = from_mdb(mdb_cursor_open(t->txn, t->store->dbi[from], &cursor[r]));
+		if (rc == STORE_OK)
+			rc = head_next(cursor[r], r, MDB_SET_RANGE, &head[r]);
 	}
-	for (rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
-		if (n == st.ms_entries || k.mv_size != RUN_KEY_BYTES || v.mv_size != 8) {
-			rc = EINVAL;
+	while (rc == STORE_OK) {
+		int least = -1;
+		for (unsigned r = 0; r < STORE_TXID_FANOUT; r++)
+			if (head[r].live && (least < 0 || memcmp(head[r].txid, head[least].txid, TXID_BYTES) < 0))
+				least = (int)r;
+		if (least < 0)
 			break;
-		}
-		memcpy(entries[n].txid, (const uint8_t *)k.mv_data + 8, TXID_BYTES);
-		memcpy(entries[n].val, v.mv_data, 8);
-		n++;
+		rc = append(t, to, run, head[least].txid, head[least].val);
+		if (rc == STORE_OK)
+			rc = head_next(cursor[least], (uint64_t)least, MDB_NEXT, &head[least]);
 	}
-	mdb_cursor_close(cursor);
-	rc = rc == MDB_NOTFOUND ? STORE_OK : from_mdb(rc);
-	if (rc == STORE_OK) {
-		qsort(entries, n, sizeof(*entries), by_txid);
-		for (size_t i = 0; rc == STORE_OK && i < n; i++)
-			rc = append(t, to, run, entries[i].txid, entries[i].val);
-	}
-	free(entries);
+	for (unsigned r = 0; r < STORE_TXID_FANOUT; r++)
+		if (cursor[r] != NULL)
+			mdb_cursor_close(cursor[r]);
 	return rc == STORE_OK ? empty_level(t, from) : rc;
 }
 
