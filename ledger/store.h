@@ -66,13 +66,11 @@ int store_leaf_get(struct store_txn *txn, uint64_t index, const uint8_t **leaf, 
 /* txid -> leaf index of every applied transaction: a log-structured index
  * (store_txids.c, docs/storage.md). New txids go into a small B-tree that a
  * batch writes on a few pages; past STORE_TXID_RUN_ENTRIES it is written out
- * in order as a run, and every STORE_TXID_FANOUT runs of a level are merged
- * into one run of the next, so nothing is ever inserted at a random place in
- * a large tree. A look-up reads the small tree and then each run, newest
- * first: tens of B-tree descents, so the ledger looks up a txid only when
+ * in order as a run, and runs are merged into larger runs, so nothing is ever
+ * inserted at a random place in a large tree. A look-up reads the small tree
+ * and then each run: tens to hundreds of B-tree descents, so the ledger looks up a txid only when
  * the transaction could have been applied (apply.c), never for a new one. */
 #define STORE_TXID_RUN_ENTRIES 1024U
-#define STORE_TXID_FANOUT 16U
 int store_txid_put(struct store_txn *txn, const uint8_t txid[TXID_BYTES], uint64_t index);
 int store_txid_get(struct store_txn *txn, const uint8_t txid[TXID_BYTES], uint64_t *index);
 /* The centimes refunded so far of the payment `txid` (0 before a refund). */
