@@ -2,7 +2,9 @@
  * checkpoint_file.c: the daemon's checkpoints (SPEC §7). After each commit
  * the writer signs a C2SP tlog-checkpoint with the totals lines, as a signed
  * note whose key name is the origin, and keeps the last one in
- * DATA_DIR/checkpoint, outside the store: if the store is ever restored from
+ * DATA_DIR/checkpoint (written at most every CHECKPOINT_FILE_INTERVAL_MS
+ * while batches follow each other, at once when the writer falls idle, and
+ * at shut-down), outside the store: if the store is ever restored from
  * an older copy, start-up sees that the tree no longer extends what was
  * signed and refuses to run until the missing leaves are brought back.
  *

@@ -29,6 +29,8 @@
 
 #define DATA_DIR_BYTES 256U
 #define CHECKPOINT_NOTE_BYTES NOTE_BYTES_MAX
+/* The checkpoint file is written at most this often while busy (pipeline.c). */
+#define CHECKPOINT_FILE_INTERVAL_MS 250U
 
 struct server_config {
 	char data_dir[DATA_DIR_BYTES];
