@@ -279,6 +279,12 @@ void conn_slot_done(struct slot *slot)
 	conn_advance(slot->conn);
 }
 
+void conn_slot_landed(struct slot *slot)
+{
+	if (slot->conn == NULL)
+		slot_free(slot);
+}
+
 static void read_callback(struct bufferevent *bev, void *arg)
 {
 	struct conn *c = arg;

@@ -385,7 +385,7 @@ static void done_callback(evutil_socket_t fd, short what, void *arg)
 			s->counters.refused++;
 		}
 		slot_reply(sub->slot, &response);
-		conn_slot_done(sub->slot);
+		conn_slot_landed(sub->slot);
 		submission_free(sub);
 	}
 	server_retry_parked(s);

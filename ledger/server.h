@@ -112,7 +112,11 @@ struct server {
 /* conn.c */
 void conn_accept(struct server *s, int fd);
 void conn_advance(struct conn *c);             /* run what can run, flush replies */
-void conn_slot_done(struct slot *slot);        /* a reply was set by the pipeline */
+void conn_slot_done(struct slot *slot);        /* a parked read's reply was set */
+/* A submission's reply was set by the pipeline: its connection moves on in
+ * the batch's server_retry_parked, once, not once per reply (each advance
+ * walks the connection's requests in flight). */
+void conn_slot_landed(struct slot *slot);
 void conn_close_all(struct server *s);
 void conn_finish_all(struct server *s);        /* shutdown: answer, flush, close */
 void server_retry_parked(struct server *s);    /* a batch landed: parked reads look again */
