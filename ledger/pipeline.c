@@ -60,9 +60,10 @@ struct pipeline {
 	struct tx_identity identity;
 	char origin[ORIGIN_BYTES_MAX + 1];
 	uint8_t genesis_id[TXID_BYTES];
-	char *leaf_scratch;     /* the checkpoint being signed, then the last one signed */
-	size_t unsaved_len;     /* > 0: leaf_scratch holds a checkpoint the file lacks */
-	uint64_t saved_ms;      /* when the file was last written */
+	char *leaf_scratch;     /* the checkpoint being signed */
+	char *unsaved;          /* the last checkpoint signed, when the file lacks it */
+	size_t unsaved_len;     /* 0: the file is up to date */
+	uint64_t saved_ms;      /* when the file was last written (monotonic clock) */
 	bool key_retired;       /* the key held is no longer the ledger's checkpoint key */
 };
 
@@ -218,12 +219,19 @@ static size_t apply_run(struct pipeline *p, struct submission *run)
  * CHECKPOINT_FILE_INTERVAL_MS, and when the writer falls idle. Replacing it
  * after every commit cost a lone till a fifth of its payments per second:
  * the rename starts a disk write of its own between the commit's two syncs. */
+static uint64_t monotonic_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000U + (uint64_t)ts.tv_nsec / 1000000U;
+}
+
 static void save_checkpoint_file(struct pipeline *p)
 {
-	if (checkpoint_file_save(p->server->config.data_dir, p->leaf_scratch, p->unsaved_len) != 0)
+	if (checkpoint_file_save(p->server->config.data_dir, p->unsaved, p->unsaved_len) != 0)
 		log_line("error", "checkpoint_save_failed", "dir=%s", p->server->config.data_dir);
 	p->unsaved_len = 0;
-	p->saved_ms = clock_now_ms();
+	p->saved_ms = monotonic_ms();
 }
 
 /* Idle, with a checkpoint the file lacks: waits for work until it is time to
@@ -231,7 +239,7 @@ static void save_checkpoint_file(struct pipeline *p)
  * lock held. */
 static void idle_save(struct pipeline *p)
 {
-	uint64_t due = p->saved_ms + CHECKPOINT_FILE_INTERVAL_MS, now = clock_now_ms();
+	uint64_t due = p->saved_ms + CHECKPOINT_FILE_INTERVAL_MS, now = monotonic_ms();
 
 	if (now < due) {
 		struct timespec until = {.tv_sec = (time_t)(due / 1000), .tv_nsec = (long)(due % 1000) * 1000000L};
@@ -297,10 +305,11 @@ static void *writer_main(void *arg)
 			if (checkpoint_len > 0)
 				event_active(p->done_event, EV_READ, 0); /* publish it to readers */
 		}
-		/* The replies go out meanwhile. */
+		/* The replies go out meanwhile. Only a checkpoint signed whole is kept. */
 		if (checkpoint_len > 0) {
+			memcpy(p->unsaved, p->leaf_scratch, checkpoint_len);
 			p->unsaved_len = checkpoint_len;
-			if (clock_now_ms() >= p->saved_ms + CHECKPOINT_FILE_INTERVAL_MS)
+			if (monotonic_ms() >= p->saved_ms + CHECKPOINT_FILE_INTERVAL_MS)
 				save_checkpoint_file(p);
 		}
 		pthread_mutex_lock(&p->lock);
@@ -463,14 +472,19 @@ int pipeline_start(struct server *s)
 	};
 	p->done_state = s->ledger->state;
 	p->leaf_scratch = malloc(CHECKPOINT_NOTE_BYTES);
+	p->unsaved = malloc(CHECKPOINT_NOTE_BYTES);
 	p->verifier_count = s->config.verifier_threads ? s->config.verifier_threads : (unsigned)(cores > 0 ? cores : 1);
 	if (p->verifier_count > VERIFIER_THREADS_MAX)
 		p->verifier_count = VERIFIER_THREADS_MAX;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->work, NULL);
-	pthread_cond_init(&p->verified, NULL);
+	pthread_condattr_t monotonic;
+	pthread_condattr_init(&monotonic);
+	pthread_condattr_setclock(&monotonic, CLOCK_MONOTONIC); /* idle_save's deadline */
+	pthread_cond_init(&p->verified, &monotonic);
+	pthread_condattr_destroy(&monotonic);
 	p->done_event = event_new(s->base, -1, 0, done_callback, p);
-	if (p->leaf_scratch == NULL || p->done_event == NULL)
+	if (p->leaf_scratch == NULL || p->unsaved == NULL || p->done_event == NULL)
 		return -1;
 	s->pipeline = p;
 	for (unsigned i = 0; i < p->verifier_count; i++)
@@ -501,6 +515,7 @@ void pipeline_stop(struct server *s)
 	pthread_cond_destroy(&p->work);
 	pthread_cond_destroy(&p->verified);
 	free(p->leaf_scratch);
+	free(p->unsaved);
 	free(p);
 	s->pipeline = NULL;
 }

@@ -108,7 +108,8 @@ int store_begin(struct store *store, bool write, struct store_txn **out)
 
 int store_commit(struct store_txn *txn)
 {
-	int rc = store_txids_settle(txn);
+	/* A write that failed leaves the transaction half-written: never commit it. */
+	int rc = txn->write_error != STORE_OK ? txn->write_error : store_txids_settle(txn);
 
 	if (rc != STORE_OK) {
 		store_abort(txn);

@@ -78,8 +78,10 @@ static int find_in_runs(struct store_txn *t, enum store_db db, const uint8_t txi
 		}
 		if (mk.mv_size == RUN_KEY_BYTES && load_be64(mk.mv_data) == run) {
 			/* Still in this run, past where txid would be: on to the next run. */
-			if (run == UINT64_MAX)
+			if (run == UINT64_MAX) {
+				rc = MDB_NOTFOUND;
 				break;
+			}
 			store_be64(k, run + 1);
 			memset(k + 8, 0, TXID_BYTES);
 			mk = (MDB_val){.mv_size = sizeof(k), .mv_data = k};
@@ -231,8 +233,8 @@ static int merge_down(struct store_txn *t, unsigned level)
 	uint64_t runs, run;
 	int rc = next_run(t, from, &runs);
 
-	if (rc == STORE_OK && runs != fanout[level])
-		rc = STORE_ERROR; /* runs are merged as soon as there are that many */
+	if (rc == STORE_OK && (runs < fanout[level] || runs > FANOUT_MAX))
+		rc = STORE_ERROR; /* merged as soon as there are fanout[level]; more only from a store of another fanout */
 	if (rc == STORE_OK)
 		rc = next_run(t, to, &run);
 	for (unsigned r = 0; rc == STORE_OK && r < runs; r++) {
@@ -264,7 +266,7 @@ int store_txids_settle(struct store_txn *t)
 	int rc;
 
 	if (!t->write || t->write_error != STORE_OK)
-		return STORE_OK; /* the commit fails on its own */
+		return t->write_error; /* store_commit refuses the transaction */
 	rc = from_mdb(mdb_stat(t->txn, t->store->dbi[DB_TXIDS], &st));
 	if (rc != STORE_OK || st.ms_entries < t->store->txid_run_entries)
 		return rc;

@@ -4,7 +4,7 @@
  * out every few txids so that every level fills and merges; after each
  * commit every txid put so far is found with its leaf index, txids never put
  * are not, and an aborted batch leaves nothing behind. Refund sums are kept
- * beside the index.
+ * beside the index. A transaction with a failed write never commits.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -146,11 +146,38 @@ static void test_refunded(void **state)
 	remove_store(dir);
 }
 
+/* A write transaction with a failed write is refused at commit, whole: here
+ * a leaf appended twice (MDB_APPEND refuses the second), with a txid put
+ * before it that must not survive. */
+static void test_failed_write_not_committed(void **state)
+{
+	char dir[] = "/tmp/manne-txids-XXXXXX";
+	struct store *store = open_store(dir, 0);
+	struct store_txn *txn;
+	uint8_t a[TXID_BYTES];
+	uint64_t index;
+	(void)state;
+
+	txid_of(7, a);
+	assert_int_equal(store_begin(store, true, &txn), STORE_OK);
+	assert_int_equal(store_txid_put(txn, a, 0), STORE_OK);
+	assert_int_equal(store_leaf_put(txn, 0, (const uint8_t *)"leaf", 4), STORE_OK);
+	assert_int_not_equal(store_leaf_put(txn, 0, (const uint8_t *)"leaf", 4), STORE_OK);
+	assert_int_not_equal(store_txn_error(txn), STORE_OK);
+	assert_int_not_equal(store_commit(txn), STORE_OK);
+	assert_int_equal(store_begin(store, false, &txn), STORE_OK);
+	assert_int_equal(store_txid_get(txn, a, &index), STORE_NOT_FOUND);
+	store_abort(txn);
+	store_close(store);
+	remove_store(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_levels),
 		cmocka_unit_test(test_refunded),
+		cmocka_unit_test(test_failed_write_not_committed),
 	};
 	if (sodium_init() < 0)
 		return 1;
