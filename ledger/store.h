@@ -43,7 +43,9 @@ int store_open(const char *dir, const struct store_options *options, struct stor
 void store_close(struct store *store); /* accepts NULL */
 
 int store_begin(struct store *store, bool write, struct store_txn **out) __attribute__((warn_unused_result));
-/* Commits durably (unless no_sync). Frees the transaction whatever the result. */
+/* Commits durably (unless no_sync); a transaction with a failed write is
+ * refused with that write's result, nothing of it kept. Frees the
+ * transaction whatever the result. */
 int store_commit(struct store_txn *txn) __attribute__((warn_unused_result));
 void store_abort(struct store_txn *txn); /* accepts NULL */
 /* STORE_OK, or the result of the first write that failed (STORE_FULL, STORE_ERROR). */
