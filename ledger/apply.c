@@ -259,33 +259,29 @@ static enum manne_status duplicate_receipt(struct store_txn *txn, uint64_t index
 	return MANNE_OK;
 }
 
+/* Whether the signer's sequence or the board nonce was used already, read
+ * once: the account into c->signer, or the nonce's presence. STORE_OK: found. */
+static int read_signer(struct apply_ctx *c)
+{
+	if (c->tx->signer != NULL)
+		return store_account_get(c->txn, c->tx->signer, &c->signer);
+	if (c->tx->kind == MANNE__TX_BODY__KIND_GENESIS)
+		return STORE_NOT_FOUND;
+	return store_nonce_has(c->txn, c->body->nonce.data);
+}
+
 /* Where this very transaction is in the log already, if it is: STORE_OK and
  * *index, or STORE_NOT_FOUND. A transaction whose signer's sequence (or board
  * nonce) was never used cannot be there, and needs no look-up in the txid
  * index, which is cheap to write and dear to read (store.h): so only
- * retries look. */
-static int find_applied(struct apply_ctx *c, uint64_t *index)
+ * retries look. signer_rc is read_signer's answer. */
+static int find_applied(struct apply_ctx *c, int signer_rc, uint64_t *index)
 {
-	const struct tx *tx = c->tx;
-	struct account signer;
-	int rc;
-
-	if (c->state->tree_size == 0)
+	if (signer_rc != STORE_OK)
+		return signer_rc; /* an unknown signer or an unused nonce: nothing of it was applied */
+	if (c->tx->signer != NULL && c->body->sequence >= c->signer.next_sequence)
 		return STORE_NOT_FOUND;
-	if (tx->kind == MANNE__TX_BODY__KIND_GENESIS)
-		return store_txid_get(c->txn, tx->txid, index);
-	if (tx->signer != NULL) {
-		rc = store_account_get(c->txn, tx->signer, &signer);
-		if (rc != STORE_OK)
-			return rc; /* unknown: nothing of it was ever applied */
-		if (c->body->sequence >= signer.next_sequence)
-			return STORE_NOT_FOUND;
-	} else {
-		rc = store_nonce_has(c->txn, c->body->nonce.data);
-		if (rc != STORE_OK)
-			return rc;
-	}
-	return store_txid_get(c->txn, tx->txid, index);
+	return store_txid_get(c->txn, c->tx->txid, index);
 }
 
 /* Everything before the kind: SPEC §5 from the board's signatures to the
@@ -295,7 +291,7 @@ static enum manne_status common_checks(struct apply_ctx *c, struct receipt *r)
 	const struct tx *tx = c->tx;
 	enum manne_status status;
 	uint64_t index;
-	int rc;
+	int rc, signer_rc;
 
 	if (tx->kind == MANNE__TX_BODY__KIND_GENESIS) {
 		if (c->state->tree_size != 0)
@@ -309,7 +305,8 @@ static enum manne_status common_checks(struct apply_ctx *c, struct receipt *r)
 	if (status != MANNE_OK)
 		return status;
 
-	rc = find_applied(c, &index);
+	signer_rc = read_signer(c);
+	rc = find_applied(c, signer_rc, &index);
 	if (rc == STORE_OK)
 		return duplicate_receipt(c->txn, index, r);
 	if (rc != STORE_NOT_FOUND)
@@ -322,19 +319,10 @@ static enum manne_status common_checks(struct apply_ctx *c, struct receipt *r)
 	if (c->time_ms > c->body->last_valid_ms)
 		return MANNE_ERR_EXPIRED;
 
-	if (tx->signer == NULL) {
-		if (tx->kind == MANNE__TX_BODY__KIND_GENESIS)
-			return MANNE_OK;
-		rc = store_nonce_has(c->txn, c->body->nonce.data);
-		if (rc == STORE_OK)
-			return MANNE_ERR_BAD_SEQUENCE;
-		return rc == STORE_NOT_FOUND ? MANNE_OK : MANNE_ERR_INTERNAL;
-	}
-	rc = store_account_get(c->txn, tx->signer, &c->signer);
-	if (rc == STORE_NOT_FOUND)
+	if (tx->signer == NULL) /* a board act: its nonce once only (the genesis has none) */
+		return signer_rc == STORE_OK ? MANNE_ERR_BAD_SEQUENCE : MANNE_OK;
+	if (signer_rc == STORE_NOT_FOUND)
 		return MANNE_ERR_UNKNOWN_ACCOUNT;
-	if (rc != STORE_OK)
-		return MANNE_ERR_INTERNAL;
 	if (c->body->sequence != c->signer.next_sequence)
 		return MANNE_ERR_BAD_SEQUENCE;
 	if (c->signer.state != ACCOUNT_ACTIVE)
