@@ -1,6 +1,7 @@
 /*
- * store.h: the ledger's storage. store_lmdb.c is the only file that knows
- * LMDB; everything above it speaks of accounts, leaves and records.
+ * store.h: the ledger's storage. store_lmdb.c and store_txids.c are the only
+ * files that know LMDB; everything above them speaks of accounts, leaves and
+ * records.
  *
  * A write transaction holds a whole batch: many ledger transactions are
  * applied inside one store transaction and committed (with fsync) once.

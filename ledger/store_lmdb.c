@@ -1,5 +1,6 @@
 /*
- * store_lmdb.c: the store on LMDB, the only file that includes lmdb.h.
+ * store_lmdb.c: the store on LMDB (with store_txids.c, the txid index; they
+ * share store_lmdb.h, and no other file includes lmdb.h).
  *
  * One environment, one named database per kind of record. Keys that are
  * numbers are big-endian so that LMDB's byte order is numeric order (leaves
