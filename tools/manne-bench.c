@@ -599,7 +599,7 @@ static int by_tps(const void *a, const void *b)
 }
 
 /* The median round's figures (by throughput; the ratio is the median ratio). */
-static void report(const struct bench *b, struct round_result *results)
+static void report(const struct bench *b, struct round_result *results, uint64_t refused)
 {
 	unsigned r = b->o.rounds;
 	qsort(results, r, sizeof(*results), by_ratio);
@@ -610,7 +610,7 @@ static void report(const struct bench *b, struct round_result *results)
 	printf("payments        %llu over %u connections, depth %u%s%s\n", (unsigned long long)b->o.payments,
 	       b->o.connections, b->o.depth, b->o.rate > 0 ? ", paced" : "", r > 1 ? "; the median of the rounds:" : "");
 	printf("accounts        %u members, %u shops\n", b->o.members, b->o.shops);
-	printf("refused         %llu\n", (unsigned long long)m->refused);
+	printf("refused         %llu\n", (unsigned long long)refused); /* in all rounds */
 	printf("elapsed         %.3f s\n", m->elapsed);
 	printf("throughput      %.0f payments/s\n", m->tps);
 	printf("latency         p50 %.2f ms  p99 %.2f ms  p99.9 %.2f ms  max %.2f ms\n", m->p50 * 1e3, m->p99 * 1e3,
@@ -730,7 +730,7 @@ int main(int argc, char **argv)
 			       results[r].tps, 100.0 * results[r].tps / results[r].ceiling, results[r].ceiling,
 			       results[r].p50 * 1e3, results[r].p99 * 1e3);
 	}
-	report(&b, results);
+	report(&b, results, refused);
 	free(results);
 	free(sequence);
 	free(b.members);
