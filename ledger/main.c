@@ -122,7 +122,8 @@ static void write_port_file(struct server *s, uint16_t port)
 		fatal("cannot write the port file");
 }
 
-static void listen_on(struct server *s)
+/* Binds the listener; returns the bound port. */
+static uint16_t listen_on(struct server *s)
 {
 	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(s->config.listen_port)};
 	socklen_t sin_len = sizeof(sin);
@@ -135,9 +136,7 @@ static void listen_on(struct server *s)
 	if (s->listener == NULL)
 		fatal("cannot listen on that address (in use?)");
 	getsockname(evconnlistener_get_fd(s->listener), (struct sockaddr *)&sin, &sin_len);
-	write_port_file(s, ntohs(sin.sin_port));
-	log_line("info", "listening", "address=%s:%u origin=%s tree_size=%llu", s->config.listen_host,
-		 ntohs(sin.sin_port), s->ledger->state.origin, (unsigned long long)s->ledger->state.tree_size);
+	return ntohs(sin.sin_port);
 }
 
 int main(int argc, char **argv)
@@ -145,6 +144,7 @@ int main(int argc, char **argv)
 	struct server *s = &server;
 	char why[512], store_dir[DATA_DIR_BYTES + 16];
 	struct store_options options;
+	uint16_t port;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -185,13 +185,19 @@ int main(int argc, char **argv)
 	s->base = event_base_new();
 	if (s->base == NULL)
 		fatal("libevent failed to start");
-	listen_on(s);
+	/* The handlers go in before the port exists: whoever learns the port may
+	 * send SIGTERM at once, and that must be a clean shutdown, not a kill. */
 	s->signal_term = evsignal_new(s->base, SIGTERM, signal_callback, s);
 	s->signal_int = evsignal_new(s->base, SIGINT, signal_callback, s);
-	evsignal_add(s->signal_term, NULL);
-	evsignal_add(s->signal_int, NULL);
+	if (s->signal_term == NULL || s->signal_int == NULL || evsignal_add(s->signal_term, NULL) != 0 ||
+	    evsignal_add(s->signal_int, NULL) != 0)
+		fatal("cannot install the SIGTERM and SIGINT handlers");
+	port = listen_on(s);
 	if (pipeline_start(s) != 0)
 		fatal("cannot start the verifier and writer threads");
+	write_port_file(s, port);
+	log_line("info", "listening", "address=%s:%u origin=%s tree_size=%llu", s->config.listen_host, port,
+		 s->ledger->state.origin, (unsigned long long)s->ledger->state.tree_size);
 
 	event_base_dispatch(s->base);
 

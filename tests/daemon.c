@@ -21,22 +21,16 @@
 
 #define ORIGIN "manne.demo/v1"
 
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
-	nanosleep(&ts, NULL);
-}
-
-/* 0 once the daemon listens; its exit status if it exited at start-up. */
-static int spawn_try(struct daemon *d, const char *const *extra)
+/* Forks and execs the daemon on d->dir with extra flags; its port file's path
+ * goes into port_file. */
+static void spawn_exec(struct daemon *d, const char *const *extra, char *port_file, size_t port_file_size)
 {
 	const char *exe = getenv("MANNE_LEDGER");
-	char port_file[128];
 	const char *argv[32];
 	int argc = 0;
 
 	assert_non_null(exe);
-	snprintf(port_file, sizeof(port_file), "%s/port", d->dir);
+	snprintf(port_file, port_file_size, "%s/port", d->dir);
 	unlink(port_file);
 	argv[argc++] = exe;
 	argv[argc++] = "--data";
@@ -61,7 +55,13 @@ static int spawn_try(struct daemon *d, const char *const *extra)
 		execv(exe, (char *const *)argv);
 		_exit(127);
 	}
-	for (int i = 0; i < 1000; i++) {
+}
+
+/* Polls every poll_us for the port file: 0 once the daemon listens; its exit
+ * status if it exited at start-up. */
+static int spawn_wait(struct daemon *d, const char *port_file, unsigned poll_us)
+{
+	for (unsigned waited_us = 0; waited_us < 10u * 1000 * 1000; waited_us += poll_us) {
 		FILE *f = fopen(port_file, "r");
 		unsigned port = 0;
 		if (f != NULL) {
@@ -77,10 +77,19 @@ static int spawn_try(struct daemon *d, const char *const *extra)
 			d->pid = 0;
 			return WIFEXITED(status) && WEXITSTATUS(status) != 0 ? WEXITSTATUS(status) : 128;
 		}
-		sleep_ms(10);
+		struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)poll_us * 1000L};
+		nanosleep(&ts, NULL);
 	}
 	fail_msg("manne-ledger did not start");
 	return -1;
+}
+
+/* 0 once the daemon listens; its exit status if it exited at start-up. */
+static int spawn_try(struct daemon *d, const char *const *extra)
+{
+	char port_file[128];
+	spawn_exec(d, extra, port_file, sizeof(port_file));
+	return spawn_wait(d, port_file, 10000);
 }
 
 static void spawn(struct daemon *d, const char *const *extra)
@@ -129,6 +138,15 @@ void daemon_start(struct daemon *d, const char *const *extra_flags)
 void daemon_restart(struct daemon *d)
 {
 	spawn(d, NULL);
+}
+
+int daemon_restart_and_stop_at_once(struct daemon *d)
+{
+	char port_file[128];
+	spawn_exec(d, NULL, port_file, sizeof(port_file));
+	if (spawn_wait(d, port_file, 100) != 0)
+		fail_msg("manne-ledger exited at start-up; see %s/daemon.log", d->dir);
+	return daemon_stop(d);
 }
 
 int daemon_stop(struct daemon *d)

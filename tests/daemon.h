@@ -26,6 +26,9 @@ struct daemon {
 void daemon_start(struct daemon *d, const char *const *extra_flags);
 /* Starts it again on the same data dir (after a stop). */
 void daemon_restart(struct daemon *d);
+/* Starts it again and sends SIGTERM the moment its port file appears;
+ * returns the exit status. */
+int daemon_restart_and_stop_at_once(struct daemon *d);
 /* SIGTERM, and waits; returns the exit status. */
 int daemon_stop(struct daemon *d);
 void daemon_cleanup(struct daemon *d);

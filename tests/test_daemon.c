@@ -181,6 +181,21 @@ static void rewrite_checkpoint(const char *text, size_t len)
 	assert_int_equal(fclose(f), 0);
 }
 
+/* SIGTERM sent the moment the port file appears (as a supervisor or a test
+ * does once the port is known) is a clean shutdown, never a kill: the
+ * handlers are in place before the port exists. */
+static void test_sigterm_as_soon_as_listening(void **state)
+{
+	(void)state;
+	assert_int_equal(daemon_stop(&d), 0);
+	for (int i = 0; i < 50; i++) {
+		int status = daemon_restart_and_stop_at_once(&d);
+		if (status != 0)
+			fail_msg("start %d: SIGTERM at the port file gave exit status %d", i, status);
+	}
+	daemon_restart(&d);
+}
+
 /* The checkpoint file is written without fsync: a torn file (a crash while
  * it was written) is set aside at start-up, but a whole note that does not
  * verify, or that the store does not extend, is refused. */
@@ -216,6 +231,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pay_with_proof),
+		cmocka_unit_test(test_sigterm_as_soon_as_listening),
 		cmocka_unit_test(test_checkpoint_file_at_start),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
