@@ -20,7 +20,7 @@
 #include <sodium.h>
 
 #include "manne_internal.h"
-#include "merkle.h"
+#include "ledger/log/merkle.h"
 
 #define EXPORT_MAGIC "MANNE-EXPORT-V1\n"
 #define EXPORT_MAGIC_BYTES 16U

@@ -16,8 +16,8 @@
 #include <sodium.h>
 
 #include "manne_internal.h"
-#include "merkle.h"
-#include "note.h"
+#include "ledger/log/merkle.h"
+#include "ledger/log/note.h"
 
 _Static_assert(MANNE_NOTE_BYTES_MAX == NOTE_BYTES_MAX, "one bound for notes");
 _Static_assert(MANNE_PROOF_HASHES_MAX == MERKLE_PROOF_HASHES_MAX, "one bound for proofs");

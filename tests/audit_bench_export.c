@@ -16,10 +16,10 @@
 
 #include <sodium.h>
 
-#include "ledger.h"
+#include "ledger/core/ledger.h"
 #include "manne.h"
-#include "note.h"
-#include "tx_sign.h"
+#include "ledger/log/note.h"
+#include "ledger/core/tx_sign.h"
 
 #define ORIGIN "manne.bench/v1"
 #define MEMBERS 1000U

@@ -16,7 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "bytes.h"
+#include "ledger/log/bytes.h"
 #include "manne.h"
 
 char audit_stderr[16384];

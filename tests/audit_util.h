@@ -12,8 +12,8 @@
 
 #include <jansson.h>
 
-#include "ledger.h"
-#include "note.h"
+#include "ledger/core/ledger.h"
+#include "ledger/log/note.h"
 
 /* What the last run printed on stderr (the first discrepancy, in words). */
 extern char audit_stderr[16384];

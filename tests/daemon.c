@@ -17,7 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "keyfile.h"
+#include "ledger/core/tx_sign.h"
+#include "ledger/keys/keyfile.h"
 
 #define ORIGIN "manne.demo/v1"
 

@@ -9,9 +9,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "manne_wire.h"
-#include "note.h"
-#include "tx_sign.h"
+#include "client/manne_wire.h"
+#include "ledger/log/note.h"
+#include "ledger/core/tx_sign.h"
 
 struct daemon {
 	char dir[64];

@@ -13,9 +13,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "ledger_limits.h"
+#include "ledger/log/ledger_limits.h"
 #include "manne.pb-c.h"
-#include "wire_strict.h"
+#include "ledger/core/wire_strict.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

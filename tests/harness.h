@@ -15,8 +15,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "ledger.h"
-#include "tx_sign.h"
+#include "ledger/core/ledger.h"
+#include "ledger/core/tx_sign.h"
 
 #define H_ORIGIN "manne.test/v1"
 #define H_KEYS_MAX 256

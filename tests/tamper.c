@@ -15,8 +15,8 @@
 
 #include <lmdb.h>
 
-#include "bytes.h"
-#include "ledger.h"
+#include "ledger/log/bytes.h"
+#include "ledger/core/ledger.h"
 
 static const struct store_options tamper_store = {.map_bytes = 1ULL << 30, .no_sync = false};
 

@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 #include "audit_util.h"
-#include "bytes.h"
+#include "ledger/log/bytes.h"
 #include "harness.h"
 #include "manne.h"
 

@@ -27,7 +27,7 @@
 
 #include "audit_util.h"
 #include "daemon.h"
-#include "keyfile.h"
+#include "ledger/keys/keyfile.h"
 #include "manne.h"
 #include "tamper.h"
 

@@ -13,8 +13,8 @@
 #include <string.h>
 
 #include "daemon.h"
-#include "merkle.h"
-#include "note.h"
+#include "ledger/log/merkle.h"
+#include "ledger/log/note.h"
 
 static struct daemon d;
 static struct manne_keypair member, shop;

@@ -28,8 +28,8 @@
 #include <sys/stat.h>
 
 #include "daemon.h"
-#include "merkle.h"
-#include "note.h"
+#include "ledger/log/merkle.h"
+#include "ledger/log/note.h"
 
 static struct daemon d;
 

@@ -17,7 +17,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
-#include "merkle.h"
+#include "ledger/log/merkle.h"
 
 #define HASH MERKLE_HASH_BYTES
 #define PROOF_MAX MERKLE_PROOF_HASHES_MAX

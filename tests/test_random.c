@@ -27,8 +27,9 @@
 #include <time.h>
 
 #include "harness.h"
-#include "history.h"
-#include "ledger_limits.h"
+#include "ledger/store/history.h"
+#include "ledger/log/ledger_limits.h"
+#include "ledger/server/server_limits.h"
 
 #define DEFAULT_SEED 20261102ULL
 #define DEFAULT_STEPS 8000U

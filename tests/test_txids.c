@@ -19,7 +19,7 @@
 
 #include <sodium.h>
 
-#include "store.h"
+#include "ledger/store/store.h"
 
 #define TXIDS 6000U
 

@@ -19,7 +19,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
-#include "note.h"
+#include "ledger/log/note.h"
 
 /* fail_msg so that a failure names the vector, not only the line. */
 #define CHECK(id, cond)                                                     \

@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "manne.pb-c.h"
-#include "wire_strict.h"
+#include "ledger/core/wire_strict.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

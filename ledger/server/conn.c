@@ -1,0 +1,411 @@
+/*
+ * conn.c: one client connection. Frames come in, each becomes a slot in
+ * arrival order; replies leave in that same order, and a read runs only once
+ * every earlier request of the connection is answered, so that it reflects
+ * them (SPEC §6). Submissions go to the pipeline as they arrive; a read that
+ * has to wait holds back the requests behind it.
+ *
+ * Bounds: requests and request bytes in flight (tighter before
+ * authentication), unread reply bytes, and idle time. Past a bound the
+ * connection is simply not read until replies drain (backpressure).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include "frame.h"
+#include "server.h"
+
+struct conn {
+	struct server *server;
+	struct bufferevent *bev;
+	struct conn *prev, *next;
+	struct slot *head, *tail;
+	uint32_t in_flight;
+	size_t in_flight_bytes;
+	bool reading_paused;
+	bool closing;           /* a broken frame was answered: close once flushed */
+	bool advancing;         /* conn_advance is on the stack */
+	bool owed;              /* replies are owed: no read timeout meanwhile */
+	enum reader reader;
+	uint8_t key[32];
+	bool nonce_made;
+	uint8_t server_nonce[32];
+	uint64_t leaves_seen;   /* one past the highest leaf receipted here */
+};
+
+static void conn_free(struct conn *c);
+
+struct server *conn_server(const struct conn *c)
+{
+	return c->server;
+}
+
+enum reader conn_reader(const struct conn *c)
+{
+	return c->reader;
+}
+
+const uint8_t *conn_key(const struct conn *c)
+{
+	return c->reader == READER_ANYONE ? NULL : c->key;
+}
+
+void conn_set_auth(struct conn *c, enum reader reader, const uint8_t key[32])
+{
+	c->reader = reader;
+	memcpy(c->key, key, 32);
+}
+
+const uint8_t *conn_server_nonce(struct conn *c)
+{
+	if (!c->nonce_made) {
+		randombytes_buf(c->server_nonce, sizeof(c->server_nonce));
+		c->nonce_made = true;
+	}
+	return c->server_nonce;
+}
+
+void conn_saw_leaf(struct conn *c, uint64_t index)
+{
+	if (index + 1 > c->leaves_seen)
+		c->leaves_seen = index + 1;
+}
+
+uint64_t conn_leaves_seen(const struct conn *c)
+{
+	return c->leaves_seen;
+}
+
+void conn_forget_nonce(struct conn *c)
+{
+	c->nonce_made = false;
+	sodium_memzero(c->server_nonce, sizeof(c->server_nonce));
+}
+
+static uint32_t in_flight_max(const struct conn *c)
+{
+	if (c->reader == READER_ANYONE && c->server->config.in_flight_max > IN_FLIGHT_MAX_ANONYMOUS)
+		return IN_FLIGHT_MAX_ANONYMOUS;
+	return c->server->config.in_flight_max;
+}
+
+static void slot_free(struct slot *slot)
+{
+	if (slot->wait_timer != NULL)
+		event_free(slot->wait_timer);
+	free(slot->frame);
+	free(slot->reply);
+	free(slot);
+}
+
+void slot_reply(struct slot *slot, Manne__Response *response)
+{
+	size_t len;
+	uint8_t *packed;
+
+	response->id = slot->request_id;
+	len = manne__response__get_packed_size(response);
+	packed = malloc(len ? len : 1);
+	free(slot->reply);
+	slot->reply = NULL;
+	if (packed != NULL) {
+		manne__response__pack(response, packed);
+		slot->reply = frame_wrap(packed, len, &slot->reply_len);
+		free(packed);
+	}
+	if (slot->reply == NULL) {
+		/* Out of memory: a bare frame with no fields still answers. */
+		static const uint8_t empty[4] = {0, 0, 0, 0};
+		slot->reply = malloc(sizeof(empty));
+		if (slot->reply != NULL)
+			memcpy(slot->reply, empty, sizeof(empty));
+		slot->reply_len = slot->reply != NULL ? sizeof(empty) : 0;
+	}
+	slot->ready = true;
+}
+
+void slot_reply_status(struct slot *slot, enum manne_status status, const char *message)
+{
+	Manne__Response response = MANNE__RESPONSE__INIT;
+	response.status = (Manne__Status)status;
+	response.message = (char *)(message != NULL ? message : manne_status_message(status));
+	slot_reply(slot, &response);
+}
+
+static void pause_reading(struct conn *c)
+{
+	if (!c->reading_paused) {
+		bufferevent_disable(c->bev, EV_READ);
+		c->reading_paused = true;
+	}
+}
+
+static bool over_bounds(const struct conn *c)
+{
+	return c->in_flight >= in_flight_max(c) || c->in_flight_bytes >= IN_FLIGHT_BYTES_MAX ||
+	       evbuffer_get_length(bufferevent_get_output(c->bev)) >= OUTPUT_BYTES_MAX;
+}
+
+/* Slots are answered in the order they were appended. */
+static void slot_append(struct conn *c, struct slot *slot)
+{
+	if (c->tail != NULL)
+		c->tail->next = slot;
+	else
+		c->head = slot;
+	c->tail = slot;
+	c->in_flight++;
+}
+
+/* A broken frame: one error reply with id 0, then the connection ends. */
+static void conn_break(struct conn *c)
+{
+	struct slot *slot = calloc(1, sizeof(*slot));
+	c->server->counters.frames_broken++;
+	c->closing = true;
+	pause_reading(c);
+	evbuffer_drain(bufferevent_get_input(c->bev), evbuffer_get_length(bufferevent_get_input(c->bev)));
+	if (slot == NULL)
+		return; /* closing and nothing owed: conn_advance frees it */
+	slot->conn = c;
+	slot_reply_status(slot, MANNE_ERR_MALFORMED, "frame length is 0 or over the maximum; closing");
+	slot_append(c, slot);
+}
+
+static void read_frames(struct conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+
+	while (!c->closing && !c->server->shutting_down && !over_bounds(c)) {
+		uint8_t *frame;
+		size_t len;
+		enum frame_result r = frame_take(in, c->server->config.frame_bytes_max, &frame, &len);
+		if (r == FRAME_NEED_MORE)
+			break;
+		if (r == FRAME_BROKEN) {
+			conn_break(c);
+			break;
+		}
+		struct slot *slot = calloc(1, sizeof(*slot));
+		if (slot == NULL) {
+			free(frame);
+			conn_break(c);
+			break;
+		}
+		slot->conn = c;
+		slot->frame = frame;
+		slot->frame_len = len;
+		slot_append(c, slot);
+		c->in_flight_bytes += len;
+		c->server->requests->classify(slot);
+	}
+	if (!c->closing && over_bounds(c))
+		pause_reading(c);
+}
+
+static void flush_ready(struct conn *c)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	while (c->head != NULL && c->head->ready) {
+		struct slot *slot = c->head;
+		if (slot->reply_len > 0)
+			evbuffer_add(out, slot->reply, slot->reply_len);
+		c->head = slot->next;
+		if (c->head == NULL)
+			c->tail = NULL;
+		c->in_flight--;
+		c->in_flight_bytes -= slot->frame_len;
+		slot_free(slot);
+	}
+}
+
+void conn_advance(struct conn *c)
+{
+	bool earlier_unready = false;
+
+	if (c->advancing)
+		return;
+	c->advancing = true;
+	for (;;) {
+		for (struct slot *slot = c->head; slot != NULL; slot = slot->next) {
+			if (slot->ready)
+				continue;
+			if (!slot->started && (slot->is_submit || !earlier_unready)) {
+				c->server->requests->run(slot);
+			}
+			if (slot->ready)
+				continue;
+			if (!slot->is_submit)
+				break; /* a waiting read holds back what follows it */
+			earlier_unready = true;
+		}
+		flush_ready(c);
+		earlier_unready = false;
+		if (c->closing || !c->reading_paused || over_bounds(c))
+			break;
+		/* Room again: take what is already buffered, then read on. */
+		c->reading_paused = false;
+		bufferevent_enable(c->bev, EV_READ);
+		size_t before = c->in_flight;
+		read_frames(c);
+		if (c->in_flight == before)
+			break;
+	}
+	c->advancing = false;
+	if ((c->head != NULL) != c->owed) {
+		/* Not idle while a reply is owed: a parked read may wait longer. */
+		struct timeval idle = {.tv_sec = c->server->config.idle_timeout_ms / 1000,
+				       .tv_usec = (c->server->config.idle_timeout_ms % 1000) * 1000};
+		c->owed = c->head != NULL;
+		bufferevent_set_timeouts(c->bev, c->owed ? NULL : &idle, &idle);
+	}
+	if (c->closing && c->head == NULL &&
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		conn_free(c);
+}
+
+void conn_slot_done(struct slot *slot)
+{
+	if (slot->conn == NULL) {
+		slot_free(slot);  /* its connection went away while it was in the pipeline */
+		return;
+	}
+	conn_advance(slot->conn);
+}
+
+void conn_slot_landed(struct slot *slot)
+{
+	if (slot->conn == NULL)
+		slot_free(slot);
+}
+
+static void read_callback(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+	(void)bev;
+	read_frames(c);
+	conn_advance(c);
+}
+
+static void write_callback(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+	(void)bev;
+	if (c->closing) {
+		if (c->head == NULL)
+			conn_free(c);
+		return;
+	}
+	if (c->reading_paused)
+		conn_advance(c);
+}
+
+static void event_callback(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	(void)what; /* EOF, error or idle timeout: the connection ends */
+	conn_free(arg);
+}
+
+static void conn_free(struct conn *c)
+{
+	struct slot *slot = c->head;
+	while (slot != NULL) {
+		struct slot *next = slot->next;
+		if (slot->is_submit && slot->started && !slot->ready) {
+			slot->conn = NULL;   /* the pipeline still holds it */
+			slot->next = NULL;
+		} else {
+			slot_free(slot);
+		}
+		slot = next;
+	}
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		c->server->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	c->server->connection_count--;
+	bufferevent_free(c->bev);
+	sodium_memzero(c->server_nonce, sizeof(c->server_nonce));
+	free(c);
+}
+
+void conn_accept(struct server *s, int fd)
+{
+	struct conn *c;
+	struct timeval idle = {
+		.tv_sec = s->config.idle_timeout_ms / 1000,
+		.tv_usec = (s->config.idle_timeout_ms % 1000) * 1000,
+	};
+
+	if (s->connection_count >= s->config.connections_max || s->shutting_down) {
+		evutil_closesocket(fd);
+		return;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		evutil_closesocket(fd);
+		return;
+	}
+	c->server = s;
+	/* Replies are small and each one ends a client's wait: send at once. */
+	int one = 1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	c->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL) {
+		evutil_closesocket(fd);
+		free(c);
+		return;
+	}
+	bufferevent_setcb(c->bev, read_callback, write_callback, event_callback, c);
+	bufferevent_set_timeouts(c->bev, &idle, &idle);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	c->next = s->conns;
+	if (s->conns != NULL)
+		s->conns->prev = c;
+	s->conns = c;
+	s->connection_count++;
+	s->counters.connections++;
+}
+
+void conn_close_all(struct server *s)
+{
+	while (s->conns != NULL)
+		conn_free(s->conns);
+}
+
+void conn_finish_all(struct server *s)
+{
+	for (struct conn *c = s->conns, *next; c != NULL; c = next) {
+		next = c->next;
+		c->closing = true;
+		pause_reading(c); /* no more requests: do not buffer what a client keeps sending */
+		for (struct slot *slot = c->head; slot != NULL; slot = slot->next)
+			if (!slot->ready && !slot->is_submit)
+				slot_reply_status(slot, MANNE_ERR_NOT_FOUND, "the ledger is shutting down");
+		conn_advance(c);
+	}
+}
+
+void server_retry_parked(struct server *s)
+{
+	for (struct conn *c = s->conns, *next; c != NULL; c = next) {
+		next = c->next;
+		for (struct slot *slot = c->head; slot != NULL; slot = slot->next) {
+			if (!slot->ready && !slot->is_submit) {
+				if (slot->started)
+					slot->started = false; /* look again */
+				break;
+			}
+		}
+		conn_advance(c);
+	}
+}

@@ -1,0 +1,112 @@
+/*
+ * dispatch.c: from a Request frame to its handler. The Request is checked
+ * as strictly as a transaction body (unknown fields, repeated singular
+ * fields, over-long fields are MALFORMED) and decoded in a scratch arena.
+ */
+#include "dispatch.h"
+
+#include <string.h>
+
+#include "ledger/core/wire_strict.h"
+
+static const struct wire_limit request_limits[] = {
+	{&manne__submit_request__descriptor, 1, SIGNED_TX_BYTES_MAX},
+	{&manne__payment_by_reference_request__descriptor, 2, PAYEE_REFERENCE_BYTES_MAX},
+	{&manne__authenticate_request__descriptor, 3, crypto_sign_BYTES},
+};
+
+static const struct wire_rules request_rules = {
+	.limits = request_limits,
+	.limit_count = sizeof(request_limits) / sizeof(request_limits[0]),
+	.default_max = 32,
+	.depth_max = 3,
+};
+
+static const struct req_entry *entry_for(Manne__Request__KindCase kind)
+{
+	switch (kind) {
+	case MANNE__REQUEST__KIND_SUBMIT:
+		return &req_submit_entry;
+	case MANNE__REQUEST__KIND_ACCOUNT:
+		return &req_account_entry;
+	case MANNE__REQUEST__KIND_HISTORY:
+		return &req_history_entry;
+	case MANNE__REQUEST__KIND_TX:
+		return &req_tx_entry;
+	case MANNE__REQUEST__KIND_PAYMENT_BY_REFERENCE:
+		return &req_payment_entry;
+	case MANNE__REQUEST__KIND_CHECKPOINT:
+		return &req_checkpoint_entry;
+	case MANNE__REQUEST__KIND_INCLUSION_PROOF:
+		return &req_inclusion_entry;
+	case MANNE__REQUEST__KIND_CONSISTENCY_PROOF:
+		return &req_consistency_entry;
+	case MANNE__REQUEST__KIND_LOG_ENTRIES:
+		return &req_log_entry;
+	case MANNE__REQUEST__KIND_STATUS:
+		return &req_status_entry;
+	case MANNE__REQUEST__KIND_AUTH_CHALLENGE:
+		return &req_auth_challenge_entry;
+	case MANNE__REQUEST__KIND_AUTHENTICATE:
+		return &req_authenticate_entry;
+	default:
+		return NULL;
+	}
+}
+
+/* Decodes a frame into a Request; NULL on malformed. Memory in the arena. */
+static Manne__Request *dispatch_decode(const uint8_t *frame, size_t len, struct arena *arena)
+{
+	ProtobufCAllocator allocator = arena_allocator(arena);
+	if (wire_strict_check(&manne__request__descriptor, frame, len, &request_rules) != 0)
+		return NULL;
+	return manne__request__unpack(&allocator, len, frame);
+}
+
+/* The loop thread decodes one request at a time: one scratch arena will do. */
+static uint8_t scratch[4 * FRAME_BYTES_MAX_CEILING + 16384];
+
+/* Decodes the slot's request in the scratch arena (valid until the next
+ * call) and notes its id; a malformed one is answered and NULL returned. */
+static Manne__Request *slot_request(struct slot *slot)
+{
+	struct arena arena;
+	Manne__Request *request;
+
+	arena_init(&arena, scratch, sizeof(scratch));
+	request = dispatch_decode(slot->frame, slot->frame_len, &arena);
+	if (request == NULL) {
+		slot_reply_status(slot, MANNE_ERR_MALFORMED, "not a strictly valid Request");
+		return NULL;
+	}
+	slot->request_id = request->id;
+	return request;
+}
+
+static void dispatch_classify(struct slot *slot)
+{
+	Manne__Request *request = slot_request(slot);
+	if (request != NULL)
+		slot->is_submit = request->kind_case == MANNE__REQUEST__KIND_SUBMIT;
+}
+
+static void dispatch(struct slot *slot)
+{
+	const struct req_entry *entry;
+	Manne__Request *request = slot_request(slot);
+
+	if (request == NULL)
+		return;
+	entry = entry_for(request->kind_case);
+	if (entry == NULL) {
+		slot_reply_status(slot, MANNE_ERR_MALFORMED, "the request names no kind");
+		return;
+	}
+	slot->is_submit = entry->writes;
+	entry->run(slot, request);
+}
+
+const struct request_handler dispatch_handler = {
+	.classify = dispatch_classify,
+	.run = dispatch,
+};

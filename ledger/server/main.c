@@ -1,0 +1,218 @@
+/*
+ * main.c: manne-ledger. Start-up checks the store against the last signed
+ * checkpoint and refuses one that does not check out; then the loop runs
+ * until SIGTERM or SIGINT, which finish the batch in flight, answer, and
+ * exit 0.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <arpa/inet.h>
+#include <event2/listener.h>
+#include <event2/thread.h>
+#include <netinet/in.h>
+
+#include "ledger/keys/keyfile.h"
+#include "server.h"
+
+static const char usage[] =
+	"usage: manne-ledger --data DIR [--listen HOST:PORT] [--config FILE] [--demo] [settings]\n"
+	"\n"
+	"  --data DIR               the ledger's directory: store/ (LMDB), checkpoint, keys/\n"
+	"  --listen HOST:PORT       default 127.0.0.1:7411; port 0 picks a free port\n"
+	"  --config FILE            'name = value' lines with the names below (flags win)\n"
+	"  --demo                   on an empty DIR, create the demo ledger manne.demo/v1\n"
+	"  --checkpoint-key FILE    default DIR/keys/checkpoint.key\n"
+	"  --threads N              signature verifier threads (default: one per core)\n"
+	"  --map-size BYTES         the most the store may grow to (default 8G; K, M, G)\n"
+	"  --frame-max BYTES        largest request frame (default 65600)\n"
+	"  --connections-max N      default 1024\n"
+	"  --in-flight-max N        requests in flight per connection (default 256; 32 unauthenticated)\n"
+	"  --idle-timeout-ms MS     default 60000\n"
+	"  --utc-offset-minutes N   ledger day of a --demo ledger (default 60)\n"
+	"  --eu-summer-time yes|no  (default yes)\n"
+	"  --fee-bp N               reconversion fee of a --demo ledger (default 200)\n"
+	"  --port-file FILE         write the bound port there\n";
+
+static struct server server;
+
+static void fatal(const char *why)
+{
+	log_line("fatal", "start_refused", "why=\"%s\"", why);
+	exit(1);
+}
+
+static void accept_callback(struct evconnlistener *listener, evutil_socket_t fd, struct sockaddr *addr, int len,
+			    void *arg)
+{
+	(void)listener;
+	(void)addr;
+	(void)len;
+	conn_accept(arg, fd);
+}
+
+static struct event *drain;
+
+/* After SIGTERM: connections close themselves once their replies are out
+ * (or after two seconds); then the loop ends. */
+static void drain_check(evutil_socket_t fd, short what, void *arg)
+{
+	static int rounds;
+	struct server *s = arg;
+	struct timeval soon = {0, 10000};
+	(void)fd;
+	(void)what;
+	conn_finish_all(s);
+	if (s->conns == NULL || ++rounds > 200) {
+		event_base_loopbreak(s->base);
+		return;
+	}
+	evtimer_add(drain, &soon);
+}
+
+/* SIGTERM: stop taking requests, let the writer finish what it has, answer,
+ * flush replies, then leave the loop. */
+static void signal_callback(evutil_socket_t sig, short what, void *arg)
+{
+	struct server *s = arg;
+	struct timeval now = {0, 0};
+	(void)what;
+
+	if (s->shutting_down)
+		return;
+	s->shutting_down = true;
+	log_line("info", "shutdown", "signal=%d", (int)sig);
+	evconnlistener_disable(s->listener);
+	pipeline_stop(s);
+	drain = evtimer_new(s->base, drain_check, s);
+	evtimer_add(drain, &now);
+}
+
+static void load_checkpoint_key(struct server *s)
+{
+	struct manne_keypair kp;
+	char path[DATA_DIR_BYTES + 32];
+
+	if (s->config.checkpoint_key_file[0] != '\0')
+		snprintf(path, sizeof(path), "%s", s->config.checkpoint_key_file);
+	else
+		snprintf(path, sizeof(path), "%s/keys/checkpoint.key", s->config.data_dir);
+	if (keyfile_read(path, &kp) != 0)
+		fatal("cannot read the checkpoint key (a key file, mode 0600): set --checkpoint-key");
+	if (memcmp(kp.public_key, s->ledger->state.checkpoint_key, 32) != 0)
+		fatal("the checkpoint key file is not the ledger's checkpoint key in force");
+	memcpy(s->checkpoint_secret, kp.secret_key, sizeof(s->checkpoint_secret));
+	sodium_memzero(&kp, sizeof(kp));
+	if (note_verifier_format(s->ledger->state.origin, s->ledger->state.checkpoint_key, s->verifier_key,
+				 sizeof(s->verifier_key)) != 0)
+		fatal("cannot format the verifier key");
+}
+
+static void write_port_file(struct server *s, uint16_t port)
+{
+	FILE *f;
+	if (s->config.port_file[0] == '\0')
+		return;
+	f = fopen(s->config.port_file, "w");
+	if (f == NULL || fprintf(f, "%u\n", port) < 0 || fclose(f) != 0)
+		fatal("cannot write the port file");
+}
+
+/* Binds the listener; returns the bound port. */
+static uint16_t listen_on(struct server *s)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(s->config.listen_port)};
+	socklen_t sin_len = sizeof(sin);
+
+	if (inet_pton(AF_INET, s->config.listen_host, &sin.sin_addr) != 1)
+		fatal("--listen needs an IPv4 address, e.g. 127.0.0.1:7411");
+	s->listener = evconnlistener_new_bind(s->base, accept_callback, s,
+					      LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 512,
+					      (struct sockaddr *)&sin, sizeof(sin));
+	if (s->listener == NULL)
+		fatal("cannot listen on that address (in use?)");
+	getsockname(evconnlistener_get_fd(s->listener), (struct sockaddr *)&sin, &sin_len);
+	return ntohs(sin.sin_port);
+}
+
+int main(int argc, char **argv)
+{
+	struct server *s = &server;
+	char why[512], store_dir[DATA_DIR_BYTES + 16];
+	struct store_options options;
+	uint16_t port;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			fputs(usage, stdout);
+			return 0;
+		}
+	}
+	config_defaults(&s->config);
+	if (config_parse_args(&s->config, argc, argv, why, sizeof(why)) != 0) {
+		fprintf(stderr, "manne-ledger: %s\n", why);
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (sodium_init() < 0 || evthread_use_pthreads() != 0)
+		fatal("libsodium or libevent threads failed to start");
+	if (mkdir(s->config.data_dir, 0700) != 0 && errno != EEXIST)
+		fatal("cannot create the data directory");
+	snprintf(store_dir, sizeof(store_dir), "%.255s/store", s->config.data_dir);
+	options = (struct store_options){.map_bytes = s->config.map_bytes, .no_sync = false};
+	if (ledger_open(store_dir, &options, &s->ledger) != 0)
+		fatal("the store cannot be opened or its totals do not check out");
+	if (s->ledger->empty) {
+		if (!s->config.demo)
+			fatal("the store is empty: create a ledger first, or start with --demo");
+		if (demo_create(s, why, sizeof(why)) != 0)
+			fatal(why);
+	}
+	load_checkpoint_key(s);
+	s->state = s->ledger->state;
+	if (checkpoint_check_store(s, why, sizeof(why)) != 0)
+		fatal(why);
+	if (s->checkpoint_len == 0) {
+		if (checkpoint_sign(s, &s->state, s->checkpoint, sizeof(s->checkpoint), &s->checkpoint_len) != 0 ||
+		    checkpoint_file_save(s->config.data_dir, s->checkpoint, s->checkpoint_len) != 0)
+			fatal("cannot sign or save the first checkpoint");
+	}
+
+	s->requests = &dispatch_handler;
+	s->base = event_base_new();
+	if (s->base == NULL)
+		fatal("libevent failed to start");
+	/* The handlers go in before the port exists: whoever learns the port may
+	 * send SIGTERM at once, and that must be a clean shutdown, not a kill. */
+	s->signal_term = evsignal_new(s->base, SIGTERM, signal_callback, s);
+	s->signal_int = evsignal_new(s->base, SIGINT, signal_callback, s);
+	if (s->signal_term == NULL || s->signal_int == NULL || evsignal_add(s->signal_term, NULL) != 0 ||
+	    evsignal_add(s->signal_int, NULL) != 0)
+		fatal("cannot install the SIGTERM and SIGINT handlers");
+	port = listen_on(s);
+	if (pipeline_start(s) != 0)
+		fatal("cannot start the verifier and writer threads");
+	write_port_file(s, port);
+	log_line("info", "listening", "address=%s:%u origin=%s tree_size=%llu", s->config.listen_host, port,
+		 s->ledger->state.origin, (unsigned long long)s->ledger->state.tree_size);
+
+	event_base_dispatch(s->base);
+
+	if (!s->shutting_down)
+		pipeline_stop(s);
+	conn_close_all(s);
+	evconnlistener_free(s->listener);
+	if (drain != NULL)
+		event_free(drain);
+	event_free(s->signal_term);
+	event_free(s->signal_int);
+	event_base_free(s->base);
+	ledger_close(s->ledger);
+	sodium_memzero(s->checkpoint_secret, sizeof(s->checkpoint_secret));
+	log_line("info", "stopped", "tree_size=%llu", (unsigned long long)s->state.tree_size);
+	return 0;
+}

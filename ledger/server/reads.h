@@ -1,0 +1,37 @@
+/*
+ * reads.h: what the read requests share: a transaction as a reader may see it
+ * (SPEC §6 redaction), built from its leaf.
+ */
+#ifndef MANNE_READS_H
+#define MANNE_READS_H
+
+#include "dispatch.h"
+
+/* A TxInfo and the bytes it points to, so it outlives the decoded leaf. */
+struct txinfo_buf {
+	Manne__TxInfo info;
+	uint8_t txid[TXID_BYTES];
+	uint8_t counterparty[KEY_BYTES];
+	uint8_t signer[KEY_BYTES];
+	char memo[MEMO_BYTES_MAX + 1];
+	char payee_reference[PAYEE_REFERENCE_BYTES_MAX + 1];
+	char programme[PROGRAMME_BYTES_MAX + 1];
+	char reference[REFERENCE_BYTES_MAX + 1];
+};
+
+/* Fills out from leaf `index`; `viewer` (may be NULL) decides the
+ * counterparty shown, `privileged` whether issue reasons, programmes and
+ * references are shown. Returns a status. */
+enum manne_status txinfo_from_leaf(struct store_txn *txn, uint64_t index, const uint8_t *viewer, bool privileged,
+				   struct txinfo_buf *out);
+
+/* Reads for the board and auditors only. */
+bool reader_privileged(const struct conn *c);
+
+/* Opens a read transaction or answers INTERNAL. */
+struct store_txn *reads_begin(struct slot *slot);
+
+/* true when the connection may read `account`'s own data. */
+bool reads_may_see_account(const struct conn *c, const uint8_t *account, size_t len);
+
+#endif

@@ -1,0 +1,53 @@
+/*
+ * server_limits.h: the daemon's bounds, each with its reason: what one client
+ * can make it hold, how long it waits, how much it batches. Most are defaults
+ * that a flag or the config file can change (docs/daemon.md). The bounds of
+ * the ledger's data are in log/ledger_limits.h.
+ */
+#ifndef MANNE_SERVER_LIMITS_H
+#define MANNE_SERVER_LIMITS_H
+
+/* SPEC §6: a frame is a 4-byte big-endian length and that many bytes; 64 KiB
+ * holds the largest transaction (65,535-byte leaf) with its request envelope. */
+#define FRAME_BYTES_MAX_DEFAULT (64U * 1024U + 64U)
+#define FRAME_BYTES_MAX_CEILING (1U << 20)
+
+/* Connections at once: each costs two small buffers and a slot table. */
+#define CONNECTIONS_MAX_DEFAULT 1024U
+
+/* Requests in flight per connection. Before authentication the bound is
+ * tight: an anonymous peer can only read public data or submit. Past it the
+ * connection is no longer read (backpressure) until replies go out. */
+#define IN_FLIGHT_MAX_DEFAULT 256U
+#define IN_FLIGHT_MAX_ANONYMOUS 32U
+
+/* Request bytes in flight per connection: with the count above, what one
+ * client can make the daemon hold (a full slot table of 64 KiB frames would
+ * be 16 MiB). */
+#define IN_FLIGHT_BYTES_MAX (1U << 20)
+
+/* Submissions waiting for verification or the writer, all connections
+ * together, by count and by bytes; past either a submission is answered
+ * OVERLOADED at once. Bounds the daemon's memory whatever the clients do. */
+#define SUBMISSIONS_QUEUED_MAX 65536U
+#define SUBMISSIONS_QUEUED_BYTES_MAX (64U << 20)
+
+/* Transactions in one store write transaction (one fsync). */
+#define BATCH_TRANSACTIONS_MAX 8192U
+
+/* Replies a client has not read yet; past this the connection is not read. */
+#define OUTPUT_BYTES_MAX (4U << 20)
+
+/* A connection with nothing to say for this long is closed. */
+#define IDLE_TIMEOUT_MS_DEFAULT 60000U
+
+/* Pages of history and log entries. */
+#define PAGE_ENTRIES_MAX 256U
+
+/* A till may wait this long for a payment by payee reference. */
+#define PAYMENT_WAIT_MS_MAX 120000U
+
+/* LMDB map: the most the store can grow to before STORAGE_FULL. */
+#define MAP_BYTES_DEFAULT (8ULL << 30)
+
+#endif

@@ -1,0 +1,121 @@
+/*
+ * cli.h: the `manne` command line (SPEC §9), for the board and partners.
+ *
+ *   cli_main.c    the commands and the options each takes
+ *   cli_args.c    option values, parsers, keys and passphrases, the connection, errors
+ *   cli_out.c     output for people, or one JSON object with --json
+ *   cli_keys.c    keygen, pubkey
+ *   cli_tx.c      every transaction kind; prepare / sign / show / submit
+ *   cli_read.c    balance, history, tx, payment, status, checkpoint, prove, export
+ *   cli_create.c  create: a new ledger's genesis and store, offline
+ *
+ * Exit codes (docs/cli.md): see enum cli_exit.
+ */
+#ifndef MANNE_CLI_H
+#define MANNE_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "manne.h"
+
+enum cli_exit {
+	EXIT_DONE = 0,        /* done; a duplicate receipt is success too */
+	EXIT_REFUSED = 1,     /* the ledger refused (its status is printed) */
+	EXIT_USAGE = 2,       /* a bad command line or argument */
+	EXIT_UNREACHABLE = 3, /* cannot reach the ledger, no reply in time, or a reply that makes no sense */
+	EXIT_KEY = 4,         /* a key file cannot be read, is readable by others, or the passphrase is wrong */
+	EXIT_UNVERIFIED = 5,  /* a signature or proof does not verify: do not trust what was shown */
+	EXIT_LOCAL = 6,       /* a local file cannot be written or read, or another local failure */
+	EXIT_DECLINED = 7,    /* `sign`: the board member did not confirm */
+};
+
+#define CLI_KEYS_MAX 32U
+#define CLI_VALUES_MAX 16U
+
+/* Every option any command takes, by id. */
+enum cli_opt {
+	OPT_HOST, OPT_PORT, OPT_TIMEOUT_MS, OPT_JSON, OPT_KEY, OPT_PASSPHRASE_FILE, OPT_YES,
+	OPT_TO, OPT_AMOUNT, OPT_MEMO, OPT_REFERENCE, OPT_PAYMENT, OPT_ACCOUNT, OPT_NEW_KEY, OPT_NEW_ACCOUNT,
+	OPT_ROLE, OPT_MAX_PAYMENT, OPT_MAX_DAILY, OPT_CARD, OPT_ACTION, OPT_BANK_REFERENCE, OPT_REASON,
+	OPT_PROGRAMME, OPT_ISSUE, OPT_REDEEM, OPT_OUTCOME, OPT_FEE_BP, OPT_BOARD, OPT_THRESHOLD,
+	OPT_CHECKPOINT, OPT_TXID, OPT_OUT, OPT_VALID_DAYS, OPT_SIGNATURES_NEEDED, OPT_CHECKPOINT_KEY,
+	OPT_BEFORE, OPT_LIMIT, OPT_PAYEE, OPT_WAIT_MS, OPT_INDEX, OPT_LEAF_HASH, OPT_OLD_CHECKPOINT, OPT_SAVE,
+	OPT_SEAL, OPT_DATA, OPT_ORIGIN, OPT_BOARD_KEY, OPT_ASSOCIATION, OPT_UTC_OFFSET, OPT_EU_SUMMER,
+	OPT_COUNT
+};
+
+struct cli {
+	const char *command;
+	const char *values[OPT_COUNT][CLI_VALUES_MAX];  /* repeated options keep every value */
+	size_t counts[OPT_COUNT];
+	const char *args[4];                            /* positional arguments */
+	size_t arg_count;
+	bool json;
+};
+
+/* The value of an option (the last one given) or NULL. */
+const char *cli_value(const struct cli *c, enum cli_opt opt);
+bool cli_flag(const struct cli *c, enum cli_opt opt);
+
+/* ---- cli_args.c ---- */
+/* Parsers; each prints why on failure and returns false. */
+bool cli_parse_amount(const char *what, const char *s, uint64_t *centimes);
+bool cli_parse_u64(const char *what, const char *s, uint64_t min, uint64_t max, uint64_t *out);
+bool cli_parse_hex32(const char *what, const char *s, uint8_t out[32]);
+/* A public key: 64 hex characters, or a key file (only its public half is kept). */
+bool cli_parse_public(const struct cli *c, const char *what, const char *s, uint8_t out[32]);
+/* Reads a key file, asking for the passphrase of a sealed one. Exit code or 0. */
+int cli_load_key(const struct cli *c, const char *path, struct manne_key *out);
+/* Reads a line from the terminal without echo; 0 or -1 (no terminal). */
+int cli_prompt_secret(const char *prompt, char *out, size_t size);
+/* The first line of --passphrase-file; 0 or -1. */
+int cli_read_passphrase_file(const struct cli *c, char *out, size_t size);
+/* Opens the connection given by --host/--port/--timeout-ms. Exit code or 0. */
+int cli_connect(const struct cli *c, struct manne **out);
+/* An exit code for a status, after printing the error (and its JSON). */
+int cli_fail(const struct cli *c, enum manne_status status, const char *message);
+int cli_usage_error(const struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The pinned checkpoint key from --checkpoint-key (hex or C2SP verifier key); false if absent. */
+bool cli_checkpoint_key(const struct cli *c, uint8_t out[32], bool *given);
+
+/* ---- cli_out.c: one JSON object per command, or lines for people ---- */
+void out_begin(const struct cli *c);         /* "{" with --json */
+void out_end(const struct cli *c);           /* "}\n" */
+void out_str(const struct cli *c, const char *key, const char *label, const char *value);
+void out_u64(const struct cli *c, const char *key, const char *label, uint64_t value);
+void out_amount(const struct cli *c, const char *key, const char *label, uint64_t centimes);
+void out_bool(const struct cli *c, const char *key, const char *label, bool value);
+void out_hex(const struct cli *c, const char *key, const char *label, const uint8_t *bytes, size_t len);
+void out_time(const struct cli *c, const char *key, const char *label, uint64_t ms);
+void out_array_begin(const struct cli *c, const char *key);
+void out_array_end(const struct cli *c);
+void out_object_begin(const struct cli *c);  /* an element of an array */
+void out_object_end(const struct cli *c);
+void out_text(const struct cli *c, const char *text); /* a paragraph for people only */
+void json_string(const char *s);             /* a JSON string literal on stdout */
+void out_receipt(const struct cli *c, const char *kind, const struct manne_receipt *r);
+void out_entry(const struct cli *c, const struct manne_entry *e);
+void out_checkpoint(const struct cli *c, const struct manne_checkpoint *cp);
+void format_amount(char *out, size_t size, uint64_t centimes);
+
+/* ---- the commands ---- */
+int cmd_keygen(struct cli *c);
+int cmd_pubkey(struct cli *c);
+int cmd_create(struct cli *c);
+int cmd_tx(struct cli *c, enum manne_kind kind);
+int cmd_prepare(struct cli *c);
+int cmd_sign(struct cli *c);
+int cmd_show(struct cli *c);
+int cmd_submit(struct cli *c);
+int cmd_balance(struct cli *c);
+int cmd_history(struct cli *c);
+int cmd_tx_get(struct cli *c);
+int cmd_payment(struct cli *c);
+int cmd_status(struct cli *c);
+int cmd_checkpoint(struct cli *c);
+int cmd_prove(struct cli *c);
+int cmd_export(struct cli *c);
+
+#endif

@@ -1,0 +1,287 @@
+/*
+ * cli_args.c: what every command of `manne` shares: option values, parsers
+ * of amounts, numbers and keys, key files and passphrases, the connection,
+ * errors and their exit codes (docs/cli.md). Called by cli_main.c and each
+ * cli_<group>.c; calls none of them.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "cli.h"
+
+#define PASSPHRASE_BYTES_MAX 1024U
+
+const char *cli_value(const struct cli *c, enum cli_opt opt)
+{
+	return c->counts[opt] > 0 ? c->values[opt][c->counts[opt] - 1] : NULL;
+}
+
+bool cli_flag(const struct cli *c, enum cli_opt opt)
+{
+	return c->counts[opt] > 0;
+}
+
+int cli_usage_error(const struct cli *c, const char *fmt, ...)
+{
+	char text[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	return cli_fail(c, MANNE_ERR_ARGUMENT, text);
+}
+
+static int exit_code(enum manne_status status)
+{
+	switch (status) {
+	case MANNE_OK:
+		return EXIT_DONE;
+	case MANNE_ERR_CONNECT:
+	case MANNE_ERR_TIMEOUT:
+	case MANNE_ERR_PROTOCOL:
+		return EXIT_UNREACHABLE;
+	case MANNE_ERR_ARGUMENT:
+		return EXIT_USAGE;
+	case MANNE_ERR_KEY_FILE:
+	case MANNE_ERR_KEY_FILE_MODE:
+	case MANNE_ERR_PASSPHRASE:
+	case MANNE_ERR_PASSPHRASE_NEEDED:
+		return EXIT_KEY;
+	case MANNE_ERR_VERIFY:
+		return EXIT_UNVERIFIED;
+	case MANNE_ERR_IO:
+	case MANNE_ERR_NO_MEMORY:
+		return EXIT_LOCAL;
+	default:
+		return (int)status < MANNE_STATUS_COUNT ? EXIT_REFUSED : EXIT_LOCAL;
+	}
+}
+
+int cli_fail(const struct cli *c, enum manne_status status, const char *message)
+{
+	const char *text = message != NULL && message[0] != '\0' ? message : manne_status_message(status);
+	int code = exit_code(status);
+
+	fprintf(stderr, "manne %s: %s\n", c->command != NULL ? c->command : "", text);
+	if (c->json) {
+		printf("{\"ok\":false,\"status\":");
+		json_string(manne_status_name(status));
+		printf(",\"code\":%d,\"exit\":%d,\"message\":", (int)status, code);
+		json_string(text);
+		printf("}\n");
+		fflush(stdout);
+	}
+	return code;
+}
+
+bool cli_parse_u64(const char *what, const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (s == NULL || s[0] == '\0')
+		goto bad;
+	for (const char *p = s; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9' || v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+			goto bad;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	if (v < min || v > max)
+		goto bad;
+	*out = v;
+	return true;
+bad:
+	fprintf(stderr, "manne: --%s must be a whole number from %llu to %llu\n", what, (unsigned long long)min,
+		(unsigned long long)max);
+	return false;
+}
+
+/* Manne with at most two decimals, never through floating point. */
+bool cli_parse_amount(const char *what, const char *s, uint64_t *centimes)
+{
+	uint64_t whole = 0, cents = 0;
+	const char *p = s;
+	size_t decimals = 0;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		goto bad;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (whole > MANNE_AMOUNT_CENTIMES_MAX / 100)
+			goto bad;
+		whole = whole * 10 + (uint64_t)(*p - '0');
+	}
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9' && decimals < 3; p++, decimals++)
+			cents = cents * 10 + (uint64_t)(*p - '0');
+		if (decimals == 0 || decimals > 2)
+			goto bad;
+		if (decimals == 1)
+			cents *= 10;
+	}
+	if (*p != '\0' || whole > MANNE_AMOUNT_CENTIMES_MAX / 100)
+		goto bad;
+	*centimes = whole * 100 + cents;
+	if (*centimes > MANNE_AMOUNT_CENTIMES_MAX)
+		goto bad;
+	return true;
+bad:
+	fprintf(stderr, "manne: --%s is an amount in Manne such as 12, 12.5 or 12.50 (at most 1000000000)\n", what);
+	return false;
+}
+
+bool cli_parse_hex32(const char *what, const char *s, uint8_t out[32])
+{
+	size_t len = 0;
+
+	if (s != NULL && strlen(s) == 64 && sodium_hex2bin(out, 32, s, 64, NULL, &len, NULL) == 0 && len == 32)
+		return true;
+	fprintf(stderr, "manne: --%s must be 64 hex characters\n", what);
+	return false;
+}
+
+bool cli_parse_public(const struct cli *c, const char *what, const char *s, uint8_t out[32])
+{
+	struct manne_key key;
+	size_t len = 0;
+
+	if (s == NULL) {
+		fprintf(stderr, "manne: --%s is needed\n", what);
+		return false;
+	}
+	if (strlen(s) == 64 && sodium_hex2bin(out, 32, s, 64, NULL, &len, NULL) == 0 && len == 32)
+		return true;
+	if (access(s, F_OK) == 0 && cli_load_key(c, s, &key) == 0) {
+		memcpy(out, key.public_key, 32);
+		manne_key_wipe(&key);
+		return true;
+	}
+	fprintf(stderr, "manne: --%s must be a public key (64 hex characters) or a key file\n", what);
+	return false;
+}
+
+int cli_prompt_secret(const char *prompt, char *out, size_t size)
+{
+	struct termios old, quiet;
+	bool tty_quiet = false;
+	int rc = -1;
+	FILE *f = fopen("/dev/tty", "r+");
+
+	if (f == NULL)
+		return -1;
+	fputs(prompt, f);
+	fflush(f);
+	if (tcgetattr(fileno(f), &old) == 0) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tty_quiet = tcsetattr(fileno(f), TCSAFLUSH, &quiet) == 0;
+	}
+	if (fgets(out, (int)size, f) != NULL) {
+		out[strcspn(out, "\r\n")] = '\0';
+		rc = 0;
+	}
+	if (tty_quiet) {
+		tcsetattr(fileno(f), TCSAFLUSH, &old);
+		fputc('\n', f);
+	}
+	fclose(f);
+	return rc;
+}
+
+int cli_read_passphrase_file(const struct cli *c, char *out, size_t size)
+{
+	const char *file = cli_value(c, OPT_PASSPHRASE_FILE);
+	int rc = -1;
+	FILE *f = file != NULL ? fopen(file, "r") : NULL;
+
+	if (f == NULL)
+		return -1;
+	if (fgets(out, (int)size, f) != NULL) {
+		out[strcspn(out, "\r\n")] = '\0';
+		rc = out[0] != '\0' ? 0 : -1;
+	}
+	fclose(f);
+	return rc;
+}
+
+/* The passphrase: from --passphrase-file, or asked on the terminal without echo. */
+static bool read_passphrase(const struct cli *c, const char *path, char *out, size_t size)
+{
+	char prompt[600];
+
+	if (cli_value(c, OPT_PASSPHRASE_FILE) != NULL)
+		return cli_read_passphrase_file(c, out, size) == 0;
+	snprintf(prompt, sizeof(prompt), "passphrase for %s: ", path);
+	return cli_prompt_secret(prompt, out, size) == 0 && out[0] != '\0';
+}
+
+int cli_load_key(const struct cli *c, const char *path, struct manne_key *out)
+{
+	char passphrase[PASSPHRASE_BYTES_MAX];
+	enum manne_status status;
+	char why[600];
+
+	status = manne_key_file_read(path, NULL, out);
+	if (status == MANNE_ERR_PASSPHRASE_NEEDED) {
+		if (!read_passphrase(c, path, passphrase, sizeof(passphrase))) {
+			sodium_memzero(passphrase, sizeof(passphrase));
+			snprintf(why, sizeof(why), "%s is sealed: give --passphrase-file or run on a terminal", path);
+			return cli_fail(c, MANNE_ERR_PASSPHRASE_NEEDED, why);
+		}
+		status = manne_key_file_read(path, passphrase, out);
+		sodium_memzero(passphrase, sizeof(passphrase));
+	}
+	if (status != MANNE_OK) {
+		snprintf(why, sizeof(why), "%s: %s", path,
+			 status == MANNE_ERR_IO ? strerror(errno) : manne_status_message(status));
+		return cli_fail(c, status, why);
+	}
+	return 0;
+}
+
+int cli_connect(const struct cli *c, struct manne **out)
+{
+	const char *host = cli_value(c, OPT_HOST) != NULL ? cli_value(c, OPT_HOST) : "127.0.0.1";
+	uint64_t port = 7411, timeout = 10000;
+	enum manne_status status;
+	int code;
+
+	if (cli_value(c, OPT_PORT) != NULL && !cli_parse_u64("port", cli_value(c, OPT_PORT), 1, 65535, &port))
+		return EXIT_USAGE;
+	if (cli_value(c, OPT_TIMEOUT_MS) != NULL &&
+	    !cli_parse_u64("timeout-ms", cli_value(c, OPT_TIMEOUT_MS), 1, 600000, &timeout))
+		return EXIT_USAGE;
+	status = manne_open(host, (uint16_t)port, (uint32_t)timeout, out);
+	if (status != MANNE_OK) {
+		code = cli_fail(c, status, manne_message(*out));
+		manne_close(*out);
+		*out = NULL;
+		return code;
+	}
+	return 0;
+}
+
+bool cli_checkpoint_key(const struct cli *c, uint8_t out[32], bool *given)
+{
+	const char *s = cli_value(c, OPT_CHECKPOINT_KEY);
+	size_t len = 0;
+
+	*given = s != NULL;
+	if (s == NULL)
+		return true;
+	if (strlen(s) == 64 && sodium_hex2bin(out, 32, s, 64, NULL, &len, NULL) == 0 && len == 32)
+		return true;
+	if (manne_verifier_key_parse(s, NULL, out) == MANNE_OK)
+		return true;
+	if (access(s, F_OK) == 0)  /* the key file itself, on the ledger's own machine */
+		return cli_parse_public(c, "checkpoint-key", s, out);
+	fprintf(stderr, "manne: --checkpoint-key is 64 hex characters, a C2SP verifier key (name+id+key) or a key file\n");
+	return false;
+}

@@ -1,0 +1,303 @@
+/*
+ * cli_main.c: `manne`, the command line of the board and partners (SPEC §9;
+ * docs/cli.md). Each command names the options it takes; anything else on
+ * the command line is refused, so a typo never silently means something
+ * else. Secrets (keys, passphrases) are wiped as soon as they are used.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "cli.h"
+
+
+static const struct option_def {
+	const char *name;
+	bool has_value;
+	bool repeats;
+	const char *help;
+} options[OPT_COUNT] = {
+	[OPT_HOST] = {"host", true, false, "the ledger's IPv4 address (default 127.0.0.1)"},
+	[OPT_PORT] = {"port", true, false, "the ledger's port (default 7411)"},
+	[OPT_TIMEOUT_MS] = {"timeout-ms", true, false, "connection and reply timeout (default 10000)"},
+	[OPT_JSON] = {"json", false, false, "print one JSON object (amounts in centimes) instead of lines for people"},
+	[OPT_KEY] = {"key", true, true, "a key file that signs (or proves who reads); repeat for board members"},
+	[OPT_PASSPHRASE_FILE] = {"passphrase-file", true, false, "read the passphrase of sealed key files from this file"},
+	[OPT_YES] = {"yes", false, false, "sign without asking (scripts; the fields are still printed)"},
+	[OPT_TO] = {"to", true, false, "the account paid or credited (64 hex characters or a key file)"},
+	[OPT_AMOUNT] = {"amount", true, false, "in Manne: 12, 12.5 or 12.50"},
+	[OPT_MEMO] = {"memo", true, false, "what was bought, never who bought it (80 bytes)"},
+	[OPT_REFERENCE] = {"reference", true, false, "the till's order number (pay, payment: 16 bytes), the issue's or the account's reference"},
+	[OPT_PAYMENT] = {"payment", true, false, "txid of the payment refunded"},
+	[OPT_ACCOUNT] = {"account", true, false, "an account (64 hex characters or a key file)"},
+	[OPT_NEW_KEY] = {"new-key", true, true, "key file of a key that must co-sign (new account, new board member, new checkpoint key)"},
+	[OPT_NEW_ACCOUNT] = {"new-account", true, false, "the new key of a recovered account (hex or key file)"},
+	[OPT_ROLE] = {"role", true, false, "member, shop, producer or auditor"},
+	[OPT_MAX_PAYMENT] = {"max-payment", true, false, "largest single payment in Manne (0: no limit)"},
+	[OPT_MAX_DAILY] = {"max-daily", true, false, "most paid per ledger day in Manne (0: no limit)"},
+	[OPT_CARD] = {"card", false, false, "the member's key is held on a card (SPEC §10)"},
+	[OPT_ACTION] = {"action", true, false, "unfreeze, limits or close"},
+	[OPT_BANK_REFERENCE] = {"bank-reference", true, false, "the bank transfer's reference (64 bytes)"},
+	[OPT_REASON] = {"reason", true, false, "issue: participation, allowance, purchase or grant; release: surplus, fees, bank-charges or correction; otherwise a text (64 bytes)"},
+	[OPT_PROGRAMME] = {"programme", true, false, "the programme an issue belongs to, e.g. panier-solidaire-2026-11"},
+	[OPT_ISSUE] = {"issue", true, false, "txid of the issue to reverse"},
+	[OPT_REDEEM] = {"redeem", true, false, "txid of the redemption to settle"},
+	[OPT_OUTCOME] = {"outcome", true, false, "paid or rejected"},
+	[OPT_FEE_BP] = {"fee-bp", true, false, "reconversion fee in basis points (0..10000)"},
+	[OPT_BOARD] = {"board", true, true, "a key of the new board (hex or key file); repeat for each"},
+	[OPT_THRESHOLD] = {"threshold", true, false, "M: board signatures needed"},
+	[OPT_CHECKPOINT] = {"checkpoint", true, false, "the new checkpoint public key (hex or key file)"},
+	[OPT_TXID] = {"txid", true, false, "a transaction id (64 hex characters)"},
+	[OPT_OUT] = {"out", true, false, "write the unsigned body to this file instead of submitting (board acts)"},
+	[OPT_VALID_DAYS] = {"valid-days", true, false, "a board act stays valid this many days (1..31, default 7)"},
+	[OPT_SIGNATURES_NEEDED] = {"signatures-needed", true, false, "submit refuses the file until it holds this many signatures"},
+	[OPT_CHECKPOINT_KEY] = {"checkpoint-key", true, false, "the ledger's checkpoint key: 64 hex characters, its C2SP verifier key, or a key file (pins it; create: the genesis names it)"},
+	[OPT_BEFORE] = {"before", true, false, "the next_index of the previous page (default: the latest)"},
+	[OPT_LIMIT] = {"limit", true, false, "entries per page (default 50, at most 256)"},
+	[OPT_PAYEE] = {"payee", true, false, "the payee (default: the --key's account)"},
+	[OPT_WAIT_MS] = {"wait-ms", true, false, "wait this long for the payment to land (at most 120000)"},
+	[OPT_INDEX] = {"index", true, false, "leaf index"},
+	[OPT_LEAF_HASH] = {"leaf-hash", true, false, "the leaf hash from a receipt (64 hex characters)"},
+	[OPT_OLD_CHECKPOINT] = {"old-checkpoint", true, false, "a checkpoint note saved earlier (checkpoint --save)"},
+	[OPT_SAVE] = {"save", true, false, "write the verified checkpoint note to this file"},
+	[OPT_SEAL] = {"seal", false, false, "seal the key under a passphrase (Argon2id + secretbox)"},
+	[OPT_DATA] = {"data", true, false, "the ledger's data directory (as manne-ledger --data)"},
+	[OPT_ORIGIN] = {"origin", true, false, "the ledger's name, e.g. manne.ecopole-audruicq.example/v1"},
+	[OPT_BOARD_KEY] = {"board-key", true, true, "key file of a board member (every one signs the genesis); repeat"},
+	[OPT_ASSOCIATION] = {"association", true, false, "the association's account (hex or key file)"},
+	[OPT_UTC_OFFSET] = {"utc-offset-minutes", true, false, "ledger day: standard offset from UTC (default 60)"},
+	[OPT_EU_SUMMER] = {"eu-summer-time", true, false, "ledger day: yes or no (default yes)"},
+};
+
+#define CONNECT OPT_HOST, OPT_PORT, OPT_TIMEOUT_MS, OPT_JSON, OPT_PASSPHRASE_FILE
+#define BOARD_ACT CONNECT, OPT_KEY, OPT_NEW_KEY, OPT_OUT, OPT_VALID_DAYS, OPT_SIGNATURES_NEEDED
+#define END OPT_COUNT
+
+static const struct command {
+	const char *name;
+	const char *args;      /* positional arguments, for --help */
+	const char *summary;
+	int (*run)(struct cli *c);
+	enum manne_kind kind;  /* transaction commands */
+	size_t positional;     /* how many positional arguments */
+	enum cli_opt opts[24];
+} commands[] = {
+	{"keygen", "FILE", "make a new key in FILE (mode 0600), optionally sealed; prints its public key", cmd_keygen, 0, 1,
+	 {OPT_JSON, OPT_SEAL, OPT_PASSPHRASE_FILE, END}},
+	{"pubkey", "FILE", "print the public key of a key file", cmd_pubkey, 0, 1, {OPT_JSON, OPT_PASSPHRASE_FILE, END}},
+	{"create", "", "create a new ledger offline: the genesis signed by every board key, in a new store", cmd_create, 0, 0,
+	 {OPT_JSON, OPT_PASSPHRASE_FILE, OPT_DATA, OPT_ORIGIN, OPT_BOARD_KEY, OPT_THRESHOLD, OPT_CHECKPOINT_KEY,
+	  OPT_ASSOCIATION, OPT_FEE_BP, OPT_UTC_OFFSET, OPT_EU_SUMMER, END}},
+	{"pay", "", "pay a shop, a producer or the association (signed by the payer's --key)", NULL, MANNE_KIND_PAY, 0,
+	 {CONNECT, OPT_KEY, OPT_TO, OPT_AMOUNT, OPT_MEMO, OPT_REFERENCE, OPT_CHECKPOINT_KEY, END}},
+	{"refund", "", "give back up to a payment's amount (signed by its payee's --key)", NULL, MANNE_KIND_REFUND, 0,
+	 {CONNECT, OPT_KEY, OPT_PAYMENT, OPT_AMOUNT, OPT_MEMO, OPT_CHECKPOINT_KEY, END}},
+	{"redeem", "", "ask for credits to be turned into euros (a shop's or producer's --key)", NULL, MANNE_KIND_REDEEM, 0,
+	 {CONNECT, OPT_KEY, OPT_AMOUNT, OPT_CHECKPOINT_KEY, END}},
+	{"freeze", "", "freeze an account at once: by its own --key, or by one board member's", NULL, MANNE_KIND_FREEZE, 0,
+	 {BOARD_ACT, OPT_ACCOUNT, OPT_CHECKPOINT_KEY, END}},
+	{"open-account", "", "board: open an account (the new key co-signs: --new-key, or `sign` later)", NULL,
+	 MANNE_KIND_OPEN_ACCOUNT, 0,
+	 {BOARD_ACT, OPT_ACCOUNT, OPT_ROLE, OPT_MAX_PAYMENT, OPT_MAX_DAILY, OPT_CARD, OPT_REFERENCE, OPT_CHECKPOINT_KEY,
+	  END}},
+	{"set-account", "", "board: unfreeze, change limits or close an account", NULL, MANNE_KIND_SET_ACCOUNT, 0,
+	 {BOARD_ACT, OPT_ACCOUNT, OPT_ACTION, OPT_MAX_PAYMENT, OPT_MAX_DAILY, OPT_CHECKPOINT_KEY, END}},
+	{"recover-account", "", "board: move a lost card's account to a new key", NULL, MANNE_KIND_RECOVER_ACCOUNT, 0,
+	 {BOARD_ACT, OPT_ACCOUNT, OPT_NEW_ACCOUNT, OPT_CHECKPOINT_KEY, END}},
+	{"fund", "", "board: euros received into the guarantee fund", NULL, MANNE_KIND_FUND_RESERVE, 0,
+	 {BOARD_ACT, OPT_AMOUNT, OPT_BANK_REFERENCE, OPT_CHECKPOINT_KEY, END}},
+	{"release", "", "board: euros taken out of the guarantee fund", NULL, MANNE_KIND_RELEASE_RESERVE, 0,
+	 {BOARD_ACT, OPT_AMOUNT, OPT_REASON, OPT_BANK_REFERENCE, OPT_CHECKPOINT_KEY, END}},
+	{"issue", "", "board: credit a member, shop or producer", NULL, MANNE_KIND_ISSUE, 0,
+	 {BOARD_ACT, OPT_TO, OPT_AMOUNT, OPT_REASON, OPT_PROGRAMME, OPT_REFERENCE, OPT_CHECKPOINT_KEY, END}},
+	{"reverse-issue", "", "board: take back up to an issue's amount", NULL, MANNE_KIND_REVERSE_ISSUE, 0,
+	 {BOARD_ACT, OPT_ISSUE, OPT_AMOUNT, OPT_REASON, OPT_CHECKPOINT_KEY, END}},
+	{"retire-dormant", "", "board: retire the balance of an account frozen for 12 months", NULL,
+	 MANNE_KIND_RETIRE_DORMANT, 0, {BOARD_ACT, OPT_ACCOUNT, OPT_REASON, OPT_CHECKPOINT_KEY, END}},
+	{"settle", "", "board: settle a redemption (paid or rejected)", NULL, MANNE_KIND_SETTLE_REDEMPTION, 0,
+	 {BOARD_ACT, OPT_REDEEM, OPT_OUTCOME, OPT_BANK_REFERENCE, OPT_CHECKPOINT_KEY, END}},
+	{"set-ledger", "", "board: change the reconversion fee", NULL, MANNE_KIND_SET_LEDGER, 0,
+	 {BOARD_ACT, OPT_FEE_BP, OPT_CHECKPOINT_KEY, END}},
+	{"set-board", "", "board: replace the board and its threshold (added keys co-sign)", NULL, MANNE_KIND_SET_BOARD, 0,
+	 {BOARD_ACT, OPT_BOARD, OPT_THRESHOLD, OPT_CHECKPOINT_KEY, END}},
+	{"set-checkpoint-key", "", "board: replace the checkpoint key (the new key co-signs)", NULL,
+	 MANNE_KIND_SET_CHECKPOINT_KEY, 0, {BOARD_ACT, OPT_CHECKPOINT, OPT_CHECKPOINT_KEY, END}},
+	{"void", "", "board: cancel a prepared transaction that was not applied", NULL, MANNE_KIND_VOID, 0,
+	 {BOARD_ACT, OPT_TXID, OPT_CHECKPOINT_KEY, END}},
+	{"prepare", "KIND", "board: write an unsigned body to --out (same options as KIND)", cmd_prepare, 0, 1, {END}},
+	{"show", "FILE", "print a prepared body in words and the signatures it holds", cmd_show, 0, 1, {OPT_JSON, END}},
+	{"sign", "FILE", "board: see every field of a prepared body in words, then add your signature", cmd_sign, 0, 1,
+	 {OPT_JSON, OPT_KEY, OPT_PASSPHRASE_FILE, OPT_YES, END}},
+	{"submit", "FILE", "board: send a prepared body with its signatures", cmd_submit, 0, 1,
+	 {CONNECT, OPT_CHECKPOINT_KEY, END}},
+	{"balance", "", "an account's balance, state, limits and next sequence (proved by --key)", cmd_balance, 0, 0,
+	 {CONNECT, OPT_KEY, OPT_ACCOUNT, END}},
+	{"history", "", "an account's transactions, a page at a time (proved by --key)", cmd_history, 0, 0,
+	 {CONNECT, OPT_KEY, OPT_ACCOUNT, OPT_BEFORE, OPT_LIMIT, END}},
+	{"tx", "TXID", "a transaction by its txid (proved by --key)", cmd_tx_get, 0, 1, {CONNECT, OPT_KEY, END}},
+	{"payment", "", "a payment by the till's reference, optionally waiting for it", cmd_payment, 0, 0,
+	 {CONNECT, OPT_KEY, OPT_PAYEE, OPT_REFERENCE, OPT_WAIT_MS, END}},
+	{"status", "", "the ledger's version, log size and counters", cmd_status, 0, 0, {CONNECT, END}},
+	{"checkpoint", "", "the latest signed checkpoint, verified, with the backing totals", cmd_checkpoint, 0, 0,
+	 {CONNECT, OPT_CHECKPOINT_KEY, OPT_SAVE, END}},
+	{"prove", "", "prove a leaf is in the log (--index, --leaf-hash), or that an old checkpoint is a prefix of the latest",
+	 cmd_prove, 0, 0, {CONNECT, OPT_CHECKPOINT_KEY, OPT_INDEX, OPT_LEAF_HASH, OPT_OLD_CHECKPOINT, END}},
+	{"export", "FILE", "write the whole log up to a verified checkpoint to FILE (board or auditor --key)", cmd_export, 0,
+	 1, {CONNECT, OPT_KEY, OPT_CHECKPOINT_KEY, END}},
+};
+
+#define COMMAND_COUNT (sizeof(commands) / sizeof(commands[0]))
+
+static const char usage_text[] =
+	"usage: manne COMMAND [options]   (manne COMMAND --help for its options)\n"
+	"\n"
+	"Exit codes: 0 done (a duplicate receipt too), 1 refused by the ledger, 2 bad command line,\n"
+	"3 ledger unreachable or no reply in time, 4 key file or passphrase, 5 a signature or proof\n"
+	"does not verify, 6 local file error, 7 not signed (declined). docs/cli.md has the details.\n"
+	"\n"
+	"Commands:\n";
+
+static void command_help(const struct command *cmd)
+{
+	printf("usage: manne %s%s%s [options]\n\n%s\n\noptions:\n", cmd->name, cmd->args[0] != '\0' ? " " : "",
+	       cmd->args, cmd->summary);
+	for (size_t i = 0; cmd->opts[i] != END; i++) {
+		const struct option_def *o = &options[cmd->opts[i]];
+		printf("  --%s%s%s\n      %s\n", o->name, o->has_value ? " VALUE" : "", o->repeats ? " (repeat)" : "",
+		       o->help);
+	}
+	printf("  --help\n      this text\n");
+	if (cmd->kind != 0 && cmd->kind != MANNE_KIND_PAY && cmd->kind != MANNE_KIND_REFUND &&
+	    cmd->kind != MANNE_KIND_REDEEM)
+		printf("\nWith --key (repeat for each board member present) the act is signed and submitted now;\n"
+		       "with --out FILE it is written unsigned for `manne sign FILE` on each member's machine,\n"
+		       "then `manne submit FILE`.\n");
+}
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < COMMAND_COUNT; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static bool takes(const struct command *cmd, enum cli_opt opt)
+{
+	for (size_t i = 0; cmd->opts[i] != END; i++)
+		if (cmd->opts[i] == opt)
+			return true;
+	return false;
+}
+
+/* Parses argv[first..] against cmd's options into c. */
+static int parse(struct cli *c, const struct command *cmd, int argc, char **argv, int first)
+{
+	for (int i = first; i < argc; i++) {
+		const char *a = argv[i];
+		size_t opt;
+
+		if (strncmp(a, "--", 2) != 0) {
+			if (c->arg_count >= cmd->positional)
+				return cli_usage_error(c, "unexpected argument '%s' (see manne %s --help)", a, cmd->name);
+			c->args[c->arg_count++] = a;
+			continue;
+		}
+		for (opt = 0; opt < OPT_COUNT; opt++)
+			if (strcmp(a + 2, options[opt].name) == 0)
+				break;
+		if (opt == OPT_COUNT || !takes(cmd, (enum cli_opt)opt))
+			return cli_usage_error(c, "%s takes no option %s (see manne %s --help)", cmd->name, a, cmd->name);
+		if (c->counts[opt] > 0 && !options[opt].repeats)
+			return cli_usage_error(c, "%s is given twice", a);
+		if (c->counts[opt] >= CLI_VALUES_MAX)
+			return cli_usage_error(c, "%s is given too many times", a);
+		if (options[opt].has_value) {
+			if (i + 1 >= argc)
+				return cli_usage_error(c, "%s needs a value", a);
+			c->values[opt][c->counts[opt]] = argv[++i];
+		} else {
+			c->values[opt][c->counts[opt]] = "";
+		}
+		c->counts[opt]++;
+	}
+	c->json = cli_flag(c, OPT_JSON);
+	if (c->arg_count != cmd->positional)
+		return cli_usage_error(c, "%s needs %s (see manne %s --help)", cmd->name, cmd->args, cmd->name);
+	return 0;
+}
+
+static bool wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return true;
+	return false;
+}
+
+/* prepare KIND ...: main() runs the kind's own command, which must write
+ * --out; this entry only marks `prepare` in the table. */
+int cmd_prepare(struct cli *c)
+{
+	(void)c;
+	return EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	static struct cli cli;
+	const struct command *cmd;
+	int rc, first = 2;
+
+	if (manne_init() != MANNE_OK) {
+		fprintf(stderr, "manne: libsodium failed to start\n");
+		return EXIT_LOCAL;
+	}
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+		fputs(usage_text, argc < 2 ? stderr : stdout);
+		for (size_t i = 0; i < COMMAND_COUNT; i++)
+			fprintf(argc < 2 ? stderr : stdout, "  %-19s %s\n", commands[i].name, commands[i].summary);
+		return argc < 2 ? EXIT_USAGE : EXIT_DONE;
+	}
+	cmd = find_command(argv[1]);
+	if (cmd == NULL) {
+		fprintf(stderr, "manne: no command '%s' (manne --help lists them)\n", argv[1]);
+		return EXIT_USAGE;
+	}
+	cli.command = cmd->name;
+	if (cmd->run == cmd_prepare) {
+		const struct command *kind_cmd = argc > 2 ? find_command(argv[2]) : NULL;
+		if (wants_help(argc, argv) && kind_cmd == NULL) {
+			command_help(cmd);
+			return EXIT_DONE;
+		}
+		if (kind_cmd == NULL || kind_cmd->kind == 0 || !takes(kind_cmd, OPT_OUT)) {
+			fprintf(stderr, "manne prepare: KIND is a board act: open-account, set-account, freeze, recover-account, "
+					"fund, release, issue, reverse-issue, retire-dormant, settle, set-ledger, set-board, "
+					"set-checkpoint-key or void\n");
+			return EXIT_USAGE;
+		}
+		cmd = kind_cmd;
+		cli.command = cmd->name;
+		first = 3;
+	}
+	if (wants_help(argc, argv)) {
+		command_help(cmd);
+		return EXIT_DONE;
+	}
+	rc = parse(&cli, cmd, argc, argv, first);
+	if (rc != 0)
+		return rc;
+	if (first == 3 && !cli_flag(&cli, OPT_OUT))
+		return cli_usage_error(&cli, "prepare writes the body to --out FILE");
+	if (cmd->kind != 0)
+		return cmd_tx(&cli, cmd->kind);
+	return cmd->run(&cli);
+}
