@@ -179,6 +179,8 @@ int audit_exit_code(const struct audit *a);
 /* Text helpers: lowercase hex of 32 bytes (65 bytes out), an amount in Manne. */
 void audit_hex32(const uint8_t in[32], char out[65]);
 void audit_amount(uint64_t centimes, char *out, size_t size);
+/* 0 when cp's note carries a valid signature by `key` under the origin's name. */
+int audit_note_verify(const struct audit_checkpoint *cp, const uint8_t key[KEY_BYTES]);
 /* The C2SP verifier key of `key` under `origin`, or a sentence saying it has none. */
 void audit_verifier_key(const char *origin, const uint8_t key[KEY_BYTES], char *out, size_t size);
 
@@ -198,8 +200,6 @@ int audit_note_read(const char *path, struct audit_checkpoint *out, char *why, s
 /* Parses a note's checkpoint text without verifying it (that needs the key
  * in force at its size, which the replay tells). */
 int audit_note_parse(const char *note, size_t len, struct audit_checkpoint *out);
-/* 0 when cp's note carries a valid signature by `key` under the origin's name. */
-int audit_note_verify(const struct audit_checkpoint *cp, const uint8_t key[KEY_BYTES]);
 
 /* ---- audit_tables.c: the report's tables, in the replay store ----
  * They commit with the leaves they sum, so an interrupted run resumes with

@@ -106,6 +106,17 @@ void audit_amount(uint64_t centimes, char *out, size_t size)
 
 /* ---- Checks at a tree size ---- */
 
+int audit_note_verify(const struct audit_checkpoint *cp, const uint8_t key[KEY_BYTES])
+{
+	char vkey[MANNE_VERIFIER_KEY_BYTES_MAX + 1];
+	struct note_verifier v;
+	size_t text_len;
+
+	if (note_verifier_format(cp->c.origin, key, vkey, sizeof(vkey)) != 0 || note_verifier_parse(vkey, &v) != 0)
+		return -1;
+	return note_verify(cp->note, cp->note_len, &v, &text_len);
+}
+
 void audit_verifier_key(const char *origin, const uint8_t key[KEY_BYTES], char *out, size_t size)
 {
 	if (note_verifier_format(origin, key, out, size) != 0)

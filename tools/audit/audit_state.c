@@ -93,17 +93,6 @@ int audit_note_parse(const char *note, size_t len, struct audit_checkpoint *out)
 	return 0;
 }
 
-int audit_note_verify(const struct audit_checkpoint *cp, const uint8_t key[KEY_BYTES])
-{
-	char vkey[MANNE_VERIFIER_KEY_BYTES_MAX + 1];
-	struct note_verifier v;
-	size_t text_len;
-
-	if (note_verifier_format(cp->c.origin, key, vkey, sizeof(vkey)) != 0 || note_verifier_parse(vkey, &v) != 0)
-		return -1;
-	return note_verify(cp->note, cp->note_len, &v, &text_len);
-}
-
 /* Reads a whole small file (at most max bytes) into buf, NUL-terminated. */
 static int read_small(const char *path, char *buf, size_t max, size_t *len, char *why, size_t why_size)
 {

@@ -2,7 +2,7 @@
 --
 -- Variables (psql -v): members, shops, credit.
 -- Members are accounts 1..members, shops members+1..members+shops, as in
--- tools/manne-bench.c: every member starts with :credit cents (the ledger's
+-- tools/bench/manne-bench.c: every member starts with :credit cents (the ledger's
 -- CREDIT_PER_MEMBER, 10,000.00), shops with 0. Every payment is 1..500 cents,
 -- so no member can run dry within a bounded run.
 

@@ -1,5 +1,5 @@
 -- pgbench custom script: one durable payment, the logical work of one
--- manne-ledger payment (tools/manne-bench.c), in one transaction committed
+-- manne-ledger payment (tools/bench/manne-bench.c), in one transaction committed
 -- with synchronous_commit = on (the cluster's setting, see run-pgbench.sh).
 --
 -- Needs pgbench -D members=N -D shops=S (run-pgbench.sh passes them), and the

@@ -14,7 +14,7 @@ OUT=$(mktemp -d /tmp/manne-bench-all-XXXXXX)
 trap 'kill $PID 2>/dev/null; rm -rf "$OUT"' EXIT
 
 start_daemon() {  # data dir
-  "$B/ledger/manne-ledger" --data "$1" --demo --listen 127.0.0.1:0 --port-file "$1/port" --map-size 16G \
+  "$B/ledger/server/manne-ledger" --data "$1" --demo --listen 127.0.0.1:0 --port-file "$1/port" --map-size 16G \
     2> "$1/log" &
   PID=$!
   for _ in $(seq 200); do [ -s "$1/port" ] && return 0; sleep 0.05; done
@@ -24,7 +24,7 @@ stop_daemon() { kill "$PID"; wait "$PID"; }
 bench() {  # data dir, label, manne-bench args...
   local d=$1 label=$2; shift 2
   echo "== $label: manne-bench $*"
-  "$B/tools/manne-bench" --port "$(cat "$d/port")" --keys "$d/keys" --pid "$PID" "$@" | tee "$OUT/$label.txt"
+  "$B/tools/bench/manne-bench" --port "$(cat "$d/port")" --keys "$d/keys" --pid "$PID" "$@" | tee "$OUT/$label.txt"
 }
 figure() { awk -v k="$2" '$1 == k {print $2}' "$OUT/$1.txt"; }
 
@@ -55,7 +55,7 @@ done
 # (d) the auditor's replay of a 1M-leaf export (signatures verified on every core).
 if [ "$QUICK" != "--quick" ]; then
   echo "== audit replay"
-  MANNE_BENCH_LEAVES=1000000 tests/audit_bench.sh "$B/tests/audit_bench_export" "$B/tools/manne-audit" \
+  MANNE_BENCH_LEAVES=1000000 tests/audit_bench.sh "$B/tests/audit_bench_export" "$B/tools/audit/manne-audit" \
     | tee "$OUT/audit.txt"
 fi
 

@@ -1,6 +1,6 @@
 #!/bin/sh
 # run-pgbench.sh: the PostgreSQL side of the ledger benchmark. The same
-# transfers as tools/manne-bench.c (one durable payment: debit a member with a
+# transfers as tools/bench/manne-bench.c (one durable payment: debit a member with a
 # non-negative check, credit a shop, append a signature-sized transfer row,
 # bump the payer's sequence number) as a pgbench custom script, on a throwaway
 # PostgreSQL 15 cluster with synchronous_commit = on and fsync = on.
@@ -33,7 +33,7 @@
 set -eu
 
 members=1000 shops=100 clients=8 threads=2 seconds=20 base=${TMPDIR:-/tmp}
-credit=1000000 # cents per member, as CREDIT_PER_MEMBER in tools/manne-bench.c
+credit=1000000 # cents per member, as CREDIT_PER_MEMBER in tools/bench/manne-bench.c
 while getopts m:s:c:j:T:d:h opt; do
 	case $opt in
 	m) members=$OPTARG ;;
