@@ -190,11 +190,11 @@ static uint8_t *assemble(const uint8_t *body, size_t body_len, const uint8_t *co
 			 size_t n, size_t *out_len)
 {
 	Manne__SignedTx s = MANNE__SIGNED_TX__INIT;
-	Manne__Signature sig[8];
-	Manne__Signature *ptr[8];
+	Manne__Signature sig[32];
+	Manne__Signature *ptr[32];
 	uint8_t *out;
 
-	assert_true(n <= 8);
+	assert_true(n <= 32);
 	for (size_t i = 0; i < n; i++) {
 		manne__signature__init(&sig[i]);
 		sig[i].key = bin(keys[i], 32);
@@ -432,6 +432,101 @@ static void test_open_account(void **state)
  * small-order or non-canonical public key, so such a key can never be
  * opened. The "signature" used is R = identity, S = 0, which a lax verifier
  * would accept for the identity key A: [S]B = 0 = R + [k]A. */
+/* The signature list is checked before any signature is verified (an
+ * account signs alone; a board act's keys must be the board's or required
+ * co-signers), so a transaction carrying 32 throwaway keys costs no
+ * verification; a board act without signatures has not enough of them. */
+static void test_signatures_checked_before_verified(void **state)
+{
+	struct harness *h = *state;
+	struct issue_tx it;
+	struct pay_tx pt;
+	uint8_t throwaway[32][32], junk[64], sk[64], good[64];
+	const uint8_t *keys[32], *sigs[32];
+	size_t len, out_len;
+	uint8_t *body, *out;
+	uint64_t before;
+
+	OK(h_open(h, "alice", MANNE__ROLE__ROLE_MEMBER, 0, 0, false));
+	OK(h_open(h, "shop", MANNE__ROLE__ROLE_SHOP, 0, 0, false));
+	OK(h_fund(h, 100000));
+	OK(h_issue(h, "alice", 1000));
+	randombytes_buf(junk, sizeof(junk));
+	for (size_t i = 0; i < 32; i++) {
+		crypto_sign_keypair(throwaway[i], sk);
+		keys[i] = throwaway[i];
+		sigs[i] = junk;
+	}
+	sodium_memzero(sk, sizeof(sk));
+
+	/* A board act signed by 32 keys from nowhere. */
+	issue_init(h, &it, "alice", 500);
+	body = pack_body(&it.body, &len);
+	out = assemble(body, len, keys, sigs, 32, &out_len);
+	before = tx_signature_verifications();
+	REFUSED(h, MANNE_ERR_BAD_SIGNATURE, h_submit_bytes(h, out, out_len));
+	assert_int_equal(tx_signature_verifications() - before, 0);
+	free(out);
+	/* The board's two keys with bad signatures: the first failure ends it. */
+	keys[0] = h_pk(h, "board0");
+	keys[1] = h_pk(h, "board1");
+	out = assemble(body, len, keys, sigs, 2, &out_len);
+	before = tx_signature_verifications();
+	REFUSED(h, MANNE_ERR_BAD_SIGNATURE, h_submit_bytes(h, out, out_len));
+	assert_int_equal(tx_signature_verifications() - before, 1);
+	free(out);
+	/* No signature at all: not enough of them (SPEC §4). */
+	out = assemble(body, len, keys, sigs, 0, &out_len);
+	REFUSED(h, MANNE_ERR_NOT_ENOUGH_SIGNATURES, h_submit_bytes(h, out, out_len));
+	free(out);
+	/* The board's two good signatures: two verifications, applied. */
+	sign_as(h, "board0", body, len, good);
+	sign_as(h, "board1", body, len, junk);
+	sigs[0] = good;
+	sigs[1] = junk;
+	out = assemble(body, len, keys, sigs, 2, &out_len);
+	before = tx_signature_verifications();
+	OK(h_submit_bytes(h, out, out_len));
+	assert_int_equal(tx_signature_verifications() - before, 2);
+	free(out);
+	free(body);
+
+	/* A payment with alice's good signature and 31 more: an account signs alone. */
+	pay_init(h, &pt, "alice", "shop", 100);
+	body = pack_body(&pt.body, &len);
+	sign_as(h, "alice", body, len, good);
+	keys[0] = h_pk(h, "alice");
+	sigs[0] = good;
+	for (size_t i = 1; i < 32; i++) {
+		keys[i] = throwaway[i];
+		sigs[i] = junk;
+	}
+	out = assemble(body, len, keys, sigs, 32, &out_len);
+	before = tx_signature_verifications();
+	REFUSED(h, MANNE_ERR_BAD_SIGNATURE, h_submit_bytes(h, out, out_len));
+	assert_int_equal(tx_signature_verifications() - before, 0);
+	free(out);
+	out = assemble(body, len, keys, sigs, 0, &out_len);
+	REFUSED(h, MANNE_ERR_BAD_SIGNATURE, h_submit_bytes(h, out, out_len));
+	free(out);
+	/* The same key twice. */
+	keys[1] = keys[0];
+	sigs[1] = good;
+	out = assemble(body, len, keys, sigs, 2, &out_len);
+	before = tx_signature_verifications();
+	REFUSED(h, MANNE_ERR_BAD_SIGNATURE, h_submit_bytes(h, out, out_len));
+	assert_int_equal(tx_signature_verifications() - before, 0);
+	free(out);
+	/* Alone, it is one verification and applies. */
+	out = assemble(body, len, keys, sigs, 1, &out_len);
+	before = tx_signature_verifications();
+	OK(h_submit_bytes(h, out, out_len));
+	assert_int_equal(tx_signature_verifications() - before, 1);
+	free(out);
+	free(body);
+	finish(h);
+}
+
 static void test_weak_keys(void **state)
 {
 	struct harness *h = *state;
@@ -1661,7 +1756,7 @@ static void test_signatures(void **state)
 	REFUSED(h, MANNE_ERR_BAD_SIGNATURE, h_submit(h, &it.body, (const char *const[]){"board0", "board0", NULL}));
 	REFUSED(h, MANNE_ERR_BAD_SIGNATURE, h_submit(h, &it.body, (const char *const[]){"board0", "board1", "mallory", NULL}));
 	REFUSED(h, MANNE_ERR_BAD_SIGNATURE, h_submit(h, &it.body, (const char *const[]){"board0", "alice", NULL}));
-	REFUSED(h, MANNE_ERR_BAD_SIGNATURE, h_submit(h, &it.body, (const char *const[]){NULL}));
+	REFUSED(h, MANNE_ERR_NOT_ENOUGH_SIGNATURES, h_submit(h, &it.body, (const char *const[]){NULL})); /* SPEC §4 */
 	REFUSED(h, MANNE_ERR_NOT_ENOUGH_SIGNATURES, h_submit(h, &it.body, (const char *const[]){"board1", NULL}));
 	body = pack_body(&it.body, &len);
 	sign_as(h, "board0", body, len, sig0);
@@ -1944,6 +2039,7 @@ int main(void)
 		T(test_genesis),
 		T(test_open_account),
 		T(test_weak_keys),
+		T(test_signatures_checked_before_verified),
 		T(test_set_account),
 		T(test_freeze),
 		T(test_recover),

@@ -54,8 +54,20 @@ static bool key_listed(const uint8_t *const *keys, size_t n, const uint8_t key[K
 	return false;
 }
 
+/* Verifies every signature of a board act whose keys were all found
+ * allowed: the keys are checked first, so that keys from outside cost no
+ * verification. */
+static enum manne_status verify_all(const struct tx *tx)
+{
+	for (size_t i = 0; i < tx->signed_tx->n_signatures; i++)
+		if (!tx_signature_ok(tx, i))
+			return MANNE_ERR_BAD_SIGNATURE;
+	return MANNE_OK;
+}
+
 /* SPEC §4: at least M distinct keys of the board in force (one for freeze),
- * every required co-signer, and no key from anywhere else. */
+ * every required co-signer, and no key from anywhere else; every signature
+ * good. (tx_verify_signatures refused an empty list and repeated keys.) */
 static enum manne_status board_signatures(const struct ledger_state *s, const struct tx *tx)
 {
 	const uint8_t *extra[BOARD_KEYS_MAX];
@@ -73,7 +85,7 @@ static enum manne_status board_signatures(const struct ledger_state *s, const st
 		board_signed += board;
 		extra_signed += cosigner;
 	}
-	if (extra_signed != extra_count)
+	if (verify_all(tx) != MANNE_OK || extra_signed != extra_count)
 		return MANNE_ERR_BAD_SIGNATURE;
 	return board_signed >= needed ? MANNE_OK : MANNE_ERR_NOT_ENOUGH_SIGNATURES;
 }
@@ -92,6 +104,8 @@ static enum manne_status genesis_signatures(const struct tx *tx)
 			return MANNE_ERR_BAD_SIGNATURE;
 		found++;
 	}
+	if (verify_all(tx) != MANNE_OK)
+		return MANNE_ERR_BAD_SIGNATURE;
 	return found == g->n_board_keys ? MANNE_OK : MANNE_ERR_NOT_ENOUGH_SIGNATURES;
 }
 

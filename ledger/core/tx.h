@@ -4,15 +4,19 @@
  *
  * tx_decode() runs the checks in precedence order up to the amount:
  * MALFORMED (strict decoding, field shapes and limits), WRONG_LEDGER,
- * INVALID_AMOUNT. tx_verify_signatures() checks every signature over the
- * exact body bytes as received (BAD_SIGNATURE); it is the expensive part and
- * touches nothing shared, so the daemon runs it on verifier threads.
- * Whether the board keys are the board in force, and enough of them, is for
- * apply.c, which knows the state.
+ * INVALID_AMOUNT. tx_verify_signatures() makes the cheap checks of the
+ * signature list first (not empty, no key twice, an account signs alone) and
+ * then verifies an account transaction's one signature over the exact body
+ * bytes as received (BAD_SIGNATURE): the expensive part, touching nothing
+ * shared, so the daemon runs it on verifier threads. A board act's
+ * signatures are verified by apply.c, which knows the board in force: only
+ * once every key is found to be the board's or a required co-signer's, so a
+ * list of throwaway keys costs no verification at all.
  */
 #ifndef MANNE_TX_H
 #define MANNE_TX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -56,6 +60,10 @@ enum manne_status tx_decode(const uint8_t *bytes, size_t len, const struct tx_id
 			    struct arena *arena, struct tx *out) __attribute__((warn_unused_result));
 
 enum manne_status tx_verify_signatures(const struct tx *tx) __attribute__((warn_unused_result));
+/* Verifies signature i of tx over its body: true if good. Counted. */
+bool tx_signature_ok(const struct tx *tx, size_t i);
+/* Ed25519 verifications made by this process so far (tests count them). */
+uint64_t tx_signature_verifications(void);
 
 /* The kind's name as in the .proto ("pay", "open_account"), or "unknown". */
 const char *tx_kind_name(Manne__TxBody__KindCase kind);
