@@ -255,8 +255,10 @@ struct manne_tx {
 /* Builds, signs and submits `tx` and fills receipt_out (which may be NULL).
  * An account transaction (pay, refund, redeem, and freeze of one's own
  * account) is signed by signers[0] alone, with its next sequence number
- * looked up on the way (the handle proves that key for the lookup, then
- * proves again the key it had), valid for MANNE_ACCOUNT_TX_VALID_MS. A board
+ * looked up on the way (on the handle's connection when the ledger answers
+ * it there: a till proved as the shop learns a card's next sequence; else on
+ * a side connection that proves signers[0]), valid for
+ * MANNE_ACCOUNT_TX_VALID_MS. A board
  * act is signed by every key in signers (the board members present, and the
  * keys that must co-sign: the new key of open_account, recover_account and
  * set_checkpoint_key, each key set_board adds), with a random nonce, valid
@@ -399,7 +401,13 @@ struct manne_entry {
 };
 
 /* An account's balance, state, limits and next sequence. The connection must
- * be authenticated as that account, the board or an auditor. */
+ * be authenticated as that account, the board or an auditor; a connection
+ * authenticated as an active shop or producer may read a card-held account's
+ * next_sequence (and card_held), everything else zero. Card-held keys never
+ * authenticate (MANNE_ERR_NOT_PERMITTED); a frozen, closed or recovered
+ * account's key is refused (MANNE_ERR_NOT_ACTIVE), and a connection loses its
+ * rights at its next request once its account is no longer active or its key
+ * no longer on the board. */
 MANNE_API enum manne_status manne_account(struct manne *m, const uint8_t account[MANNE_PUBLICKEYBYTES],
 					  struct manne_account *out) MANNE_MUST_CHECK;
 /* A page of an account's history, newest first: at most entries_max (and the
@@ -413,10 +421,19 @@ MANNE_API enum manne_status manne_history(struct manne *m, const uint8_t account
 /* A transaction by txid (its signer, the accounts it names, the board, auditors). */
 MANNE_API enum manne_status manne_tx_get(struct manne *m, const uint8_t txid[MANNE_TXIDBYTES], struct manne_entry *out)
 	MANNE_MUST_CHECK;
-/* A payment to `payee` by the till's order number; waits up to wait_ms
- * (at most 120 s) for it to land. MANNE_ERR_NOT_FOUND when it did not. */
+/* The payment to `payee` with the till's order number; waits up to wait_ms
+ * (at most 120 s) for it to land. MANNE_ERR_NOT_FOUND when it did not. The
+ * ledger keeps the first payment with a reference and refuses any later one
+ * (MANNE_ERR_REFERENCE_USED), so the answer is never a substitute; but anyone
+ * may pay first with an order number they guessed. So a till passes the
+ * amount it charged (and the payer's key when it knows it): a payment of
+ * another amount, or from another payer, is MANNE_ERR_PAYMENT_MISMATCH, with
+ * *out filled so the cashier can see it, and must not be taken as this
+ * order's. expected_amount 0 and expected_payer NULL check nothing (a read
+ * for the books). Use order numbers that cannot be guessed. */
 MANNE_API enum manne_status manne_payment_by_reference(struct manne *m, const uint8_t payee[MANNE_PUBLICKEYBYTES],
 						       const char *payee_reference, uint32_t wait_ms,
+						       uint64_t expected_amount, const uint8_t *expected_payer,
 						       struct manne_entry *out) MANNE_MUST_CHECK;
 
 /* The raw log (board and auditors): calls fn for each leaf from from_index

@@ -74,8 +74,9 @@ enum manne_status manne_submit_bytes(struct manne *m, const uint8_t *signed_tx, 
 				     const uint8_t *body, size_t body_len, struct manne_receipt *receipt_out)
 	__attribute__((warn_unused_result));
 
-/* The account's next sequence, read on a connection of its own that proves
- * signer (the handle's own connection keeps its identity). */
+/* The account's next sequence: on the handle's connection when the ledger
+ * answers it there (the card a till is charging), else on a connection of
+ * its own that proves signer (the handle's own connection keeps its identity). */
 enum manne_status manne_next_sequence(struct manne *m, const struct manne_key *signer, uint64_t *out)
 	__attribute__((warn_unused_result));
 

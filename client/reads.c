@@ -150,7 +150,8 @@ enum manne_status manne_tx_get(struct manne *m, const uint8_t txid[MANNE_TXIDBYT
 }
 
 enum manne_status manne_payment_by_reference(struct manne *m, const uint8_t payee[MANNE_PUBLICKEYBYTES],
-					     const char *payee_reference, uint32_t wait_ms, struct manne_entry *out)
+					     const char *payee_reference, uint32_t wait_ms, uint64_t expected_amount,
+					     const uint8_t *expected_payer, struct manne_entry *out)
 {
 	Manne__Request request = MANNE__REQUEST__INIT;
 	Manne__PaymentByReferenceRequest p = MANNE__PAYMENT_BY_REFERENCE_REQUEST__INIT;
@@ -173,8 +174,18 @@ enum manne_status manne_payment_by_reference(struct manne *m, const uint8_t paye
 		status = expect_kind(m, r, MANNE__RESPONSE__KIND_PAYMENT);
 	if (status == MANNE_OK)
 		status = take_entry(m, r->payment, out);
-	if (status == MANNE_OK && strcmp(out->payee_reference, payee_reference) != 0)
+	if (status == MANNE_OK && (strcmp(out->payee_reference, payee_reference) != 0 || strcmp(out->kind, "pay") != 0))
 		status = manne_fail(m, MANNE_ERR_PROTOCOL, "the ledger answered with another payment");
+	if (status == MANNE_OK && expected_amount != 0 && out->amount != expected_amount)
+		status = manne_fail(m, MANNE_ERR_PAYMENT_MISMATCH,
+				    "the payment with reference %s is of %llu centimes, not the %llu expected: it does not pay "
+				    "this order",
+				    payee_reference, (unsigned long long)out->amount, (unsigned long long)expected_amount);
+	if (status == MANNE_OK && expected_payer != NULL &&
+	    (!out->has_counterparty || sodium_memcmp(out->counterparty, expected_payer, MANNE_PUBLICKEYBYTES) != 0))
+		status = manne_fail(m, MANNE_ERR_PAYMENT_MISMATCH,
+				    "the payment with reference %s is from another payer: it does not pay this order",
+				    payee_reference);
 	return finish(r, status);
 }
 
@@ -254,6 +265,19 @@ enum manne_status manne_next_sequence(struct manne *m, const struct manne_key *s
 		if (status == MANNE_OK)
 			*out = account.next_sequence;
 		return status;
+	}
+	/* A till charging a card learns the card's next sequence on its own
+	 * connection, proved by the shop (SPEC §10): card-held keys never
+	 * authenticate. */
+	if (m->authenticated) {
+		status = manne_account(m, signer->public_key, &account);
+		if (status == MANNE_OK) {
+			*out = account.next_sequence;
+			return status;
+		}
+		if (status != MANNE_ERR_NOT_PERMITTED)
+			return status;
+		manne_clear_error(m);
 	}
 	/* Otherwise on a side connection, so that the handle's own connection
 	 * keeps its identity (a till's stays its shop's) and never holds the

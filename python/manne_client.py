@@ -191,7 +191,15 @@ class Client:
         return receipt
 
     def next_sequence(self, key):
-        """The account's next sequence, read on a side connection that proves the key."""
+        """The account's next sequence: on this connection when the ledger answers it
+        here (a till proved as the shop charging a card), else on a side connection
+        that proves the key (card-held keys never authenticate)."""
+        if self.auth_key is not None and public(self.auth_key) != public(key):
+            try:
+                return self.account(public(key)).next_sequence
+            except LedgerError as e:
+                if e.status != pb.NOT_PERMITTED:
+                    raise
         side = Client(self.host, self.port, self.timeout, self.attempts, self.backoff)
         try:
             side.authenticate(key)

@@ -187,11 +187,27 @@ static void test_every_transaction(void **state)
 
 	/* A lost card: the balance moves to the new key, which then pays. */
 	EXPECT(m, manne_recover_account(m, board2, 2, card.public_key, &card_new, &r), MANNE_OK);
-	EXPECT(m, manne_authenticate(m, &card_new), MANNE_OK);
+	/* A card-held key never authenticates for reads (SPEC §6). */
+	EXPECT(m, manne_authenticate(m, &card_new), MANNE_ERR_NOT_PERMITTED);
+	EXPECT(m, manne_authenticate(m, &board[0]), MANNE_OK);
 	EXPECT(m, manne_account(m, card_new.public_key, &a), MANNE_OK);
 	assert_int_equal(a.balance, 2900);
 	assert_int_equal(a.next_sequence, 1);
 	assert_true(a.card_held);
+	/* The till being paid learns the card's next sequence, and nothing else. */
+	EXPECT(m, manne_authenticate(m, &shop), MANNE_OK);
+	EXPECT(m, manne_account(m, card_new.public_key, &a), MANNE_OK);
+	assert_int_equal(a.next_sequence, 1);
+	assert_int_equal(a.balance, 0);
+	assert_int_equal(a.remaining_today, 0);
+	assert_int_equal(a.max_daily, 0);
+	EXPECT(m, manne_pay(m, &card_new, shop.public_key, 100, "panier", NULL, &r), MANNE_OK);
+	EXPECT(m, manne_account(m, card_new.public_key, &a), MANNE_OK);
+	assert_int_equal(a.next_sequence, 2);
+	assert_int_equal(a.balance, 0);
+	/* A member's own key reads nothing of the card. */
+	EXPECT(m, manne_authenticate(m, &member), MANNE_OK);
+	EXPECT(m, manne_account(m, card_new.public_key, &a), MANNE_ERR_NOT_PERMITTED);
 
 	/* void: a prepared act that must never apply. */
 	{
@@ -244,9 +260,24 @@ static void test_every_transaction(void **state)
 	assert_int_equal(e.leaf_index, pay_receipt.leaf_index);
 	/* The till finds the payment by its order number. */
 	EXPECT(m, manne_authenticate(m, &shop), MANNE_OK);
-	EXPECT(m, manne_payment_by_reference(m, shop.public_key, "CMD-0042", 0, &e), MANNE_OK);
+	EXPECT(m, manne_payment_by_reference(m, shop.public_key, "CMD-0042", 0, 0, NULL, &e), MANNE_OK);
 	assert_memory_equal(e.txid, pay_receipt.txid, 32);
-	EXPECT(m, manne_payment_by_reference(m, shop.public_key, "CMD-9999", 200, &e), MANNE_ERR_NOT_FOUND);
+	EXPECT(m, manne_payment_by_reference(m, shop.public_key, "CMD-0042", 0, 1250, member.public_key, &e), MANNE_OK);
+	assert_memory_equal(e.txid, pay_receipt.txid, 32);
+	EXPECT(m, manne_payment_by_reference(m, shop.public_key, "CMD-9999", 200, 1250, NULL, &e), MANNE_ERR_NOT_FOUND);
+	/* A second payment with a used order number is refused, and the
+	 * look-up still finds the first. */
+	EXPECT(m, manne_pay(m, &producer, shop.public_key, 1, NULL, "CMD-0042", &r), MANNE_ERR_REFERENCE_USED);
+	EXPECT(m, manne_payment_by_reference(m, shop.public_key, "CMD-0042", 0, 1250, member.public_key, &e), MANNE_OK);
+	assert_memory_equal(e.txid, pay_receipt.txid, 32);
+	/* A payment made first with a guessed order number is found, but it does
+	 * not pay the order: another amount, or another payer. */
+	EXPECT(m, manne_pay(m, &producer, shop.public_key, 1, NULL, "CMD-0043-G", &r), MANNE_OK);
+	EXPECT(m, manne_payment_by_reference(m, shop.public_key, "CMD-0043-G", 0, 1250, NULL, &e), MANNE_ERR_PAYMENT_MISMATCH);
+	assert_int_equal(e.amount, 1);
+	EXPECT(m, manne_payment_by_reference(m, shop.public_key, "CMD-0043-G", 0, 1, member.public_key, &e),
+	       MANNE_ERR_PAYMENT_MISMATCH);
+	EXPECT(m, manne_payment_by_reference(m, shop.public_key, "CMD-0043-G", 0, 1, producer.public_key, &e), MANNE_OK);
 	/* The auditor reads everyone, and the raw log. */
 	EXPECT(m, manne_authenticate(m, &auditor), MANNE_OK);
 	EXPECT(m, manne_account(m, shop.public_key, &a), MANNE_OK);

@@ -423,15 +423,21 @@ static void test_cli_every_kind(void **state)
 	EXPECT_EXIT(0, "release", BOARD, "--amount", "1", "--reason", "surplus", "--bank-reference", "VIR-R");
 	EXPECT_EXIT(2, "release", BOARD, "--amount", "1", "--reason", "lunch", "--bank-reference", "VIR-R");
 	EXPECT_EXIT(0, "set-account", BOARD, "--account", a_pub, "--action", "limits", "--max-payment", "5");
-	EXPECT_EXIT(0, "freeze", "--port", port, "--key", a, "--account", a_pub, "--json");  /* by itself */
-	EXPECT_EXIT(0, "set-account", BOARD, "--account", a_pub, "--action", "unfreeze");
+	/* A card-held key never authenticates, so it cannot learn its own sequence. */
+	EXPECT_EXIT(1, "freeze", "--port", port, "--key", a, "--account", a_pub, "--json");
+	j = json_out();
+	assert_string_equal(jstr(j, "status"), "not_permitted");
+	json_decref(j);
+	EXPECT_EXIT(0, "freeze", "--port", port, "--key", s, "--account", s_pub, "--json");  /* by itself */
+	EXPECT_EXIT(0, "set-account", BOARD, "--account", s_pub, "--action", "unfreeze");
 	EXPECT_EXIT(0, "freeze", "--port", port, "--key", b0, "--account", a_pub, "--json");  /* by one board key */
 	EXPECT_EXIT(1, "retire-dormant", BOARD, "--account", a_pub, "--reason", "dormant");
 	j = json_out();
 	assert_string_equal(jstr(j, "status"), "not_dormant");
 	json_decref(j);
 	EXPECT_EXIT(0, "recover-account", BOARD, "--account", a_pub, "--new-key", n);
-	EXPECT_EXIT(0, "balance", "--port", port, "--key", n, "--json");
+	EXPECT_EXIT(1, "balance", "--port", port, "--key", n, "--json");  /* a card-held key reads nothing */
+	EXPECT_EXIT(0, "balance", "--port", port, "--key", b0, "--account", n_pub, "--json");
 	j = json_out();
 	assert_int_equal(jint(j, "balance"), 1500);
 	assert_true(jbool(j, "card_held"));

@@ -384,7 +384,7 @@ static void test_card_held_member(void **state)
 	assert_int_equal(daemon_authenticate(&other, &shops[1]), MANNE__STATUS__OK);
 	submit_bytes(&other, bytes, len, MANNE__STATUS__NOT_PERMITTED, false);
 	daemon_connect(&d, &self);
-	assert_int_equal(daemon_authenticate(&self, &card), MANNE__STATUS__OK);
+	assert_int_equal(daemon_authenticate(&self, &card), MANNE__STATUS__NOT_PERMITTED); /* never, for a card */
 	submit_bytes(&self, bytes, len, MANNE__STATUS__NOT_PERMITTED, false);
 	/* Refused, so not remembered: the payee's till sends the same bytes. */
 	daemon_connect(&d, &till);
@@ -396,6 +396,10 @@ static void test_card_held_member(void **state)
 	submit_bytes(&till, bytes2, len2, MANNE__STATUS__NOT_PERMITTED, false);
 	submit_bytes(&other, bytes2, len2, MANNE__STATUS__OK, false);
 
+	r = daemon_read_account(&self, card.public_key);
+	assert_int_equal(r->status, MANNE__STATUS__NOT_PERMITTED);
+	manne__response__free_unpacked(r, NULL);
+	assert_int_equal(daemon_authenticate(&self, &d.board[0]), MANNE__STATUS__OK);
 	r = daemon_read_account(&self, card.public_key);
 	assert_int_equal(r->status, MANNE__STATUS__OK);
 	assert_true(r->account->card_held);

@@ -129,6 +129,7 @@ struct macct {
 
 struct mpay {
 	uint8_t txid[32];
+	char reference[8];      /* the payee reference, "" for none */
 	int payer, payee;
 	uint64_t amount, refunded;
 };
@@ -357,6 +358,10 @@ static enum manne_status model_kind(struct op *op, uint64_t now)
 		if ((s->role != ROLE_MEMBER && !is_partner(s->role)) ||
 		    (!is_partner(t->role) && t->role != ROLE_ASSOCIATION))
 			return MANNE_ERR_ROLE_FORBIDDEN;
+		/* The first payment with a payee reference keeps it. */
+		for (size_t i = 0; op->payee_reference[0] != '\0' && i < M.npays; i++)
+			if (M.pays[i].payee == op->target && strcmp(M.pays[i].reference, op->payee_reference) == 0)
+				return MANNE_ERR_REFERENCE_USED;
 		used = s->used_day == day ? s->used_today : 0;
 		used_new = used + op->amount;
 		if ((s->max_payment != 0 && op->amount > s->max_payment) ||
@@ -374,6 +379,7 @@ static enum manne_status model_kind(struct op *op, uint64_t now)
 		GROW(M.pays, M.npays, M.cap_pays);
 		M.pays[M.npays++] = (struct mpay){.payer = op->signer, .payee = op->target, .amount = op->amount};
 		memcpy(M.pays[M.npays - 1].txid, op->txid, 32);
+		memcpy(M.pays[M.npays - 1].reference, op->payee_reference, sizeof(M.pays[0].reference));
 		return MANNE_OK;
 	}
 	case MANNE__TX_BODY__KIND_REFUND: {
@@ -1051,8 +1057,9 @@ static struct op *gen_pay(void)
 	}
 	if (op->amount == 0)
 		op->amount = 1;
-	if (chance(300))
-		snprintf(op->payee_reference, sizeof(op->payee_reference), "T%04u", (unsigned)below(10000));
+	if (chance(300)) /* half of them from a few order numbers, so that some are used already */
+		snprintf(op->payee_reference, sizeof(op->payee_reference), "T%04u",
+			 (unsigned)(chance(500) ? below(30) : below(10000)));
 	if (p_inactive(payer) && chance(500))
 		op->sequence += between(1, 2); /* BAD_SEQUENCE comes before NOT_ACTIVE */
 	return op;

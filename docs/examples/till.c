@@ -4,10 +4,11 @@
  *   cc till.c $(pkg-config --cflags --libs manne) -o till
  *   ./till HOST PORT SHOP.key MEMBER.key CHECKPOINT_PUBLIC_KEY_HEX
  *
- * It takes a payment of 12.50 Manne for order CMD-0001 from a member (whose
+ * It takes a payment of 12.50 Manne for a new order from a member (whose
  * key would come from the member's app or card), proves the payment is in
  * the ledger's log with the receipt's checkpoint and inclusion proof,
- * refunds 2.50 Manne of it, and finds the payment again by its order number.
+ * refunds 2.50 Manne of it, and finds the payment again by its order number
+ * and amount.
  * Every outcome a till meets is handled; the exit status is 0 when the sale
  * went through, 1 when the ledger refused it, 2 on bad arguments, 3 when it
  * could not be settled.
@@ -15,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <sys/random.h>
 
 #include <manne.h>
 
@@ -39,6 +42,15 @@ static int explain(struct manne *m, enum manne_status status)
 	case MANNE_ERR_COUNTERPARTY_NOT_ACTIVE:
 		fprintf(stderr, "till: this payment is not allowed between these accounts\n");
 		return 1;
+	case MANNE_ERR_REFERENCE_USED:
+		/* Someone paid first with this order number: make a new one. */
+		fprintf(stderr, "till: this order number was already paid; start a new order\n");
+		return 1;
+	case MANNE_ERR_PAYMENT_MISMATCH:
+		/* A payment with this order number exists but is not this
+		 * order's (another amount or payer): do not hand over the goods. */
+		fprintf(stderr, "till: %s\n", manne_message(m));
+		return 1;
 	case MANNE_ERR_CONNECT:
 	case MANNE_ERR_TIMEOUT:
 		/* The library already resent the same bytes several times. The
@@ -55,6 +67,26 @@ static int explain(struct manne *m, enum manne_status status)
 		fprintf(stderr, "till: refused: %s (%s)\n", manne_status_name(status), manne_message(m));
 		return (int)status < MANNE_STATUS_COUNT ? 1 : 3;
 	}
+}
+
+/* An order number nobody can guess (SPEC §5: anyone may pay first with a
+ * payee reference): "CMD-" and 12 characters from 36, about 62 bits, from
+ * the kernel's random source. */
+static int new_order_number(char out[MANNE_PAYEE_REFERENCE_BYTES_MAX + 1])
+{
+	static const char alphabet[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+	unsigned char byte;
+	int n = 4;
+
+	memcpy(out, "CMD-", 4);
+	while (n < 16) {
+		if (getrandom(&byte, 1, 0) != 1)
+			return -1;
+		if (byte < 252) /* 7 x 36: every character equally likely */
+			out[n++] = alphabet[byte % 36];
+	}
+	out[16] = '\0';
+	return 0;
 }
 
 static int read_hex32(const char *hex, uint8_t out[32])
@@ -77,6 +109,8 @@ int main(int argc, char **argv)
 	struct manne_receipt receipt, refund;
 	struct manne_checkpoint checkpoint;
 	struct manne_entry found;
+	char order[MANNE_PAYEE_REFERENCE_BYTES_MAX + 1];
+	uint8_t member_public[MANNE_PUBLICKEYBYTES];
 	uint8_t checkpoint_key[32];
 	enum manne_status status;
 	char *end = NULL;
@@ -113,11 +147,18 @@ int main(int argc, char **argv)
 		rc = 2;
 		goto out;
 	}
-	status = manne_pay(m, &member, shop.public_key, 1250, "panier de legumes", "CMD-0001", &receipt);
+	memcpy(member_public, member.public_key, sizeof(member_public));
+	if (new_order_number(order) != 0) {
+		manne_key_wipe(&member);
+		rc = 3;
+		goto out;
+	}
+	status = manne_pay(m, &member, shop.public_key, 1250, "panier de legumes", order, &receipt);
 	manne_key_wipe(&member);
 	if (status == MANNE_ERR_TIMEOUT) {
-		/* Settle the unknown: did CMD-0001 land? Wait up to 30 s for it. */
-		status = manne_payment_by_reference(m, shop.public_key, "CMD-0001", 30000, &found);
+		/* Settle the unknown: did this order's payment land? Wait up to 30 s
+		 * for it, and check it is of the amount charged. */
+		status = manne_payment_by_reference(m, shop.public_key, order, 30000, 1250, member_public, &found);
 		rc = explain(m, status);
 		if (rc == 0)
 			printf("paid (found by its order number): %llu centimes\n", (unsigned long long)found.amount);
@@ -144,10 +185,10 @@ int main(int argc, char **argv)
 	printf("refunded: 2.50 Manne, leaf %llu\n", (unsigned long long)refund.leaf_index);
 
 	/* The cashier looks the order up later. */
-	status = manne_payment_by_reference(m, shop.public_key, "CMD-0001", 0, &found);
+	status = manne_payment_by_reference(m, shop.public_key, order, 0, 1250, member_public, &found);
 	if ((rc = explain(m, status)) != 0)
 		goto out;
-	printf("order CMD-0001: %s of %llu centimes, memo \"%s\"\n", found.kind, (unsigned long long)found.amount,
+	printf("order %s: %s of %llu centimes, memo \"%s\"\n", order, found.kind, (unsigned long long)found.amount,
 	       found.memo);
 out:
 	manne_key_wipe(&shop);

@@ -5,8 +5,10 @@
  * (a shop gives back to a member only by refund). Credits paid to the
  * association are retired. The payer's per-payment and daily maximums apply,
  * the day being the ledger day. The payment is indexed by the payee's
- * reference for the till that waits for it; refunds read the payment's own
- * leaf.
+ * reference for the till that waits for it; the first payment with a
+ * reference keeps it, and a later payment to the same payee reusing it is
+ * refused (SPEC §5), so a look-up never returns a substitute. Refunds read
+ * the payment's own leaf.
  */
 #include <string.h>
 
@@ -35,6 +37,14 @@ enum manne_status tx_pay_apply(struct apply_ctx *c)
 		return status;
 	if (!may_pay(payer->role, payee.role))
 		return MANNE_ERR_ROLE_FORBIDDEN;
+	if (reference_len > 0) {
+		uint64_t first;
+		int rc = store_payee_reference_get(c->txn, p->payee.data, p->payee_reference, reference_len, &first);
+		if (rc == STORE_OK)
+			return MANNE_ERR_REFERENCE_USED;
+		if (rc != STORE_NOT_FOUND)
+			return apply_store_status(rc);
+	}
 	used = payer->used_day == c->day ? payer->used_today : 0;
 	if (__builtin_add_overflow(used, p->amount, &used_new))
 		return MANNE_ERR_LIMIT_EXCEEDED;

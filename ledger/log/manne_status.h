@@ -23,7 +23,7 @@ extern "C" {
 #endif
 #endif
 
-/* Codes 0..27 are enum Status of proto/manne.proto, checked by
+/* Codes 0..28 are enum Status of proto/manne.proto, checked by
  * _Static_assert in status.c. */
 enum manne_status {
 	MANNE_OK = 0,
@@ -54,6 +54,7 @@ enum manne_status {
 	MANNE_ERR_VOIDED = 25,
 	MANNE_ERR_KEY_ALREADY_USED = 26,
 	MANNE_ERR_NOT_DORMANT = 27,
+	MANNE_ERR_REFERENCE_USED = 28,
 
 	/* The library's own outcomes: never on the wire. */
 	MANNE_ERR_CONNECT = 100,          /* cannot reach the ledger in time */
@@ -67,9 +68,10 @@ enum manne_status {
 	MANNE_ERR_PASSPHRASE = 108,       /* the passphrase does not open this sealed key */
 	MANNE_ERR_PASSPHRASE_NEEDED = 109,/* the key file is sealed: a passphrase is needed */
 	MANNE_ERR_VERIFY = 110,           /* a signature or proof does not verify: do not trust this reply */
+	MANNE_ERR_PAYMENT_MISMATCH = 111, /* the payment found by reference is not for the amount (or payer) expected */
 };
 
-#define MANNE_STATUS_COUNT 28         /* the ledger's codes: 0 .. MANNE_STATUS_COUNT - 1 */
+#define MANNE_STATUS_COUNT 29         /* the ledger's codes: 0 .. MANNE_STATUS_COUNT - 1 */
 
 /* "insufficient_funds": stable names for logs, the CLI and JSON. Never NULL. */
 MANNE_API const char *manne_status_name(enum manne_status status);

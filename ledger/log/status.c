@@ -35,6 +35,7 @@ SAME(MANNE_ERR_INTERNAL, MANNE__STATUS__INTERNAL);
 SAME(MANNE_ERR_VOIDED, MANNE__STATUS__VOIDED);
 SAME(MANNE_ERR_KEY_ALREADY_USED, MANNE__STATUS__KEY_ALREADY_USED);
 SAME(MANNE_ERR_NOT_DORMANT, MANNE__STATUS__NOT_DORMANT);
+SAME(MANNE_ERR_REFERENCE_USED, MANNE__STATUS__REFERENCE_USED);
 
 static const struct {
 	const char *name;
@@ -68,12 +69,13 @@ static const struct {
 	[MANNE_ERR_VOIDED] = {"voided", "the board voided this transaction"},
 	[MANNE_ERR_KEY_ALREADY_USED] = {"key_already_used", "this key is or once was an account"},
 	[MANNE_ERR_NOT_DORMANT] = {"not_dormant", "the account has not been frozen for 12 months"},
+	[MANNE_ERR_REFERENCE_USED] = {"reference_used", "the payee already has a payment with this payee reference"},
 };
 
 /* The client library's own outcomes (manne.h), from 100: never on the wire. */
 #define CLIENT_STATUS_FIRST 100
-#define CLIENT_STATUS_COUNT 11
-_Static_assert(MANNE_ERR_VERIFY == CLIENT_STATUS_FIRST + CLIENT_STATUS_COUNT - 1, "one entry per client code");
+#define CLIENT_STATUS_COUNT 12
+_Static_assert(MANNE_ERR_PAYMENT_MISMATCH == CLIENT_STATUS_FIRST + CLIENT_STATUS_COUNT - 1, "one entry per client code");
 
 static const struct {
 	const char *name;
@@ -90,6 +92,7 @@ static const struct {
 	[MANNE_ERR_PASSPHRASE - CLIENT_STATUS_FIRST] = {"passphrase", "wrong passphrase: it does not open this sealed key"},
 	[MANNE_ERR_PASSPHRASE_NEEDED - CLIENT_STATUS_FIRST] = {"passphrase_needed", "the key file is sealed: a passphrase is needed"},
 	[MANNE_ERR_VERIFY - CLIENT_STATUS_FIRST] = {"verify", "a signature or proof does not verify: do not trust this reply"},
+	[MANNE_ERR_PAYMENT_MISMATCH - CLIENT_STATUS_FIRST] = {"payment_mismatch", "the payment with this reference is not for the amount or payer expected: it does not pay this order"},
 };
 
 const char *manne_status_name(enum manne_status status)

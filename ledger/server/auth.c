@@ -4,6 +4,11 @@
  * nonce || client nonce. The domain differs from transactions', so a proof
  * can never be a valid transaction signature, and the server nonce makes it
  * good for this connection only (it is replaced after each attempt).
+ *
+ * Rights follow the state in force at each request (SPEC §6): dispatch.c
+ * calls auth_refresh before every request, and a key that is no longer the
+ * board's, or an account no longer active, reads only what is public from
+ * then on. Card-held keys never authenticate.
  */
 #include <string.h>
 
@@ -28,25 +33,57 @@ static void req_auth_challenge(struct slot *slot, const Manne__Request *request)
 	slot_reply(slot, &response);
 }
 
-/* Who the key reads as, and (for an account) its role. */
-static enum reader reader_of(struct server *s, const uint8_t key[KEY_BYTES], Manne__Role *role)
+/* Who the key reads as now, and (for an account) its role: a key of the
+ * board in force reads as the board; an active account by its role; any
+ * other key (an account frozen, closed or recovered, a card-held key, a key
+ * that left the board, an unknown key) only what is public. *why, when not
+ * NULL, gets the status that refuses its authentication. */
+static enum reader reader_of(struct server *s, const uint8_t key[KEY_BYTES], Manne__Role *role,
+			     enum manne_status *why)
 {
 	struct store_txn *txn;
 	struct account a;
 	int rc;
 
 	*role = MANNE__ROLE__ROLE_UNSPECIFIED;
+	*why = MANNE_OK;
 	for (uint32_t i = 0; i < s->state.board_count; i++)
 		if (memcmp(s->state.board[i], key, KEY_BYTES) == 0)
 			return READER_BOARD;
-	if (store_begin(s->ledger->store, false, &txn) != STORE_OK)
+	if (store_begin(s->ledger->store, false, &txn) != STORE_OK) {
+		*why = MANNE_ERR_INTERNAL;
 		return READER_ANYONE;
+	}
 	rc = store_account_get(txn, key, &a);
 	store_abort(txn);
-	if (rc != STORE_OK)
+	if (rc != STORE_OK) {
+		*why = rc == STORE_NOT_FOUND ? MANNE_ERR_UNKNOWN_ACCOUNT : MANNE_ERR_INTERNAL;
 		return READER_ANYONE;
+	}
 	*role = (Manne__Role)a.role;
+	if (a.state != ACCOUNT_ACTIVE) {
+		*why = MANNE_ERR_NOT_ACTIVE;
+		return READER_ANYONE;
+	}
+	if (a.card_held) {
+		*why = MANNE_ERR_NOT_PERMITTED;
+		return READER_ANYONE;
+	}
 	return a.role == ROLE_AUDITOR ? READER_AUDITOR : READER_ACCOUNT;
+}
+
+void auth_refresh(struct conn *c)
+{
+	struct server *s = conn_server(c);
+	const uint8_t *key = conn_proved_key(c);
+	enum manne_status why;
+	Manne__Role role;
+
+	/* Rights change only with a leaf: a board act, or a freeze by the
+	 * account itself. */
+	if (key == NULL || conn_reader_tree_size(c) == s->state.tree_size)
+		return;
+	conn_set_reader(c, reader_of(s, key, &role, &why), s->state.tree_size);
 }
 
 static void req_authenticate(struct slot *slot, const Manne__Request *request)
@@ -58,6 +95,7 @@ static void req_authenticate(struct slot *slot, const Manne__Request *request)
 	Manne__Response response = MANNE__RESPONSE__INIT;
 	Manne__AuthResult result = MANNE__AUTH_RESULT__INIT;
 	enum reader reader;
+	enum manne_status why;
 	Manne__Role role;
 
 	if (r->key.len != KEY_BYTES || r->client_nonce.len != AUTH_NONCE_BYTES ||
@@ -75,12 +113,15 @@ static void req_authenticate(struct slot *slot, const Manne__Request *request)
 		slot_reply_status(slot, MANNE_ERR_BAD_SIGNATURE, "the proof does not verify for this connection");
 		return;
 	}
-	reader = reader_of(s, r->key.data, &role);
+	reader = reader_of(s, r->key.data, &role, &why);
 	if (reader == READER_ANYONE) {
-		slot_reply_status(slot, MANNE_ERR_UNKNOWN_ACCOUNT, "this key is neither an account nor the board's");
+		slot_reply_status(slot, why, why == MANNE_ERR_UNKNOWN_ACCOUNT ? "this key is neither an account nor the board's"
+					     : why == MANNE_ERR_NOT_ACTIVE ? "this account is frozen or closed: it reads only what is public"
+					     : why == MANNE_ERR_NOT_PERMITTED ? "a card-held key does not authenticate: the till being paid learns the card's next sequence on its own connection"
+					     : NULL);
 		return;
 	}
-	conn_set_auth(c, reader, r->key.data);
+	conn_set_auth(c, r->key.data, reader, s->state.tree_size);
 	result.role = role; /* unspecified for a board key */
 	response.kind_case = MANNE__RESPONSE__KIND_AUTH_RESULT;
 	response.auth_result = &result;

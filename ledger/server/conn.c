@@ -32,11 +32,14 @@ struct conn {
 	bool closing;           /* a broken frame was answered: close once flushed */
 	bool advancing;         /* conn_advance is on the stack */
 	bool owed;              /* replies are owed: no read timeout meanwhile */
-	enum reader reader;
+	enum reader reader;     /* as of reader_tree_size (auth.c refreshes it) */
+	uint64_t reader_tree_size;
+	bool proved;            /* key was proved on this connection */
 	uint8_t key[32];
 	bool nonce_made;
 	uint8_t server_nonce[32];
 	uint64_t leaves_seen;   /* one past the highest leaf receipted here */
+	uint32_t bad_signatures; /* refused as BAD_SIGNATURE before authentication */
 };
 
 static void conn_free(struct conn *c);
@@ -56,10 +59,30 @@ const uint8_t *conn_key(const struct conn *c)
 	return c->reader == READER_ANYONE ? NULL : c->key;
 }
 
-void conn_set_auth(struct conn *c, enum reader reader, const uint8_t key[32])
+const uint8_t *conn_proved_key(const struct conn *c)
+{
+	return c->proved ? c->key : NULL;
+}
+
+uint64_t conn_reader_tree_size(const struct conn *c)
+{
+	return c->reader_tree_size;
+}
+
+void conn_set_auth(struct conn *c, const uint8_t key[32], enum reader reader, uint64_t tree_size)
+{
+	c->proved = key != NULL;
+	if (key != NULL)
+		memcpy(c->key, key, 32);
+	else
+		sodium_memzero(c->key, sizeof(c->key));
+	conn_set_reader(c, reader, tree_size);
+}
+
+void conn_set_reader(struct conn *c, enum reader reader, uint64_t tree_size)
 {
 	c->reader = reader;
-	memcpy(c->key, key, 32);
+	c->reader_tree_size = tree_size;
 }
 
 const uint8_t *conn_server_nonce(struct conn *c)
@@ -163,19 +186,39 @@ static void slot_append(struct conn *c, struct slot *slot)
 	c->in_flight++;
 }
 
-/* A broken frame: one error reply with id 0, then the connection ends. */
-static void conn_break(struct conn *c)
+/* Reads nothing more; one last reply with id 0 after those owed, then the
+ * connection ends. */
+static void conn_close_with(struct conn *c, enum manne_status status, const char *message)
 {
-	struct slot *slot = calloc(1, sizeof(*slot));
-	c->server->counters.frames_broken++;
+	struct slot *slot;
+	if (c->closing)
+		return;
 	c->closing = true;
 	pause_reading(c);
 	evbuffer_drain(bufferevent_get_input(c->bev), evbuffer_get_length(bufferevent_get_input(c->bev)));
+	slot = calloc(1, sizeof(*slot));
 	if (slot == NULL)
 		return; /* closing and nothing owed: conn_advance frees it */
 	slot->conn = c;
-	slot_reply_status(slot, MANNE_ERR_MALFORMED, "frame length is 0 or over the maximum; closing");
+	slot_reply_status(slot, status, message);
 	slot_append(c, slot);
+}
+
+/* A broken frame: one error reply, then the connection ends. */
+static void conn_break(struct conn *c)
+{
+	c->server->counters.frames_broken++;
+	conn_close_with(c, MANNE_ERR_MALFORMED, "frame length is 0 or over the maximum; closing");
+}
+
+void conn_refused_signature(struct conn *c)
+{
+	if (c->reader != READER_ANYONE || ++c->bad_signatures <= BAD_SIGNATURES_ANONYMOUS_MAX)
+		return;
+	c->server->counters.closed_bad_signatures++;
+	conn_close_with(c, MANNE_ERR_NOT_PERMITTED,
+			"too many transactions with bad signatures before authentication; closing");
+	/* the batch's server_retry_parked moves it on */
 }
 
 static void read_frames(struct conn *c)

@@ -103,6 +103,7 @@ static void dispatch(struct slot *slot)
 		return;
 	}
 	slot->is_submit = entry->writes;
+	auth_refresh(slot->conn);  /* rights follow the state in force at each request */
 	entry->run(slot, request);
 }
 

@@ -393,8 +393,11 @@ static void done_callback(evutil_socket_t fd, short what, void *arg)
 		} else {
 			s->counters.refused++;
 		}
+		struct conn *c = sub->slot->conn;
 		slot_reply(sub->slot, &response);
 		conn_slot_landed(sub->slot);
+		if (c != NULL && sub->status == MANNE_ERR_BAD_SIGNATURE && !sub->authenticated)
+			conn_refused_signature(c);
 		submission_free(sub);
 	}
 	server_retry_parked(s);

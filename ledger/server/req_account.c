@@ -1,11 +1,47 @@
 /*
  * req_account.c: an account's balance, state, limits, what it may still pay
  * today and its next sequence: for the account itself, the board and
- * auditors. The opaque reference is for the board and auditors only.
+ * auditors. The opaque reference is for the board and auditors only. A till
+ * learns a card's next sequence, and nothing more.
  */
 #include <string.h>
 
 #include "reads.h"
+
+/* SPEC §6, §10: a till about to charge a card signs the card's payment with
+ * its next sequence, and learns it on its own connection, authenticated as
+ * an active shop or producer; nothing else of the card's account. Anyone
+ * else is NOT_PERMITTED, whether the account exists or not. */
+static void card_sequence(struct slot *slot, const uint8_t card[KEY_BYTES])
+{
+	const uint8_t *payee = conn_key(slot->conn);
+	Manne__Response response = MANNE__RESPONSE__INIT;
+	Manne__AccountInfo info = MANNE__ACCOUNT_INFO__INIT;
+	struct account a, till;
+	struct store_txn *txn;
+	bool may;
+
+	if (payee == NULL || conn_reader(slot->conn) != READER_ACCOUNT) {
+		slot_reply_status(slot, MANNE_ERR_NOT_PERMITTED, "authenticate as this account, the board or an auditor");
+		return;
+	}
+	if ((txn = reads_begin(slot)) == NULL)
+		return;
+	may = store_account_get(txn, payee, &till) == STORE_OK && till.state == ACCOUNT_ACTIVE &&
+	      (till.role == ROLE_SHOP || till.role == ROLE_PRODUCER) && store_account_get(txn, card, &a) == STORE_OK &&
+	      a.card_held;
+	store_abort(txn);
+	if (!may) {
+		slot_reply_status(slot, MANNE_ERR_NOT_PERMITTED, "authenticate as this account, the board or an auditor");
+		return;
+	}
+	info.account = (ProtobufCBinaryData){.len = KEY_BYTES, .data = (uint8_t *)card};
+	info.next_sequence = a.next_sequence;
+	info.card_held = true;
+	response.kind_case = MANNE__RESPONSE__KIND_ACCOUNT;
+	response.account = &info;
+	slot_reply(slot, &response);
+}
 
 static void req_account(struct slot *slot, const Manne__Request *request)
 {
@@ -23,7 +59,7 @@ static void req_account(struct slot *slot, const Manne__Request *request)
 		return;
 	}
 	if (!reads_may_see_account(c, key->data, key->len)) {
-		slot_reply_status(slot, MANNE_ERR_NOT_PERMITTED, "authenticate as this account, the board or an auditor");
+		card_sequence(slot, key->data);
 		return;
 	}
 	if ((txn = reads_begin(slot)) == NULL)

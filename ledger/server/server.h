@@ -96,6 +96,7 @@ struct counters {
 	uint64_t batches;
 	uint64_t connections;
 	uint64_t frames_broken;
+	uint64_t closed_bad_signatures; /* unauthenticated connections closed for bad signatures */
 };
 
 /* What conn.c runs for each request: dispatch.c's, set by main.c, so that
@@ -142,15 +143,29 @@ void conn_close_all(struct server *s);
 void conn_finish_all(struct server *s);        /* shutdown: answer, flush, close */
 void server_retry_parked(struct server *s);    /* a batch landed: parked reads look again */
 enum reader conn_reader(const struct conn *c);
-const uint8_t *conn_key(const struct conn *c);  /* the authenticated key or NULL */
-void conn_set_auth(struct conn *c, enum reader reader, const uint8_t key[32]);
+/* The key proved on the connection while it has rights beyond the public's, or NULL. */
+const uint8_t *conn_key(const struct conn *c);
+/* The key proved on the connection, whatever its rights now, or NULL. */
+const uint8_t *conn_proved_key(const struct conn *c);
+/* The tree size at which the reader was last decided. */
+uint64_t conn_reader_tree_size(const struct conn *c);
+/* After an authentication: the key proved (NULL: none) and its reader. */
+void conn_set_auth(struct conn *c, const uint8_t key[32], enum reader reader, uint64_t tree_size);
+void conn_set_reader(struct conn *c, enum reader reader, uint64_t tree_size);
 const uint8_t *conn_server_nonce(struct conn *c); /* made on first use */
 void conn_forget_nonce(struct conn *c);            /* after each authentication attempt */
+/* A submission of this connection was refused as BAD_SIGNATURE: past
+ * BAD_SIGNATURES_ANONYMOUS_MAX before authentication, the connection is
+ * answered once more and closed. */
+void conn_refused_signature(struct conn *c);
 struct server *conn_server(const struct conn *c);
 
 /* Sets slot's reply from a Response message (fills id). */
 void slot_reply(struct slot *slot, Manne__Response *response);
 void slot_reply_status(struct slot *slot, enum manne_status status, const char *message);
+
+/* auth.c: decides the connection's reader again if a leaf came since. */
+void auth_refresh(struct conn *c);
 
 /* dispatch.c: the request handler (struct request_handler). */
 extern const struct request_handler dispatch_handler;

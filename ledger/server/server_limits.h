@@ -26,6 +26,13 @@
  * be 16 MiB). */
 #define IN_FLIGHT_BYTES_MAX (1U << 20)
 
+/* Transactions refused as BAD_SIGNATURE on one connection before it
+ * authenticates: past this the connection is closed. An honest client signs
+ * what it sends; one that sends junk signatures keeps the verifier threads
+ * from honest payments, and costs a new connection (with its own bounds) per
+ * this many verifications. */
+#define BAD_SIGNATURES_ANONYMOUS_MAX 16U
+
 /* Submissions waiting for verification or the writer, all connections
  * together, by count and by bytes; past either a submission is answered
  * OVERLOADED at once. Bounds the daemon's memory whatever the clients do. */

@@ -107,7 +107,8 @@ int store_history_links_put(struct store_txn *txn, uint64_t index, const struct 
 int store_history_links_get(struct store_txn *txn, uint64_t index, struct history_link links[HISTORY_LINKS_MAX],
 			    unsigned *count);
 
-/* A payment by the payee's order number: the latest payment to `payee` with this reference. */
+/* A payment by the payee's order number: the one payment to `payee` with this
+ * reference (tx_pay.c refuses a second). */
 int store_payee_reference_put(struct store_txn *txn, const uint8_t payee[KEY_BYTES],
 			      const char *reference, size_t len, uint64_t index);
 int store_payee_reference_get(struct store_txn *txn, const uint8_t payee[KEY_BYTES],

@@ -58,6 +58,8 @@ static int exit_code(enum manne_status status)
 		return EXIT_KEY;
 	case MANNE_ERR_VERIFY:
 		return EXIT_UNVERIFIED;
+	case MANNE_ERR_PAYMENT_MISMATCH:
+		return EXIT_REFUSED;
 	case MANNE_ERR_IO:
 	case MANNE_ERR_NO_MEMORY:
 		return EXIT_LOCAL;

@@ -201,7 +201,7 @@ int cmd_payment(struct cli *c)
 	struct manne_key key;
 	struct manne_entry e;
 	uint8_t payee[32];
-	uint64_t wait = 0;
+	uint64_t wait = 0, amount = 0;
 	enum manne_status status;
 	bool have_key;
 	int rc;
@@ -210,13 +210,16 @@ int cmd_payment(struct cli *c)
 		return cli_usage_error(c, "--reference (the till's order number) is needed");
 	if (cli_value(c, OPT_WAIT_MS) != NULL && !cli_parse_u64("wait-ms", cli_value(c, OPT_WAIT_MS), 0, 120000, &wait))
 		return EXIT_USAGE;
+	if (cli_value(c, OPT_AMOUNT) != NULL && !cli_parse_amount("amount", cli_value(c, OPT_AMOUNT), &amount))
+		return EXIT_USAGE;
 	rc = connect_as(c, &m, &key, &have_key);
 	if (rc != 0)
 		return rc;
 	if (!which_account(c, OPT_PAYEE, &key, have_key, payee)) {
 		rc = EXIT_USAGE;
 	} else {
-		status = manne_payment_by_reference(m, payee, cli_value(c, OPT_REFERENCE), (uint32_t)wait, &e);
+		status = manne_payment_by_reference(m, payee, cli_value(c, OPT_REFERENCE), (uint32_t)wait, amount, NULL,
+						    &e);
 		rc = print_entry(c, m, status, &e);
 	}
 	return disconnect(m, &key, have_key, rc);
