@@ -272,3 +272,17 @@ enum manne_status manne_body_describe(const uint8_t *body, size_t body_len, char
 		memcpy(txid_out, txid, MANNE_TXIDBYTES);
 	return MANNE_OK;
 }
+
+enum manne_status manne_body_last_valid(const uint8_t *body, size_t body_len, uint64_t *last_valid_ms)
+{
+	Manne__TxBody *b;
+
+	if (body == NULL || last_valid_ms == NULL)
+		return MANNE_ERR_ARGUMENT;
+	if (body_len == 0 || body_len > MANNE_SIGNED_TX_BYTES_MAX ||
+	    (b = manne__tx_body__unpack(NULL, body_len, body)) == NULL)
+		return MANNE_ERR_MALFORMED;
+	*last_valid_ms = b->last_valid_ms;
+	manne__tx_body__free_unpacked(b, NULL);
+	return MANNE_OK;
+}

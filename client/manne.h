@@ -355,6 +355,12 @@ MANNE_API enum manne_status manne_body_build(const char *origin, const uint8_t g
  * description. Also gives the txid if txid_out is not NULL. */
 MANNE_API enum manne_status manne_body_describe(const uint8_t *body, size_t body_len, char *out, size_t out_size,
 						uint8_t txid_out[MANNE_TXIDBYTES]) MANNE_MUST_CHECK;
+/* The body's last-valid time (UTC ms). A signer refuses a body that has
+ * expired or that is valid more than MANNE_BOARD_TX_VALID_MS_MAX ahead: the
+ * ledger refuses it now (EXPIRED), and it would stay a signed instrument for
+ * longer than any prepared act should. */
+MANNE_API enum manne_status manne_body_last_valid(const uint8_t *body, size_t body_len, uint64_t *last_valid_ms)
+	MANNE_MUST_CHECK;
 /* Signs a body: "MANNE-TX-V1" || 0x00 || body. */
 MANNE_API enum manne_status manne_body_sign(const uint8_t *body, size_t body_len, const struct manne_key *key,
 					    struct manne_signature *out) MANNE_MUST_CHECK;

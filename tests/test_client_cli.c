@@ -153,6 +153,38 @@ static void path_of(char *out, size_t size, const char *name)
 	snprintf(out, size, "%s/%s", dir, name);
 }
 
+/* A prepared fund_reserve whose body is valid for valid_ms from now (0: it
+ * expired a minute ago), written as `prepare` would, replacing path. */
+static void write_prepared_fund(const char *path, uint64_t valid_ms)
+{
+	Manne__TxBody body;
+	Manne__FundReserve f = MANNE__FUND_RESERVE__INIT;
+	uint8_t nonce[16], *bytes;
+	char *hex;
+	size_t len;
+	FILE *out;
+
+	daemon_body_board(&d, &body, nonce);
+	body.last_valid_ms = valid_ms == 0 ? (uint64_t)time(NULL) * 1000 - 60000 : (uint64_t)time(NULL) * 1000 + valid_ms;
+	f.amount = 100;
+	f.bank_reference = (char *)"VIR-L";
+	body.kind_case = MANNE__TX_BODY__KIND_FUND_RESERVE;
+	body.fund_reserve = &f;
+	len = manne__tx_body__get_packed_size(&body);
+	bytes = malloc(len);
+	hex = malloc(2 * len + 1);
+	assert_non_null(bytes);
+	assert_non_null(hex);
+	assert_int_equal(manne__tx_body__pack(&body, bytes), len);
+	sodium_bin2hex(hex, 2 * len + 1, bytes, len);
+	out = fopen(path, "w");
+	assert_non_null(out);
+	fprintf(out, "manne-prepared-v1\nbody %s\n", hex);
+	assert_int_equal(fclose(out), 0);
+	free(hex);
+	free(bytes);
+}
+
 static void keygen(const char *name, char *path, size_t size, char pub[65])
 {
 	struct stat st;
@@ -258,11 +290,29 @@ static void test_cli_round(void **state)
 	assert_string_equal(jstr(j, "kind"), "issue");
 	assert_false(jbool(j, "duplicate"));
 	json_decref(j);
+
 	/* Submitted twice: the original receipt, still exit 0. */
 	EXPECT_EXIT(0, "submit", act, "--port", port, "--json");
 	j = json_out();
 	assert_true(jbool(j, "duplicate"));
 	json_decref(j);
+	{
+		char far[192];
+		path_of(far, sizeof(far), "valid.act");
+		/* sign refuses what prepare refuses: a body valid 40 days ahead, or expired. */
+		EXPECT_EXIT(2, "prepare", "fund", "--port", port, "--amount", "1", "--bank-reference", "VIR-L", "--valid-days", "40",
+			    "--out", far);
+		write_prepared_fund(far, 40ULL * 24 * 3600 * 1000);
+		EXPECT_EXIT(2, "sign", far, "--key", b0, "--yes", "--json");
+		j = json_out();
+		assert_non_null(strstr(jstr(j, "message"), "more than 31 days"));
+		json_decref(j);
+		write_prepared_fund(far, 0);
+		EXPECT_EXIT(2, "sign", far, "--key", b0, "--yes");
+		assert_non_null(strstr(err_buf, "expired"));
+		write_prepared_fund(far, 30ULL * 24 * 3600 * 1000);
+		EXPECT_EXIT(0, "sign", far, "--key", b0, "--yes");
+	}
 	/* A body changed after signing is refused whole. */
 	{
 		char text[8192], *body;

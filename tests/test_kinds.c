@@ -527,6 +527,52 @@ static void test_signatures_checked_before_verified(void **state)
 	finish(h);
 }
 
+/* The genesis's checkpoint and association keys do not sign it, so they are
+ * checked as points: a small-order or non-canonical key is MALFORMED. */
+static void test_weak_genesis_keys(void **state)
+{
+	struct harness *h = *state;
+	static const uint8_t order1[32] = {1};
+	static uint8_t noncanonical[32];
+	static const char *const board_all[] = {"board0", "board1", "board2", NULL};
+	const uint8_t *weak[] = {order1, noncanonical};
+	const struct tx_identity empty = {.origin = NULL, .origin_len = 0, .genesis_id = NULL};
+	Manne__TxBody body;
+	Manne__Genesis g = MANNE__GENESIS__INIT;
+	Manne__DayRules rules = MANNE__DAY_RULES__INIT;
+	ProtobufCBinaryData board[3];
+	static uint8_t arena_buffer[1 << 16];
+	struct arena arena;
+	struct tx tx;
+	uint8_t *bytes;
+	size_t len;
+
+	noncanonical[0] = 0xee;
+	memset(noncanonical + 1, 0xff, 30);
+	noncanonical[31] = 0x7f;
+	for (int i = 0; i < 3; i++)
+		board[i] = key_of(h, board_all[i]);
+	g.n_board_keys = 3;
+	g.board_keys = board;
+	g.threshold = 2;
+	g.day_rules = &rules;
+	h_body_board(h, &body);
+	body.genesis_id = (ProtobufCBinaryData){0};
+	body.kind_case = MANNE__TX_BODY__KIND_GENESIS;
+	body.genesis = &g;
+	for (int which = 0; which < 3; which++) {
+		for (size_t k = 0; k < 2; k++) {
+			g.checkpoint_key = which == 0 ? bin(weak[k], 32) : key_of(h, "checkpoint");
+			g.association_key = which == 1 ? bin(weak[k], 32) : key_of(h, "association2");
+			bytes = h_sign(h, &body, board_all, &len);
+			arena_init(&arena, arena_buffer, sizeof(arena_buffer));
+			assert_int_equal(tx_decode(bytes, len, &empty, &arena, &tx), which == 2 ? MANNE_OK : MANNE_ERR_MALFORMED);
+			free(bytes);
+		}
+	}
+	finish(h);
+}
+
 static void test_weak_keys(void **state)
 {
 	struct harness *h = *state;
@@ -1871,6 +1917,18 @@ static void test_expired_sequence(void **state)
 	h->now_ms = it.body.last_valid_ms + 1;
 	REFUSED(h, MANNE_ERR_EXPIRED, h_submit(h, &it.body, BOARD01));
 	assert_int_equal(h_balance(h, "shop"), 100);
+	/* And at most 31 days ahead of the leaf (SPEC §5): a body valid 40 days
+	 * ahead is a live instrument for too long; 31 days exactly is accepted. */
+	issue_init(h, &it, "alice", 100);
+	it.body.last_valid_ms = h->now_ms + 40ULL * 24 * 3600 * 1000;
+	REFUSED(h, MANNE_ERR_EXPIRED, h_submit(h, &it.body, BOARD01));
+	it.body.last_valid_ms = h->now_ms + TX_VALID_MS_MAX + 1;
+	REFUSED(h, MANNE_ERR_EXPIRED, h_submit(h, &it.body, BOARD01));
+	pay_init(h, &pt, "alice", "shop", 100);
+	pt.body.last_valid_ms = h->now_ms + 40ULL * 24 * 3600 * 1000;
+	REFUSED(h, MANNE_ERR_EXPIRED, h_submit(h, &pt.body, alice));
+	it.body.last_valid_ms = h->now_ms + TX_VALID_MS_MAX;
+	OK(h_submit(h, &it.body, BOARD01));
 
 	/* Sequence: exactly the next one. */
 	assert_int_equal(h_account(h, "alice").next_sequence, 2);
@@ -1908,7 +1966,7 @@ static void test_expired_sequence(void **state)
 	memcpy((uint8_t *)it.body.nonce.data, nonce, 16);
 	it.issue.amount = 101;
 	REFUSED(h, MANNE_ERR_BAD_SEQUENCE, h_submit(h, &it.body, BOARD01));
-	assert_int_equal(h_balance(h, "alice"), 10000 - 200 + 100);
+	assert_int_equal(h_balance(h, "alice"), 10000 - 200 + 100 + 100); /* the issue valid 31 days ahead */
 
 	/* The signer must be an account. */
 	REFUSED(h, MANNE_ERR_UNKNOWN_ACCOUNT, h_pay(h, "stranger", "shop", 1));
@@ -2038,6 +2096,7 @@ int main(void)
 		cmocka_unit_test(test_status_names),
 		T(test_genesis),
 		T(test_open_account),
+		T(test_weak_genesis_keys),
 		T(test_weak_keys),
 		T(test_signatures_checked_before_verified),
 		T(test_set_account),

@@ -630,7 +630,7 @@ static enum manne_status model_submit(struct op *op, uint64_t now, struct op **d
 		return MANNE_OK;
 	if (is_voided(op->txid))
 		return MANNE_ERR_VOIDED;
-	if (now > op->last_valid_ms)
+	if (now > op->last_valid_ms || op->last_valid_ms - now > 31ULL * 24 * MS_HOUR)
 		return MANNE_ERR_EXPIRED;
 	if (op->signer < 0) {
 		if (op->nonce_id < M.cap_nonces && M.nonce_used[op->nonce_id])
@@ -1375,8 +1375,22 @@ static void maybe_spoil(struct op *op)
 		op->last_valid_ms = H.now_ms - between(1, 3 * MS_HOUR);
 		break;
 	case 8:
-		/* The edge: valid up to and including last_valid_ms. */
-		op->last_valid_ms = chance(500) ? H.now_ms : H.now_ms - 1;
+		/* The edges: valid up to and including last_valid_ms, and at most
+		 * 31 days ahead of the leaf time. */
+		switch (below(4)) {
+		case 0:
+			op->last_valid_ms = H.now_ms;
+			break;
+		case 1:
+			op->last_valid_ms = H.now_ms - 1;
+			break;
+		case 2:
+			op->last_valid_ms = H.now_ms + 31ULL * 24 * MS_HOUR;
+			break;
+		default:
+			op->last_valid_ms = H.now_ms + 31ULL * 24 * MS_HOUR + between(1, 10 * 24 * MS_HOUR);
+			break;
+		}
 		break;
 	default:
 		if (op->signer >= 0) {

@@ -201,7 +201,7 @@ static enum manne_status common_checks(struct apply_ctx *c, struct receipt *r)
 		return MANNE_ERR_VOIDED;
 	if (rc != STORE_NOT_FOUND)
 		return MANNE_ERR_INTERNAL;
-	if (c->time_ms > c->body->last_valid_ms)
+	if (c->time_ms > c->body->last_valid_ms || c->body->last_valid_ms - c->time_ms > TX_VALID_MS_MAX)
 		return MANNE_ERR_EXPIRED;
 
 	if (tx->signer == NULL) /* a board act: its nonce once only (the genesis has none) */

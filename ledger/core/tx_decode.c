@@ -59,6 +59,15 @@ static bool is_key(ProtobufCBinaryData b)
 	return b.len == KEY_BYTES;
 }
 
+/* SPEC §3: a key registered without signing (the genesis's checkpoint and
+ * association keys) must be a canonical point of the main subgroup, not of
+ * small order: libsodium's test is the one its strict verification applies
+ * to the keys that do sign. */
+static bool is_strong_key(ProtobufCBinaryData b)
+{
+	return is_key(b) && crypto_core_ed25519_is_valid_point(b.data) == 1;
+}
+
 static bool keys_distinct(size_t n, const ProtobufCBinaryData *keys)
 {
 	for (size_t i = 0; i < n; i++)
@@ -91,7 +100,7 @@ static bool kind_shape_ok(const Manne__TxBody *b)
 	case MANNE__TX_BODY__KIND_GENESIS: {
 		const Manne__Genesis *g = b->genesis;
 		return board_shape_ok(g->n_board_keys, g->board_keys, g->threshold) &&
-		       is_key(g->checkpoint_key) && is_key(g->association_key) && g->day_rules != NULL &&
+		       is_strong_key(g->checkpoint_key) && is_strong_key(g->association_key) && g->day_rules != NULL &&
 		       g->day_rules->utc_offset_minutes >= UTC_OFFSET_MINUTES_MIN &&
 		       g->day_rules->utc_offset_minutes <= UTC_OFFSET_MINUTES_MAX;
 	}

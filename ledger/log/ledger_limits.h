@@ -47,6 +47,11 @@
 #define UTC_OFFSET_MINUTES_MIN (-720)
 #define UTC_OFFSET_MINUTES_MAX 840
 
+/* SPEC §5: a body's last-valid time is at most 31 days after its leaf time,
+ * so that no signed body stays a live instrument for ever (a prepared board
+ * act that was never submitted, a payment kept back). Later is EXPIRED. */
+#define TX_VALID_MS_MAX (31ULL * 24U * 3600U * 1000U)
+
 /* SPEC §4: retire_dormant needs 12 ledger-calendar months of freezing. */
 #define DORMANT_MONTHS 12U
 

@@ -201,6 +201,25 @@ static int describe(const struct cli *c, const struct prepared *p, char *descrip
 	return 0;
 }
 
+/* sign refuses what prepare refuses: a body already expired, or valid more
+ * than 31 days from now (the ledger refuses it as EXPIRED, and a signed body
+ * valid for longer stays a live instrument until someone voids it). */
+static int check_validity(const struct cli *c, const struct prepared *p)
+{
+	uint64_t last_valid, now = (uint64_t)time(NULL) * 1000U;
+	enum manne_status status = manne_body_last_valid(p->body, p->body_len, &last_valid);
+
+	if (status != MANNE_OK)
+		return cli_fail(c, status, "the body is not a transaction: do not sign it");
+	if (last_valid < now)
+		return cli_fail(c, MANNE_ERR_ARGUMENT, "this body has expired: prepare it again");
+	if (last_valid - now > MANNE_BOARD_TX_VALID_MS_MAX)
+		return cli_fail(c, MANNE_ERR_ARGUMENT,
+				"this body is valid for more than 31 days from now: the ledger refuses it, and no signed "
+				"body should stay live that long; prepare it again with --valid-days 31 or fewer");
+	return 0;
+}
+
 /* After a submission: the receipt, checked against a pinned checkpoint key if one was given. */
 static int report_receipt(const struct cli *c, struct manne *m, const char *kind, const struct manne_receipt *r)
 {
@@ -556,6 +575,8 @@ int cmd_sign(struct cli *c)
 		return rc;
 	}
 	rc = describe(c, &p, description, txid);
+	if (rc == 0)
+		rc = check_validity(c, &p);
 	if (rc == 0)
 		rc = cli_load_key(c, cli_value(c, OPT_KEY), &key);
 	if (rc != 0)
