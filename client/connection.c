@@ -290,16 +290,24 @@ static enum manne_status ensure_connected(struct manne *m)
 		return manne_fail(m, MANNE_ERR_CONNECT, "cannot connect to %s:%u within %u ms", m->host, m->port,
 				  m->timeout_ms);
 	}
-	if (!m->identified) {
+	/* A pinned handle checks every new connection before sending anything
+	 * else; another learns the ledger on its first one. */
+	if (!m->identified || m->pinned) {
 		status = challenge(m, nonce, genesis_id);
-		if (status == MANNE_OK)
+		if (status == MANNE_OK && m->pinned && memcmp(genesis_id, m->genesis_id, MANNE_TXIDBYTES) != 0)
+			status = manne_fail(m, MANNE_ERR_WRONG_LEDGER,
+					    "%s:%u serves another ledger than the one pinned (%s): nothing was sent", m->host,
+					    m->port, m->origin);
+		if (status == MANNE_OK && !m->identified)
 			status = learn_origin(m);
 		if (status != MANNE_OK) {
 			disconnect(m);
 			return status;
 		}
-		memcpy(m->genesis_id, genesis_id, MANNE_TXIDBYTES);
-		m->identified = true;
+		if (!m->identified) {
+			memcpy(m->genesis_id, genesis_id, MANNE_TXIDBYTES);
+			m->identified = true;
+		}
 	}
 	if (m->authenticated) {
 		status = prove_key(m, &m->auth_key);
@@ -454,4 +462,69 @@ enum manne_status manne_authenticate(struct manne *m, const struct manne_key *ke
 		sodium_memzero(&m->auth_key, sizeof(m->auth_key));
 	}
 	return status;
+}
+
+/* "ORIGIN+GENESIS_ID": the origin (SPEC §3: printable ASCII without space or
+ * '+') and the genesis id in 64 hex characters. */
+static bool parse_ledger_id(const char *ledger, char origin[MANNE_ORIGIN_BYTES_MAX + 1],
+			    uint8_t genesis_id[MANNE_TXIDBYTES])
+{
+	const char *plus = ledger != NULL ? strchr(ledger, '+') : NULL;
+	size_t origin_len, hex_len, got = 0;
+
+	if (plus == NULL)
+		return false;
+	origin_len = (size_t)(plus - ledger);
+	hex_len = strlen(plus + 1);
+	if (origin_len == 0 || origin_len > MANNE_ORIGIN_BYTES_MAX || hex_len != 2 * MANNE_TXIDBYTES)
+		return false;
+	for (size_t i = 0; i < origin_len; i++)
+		if ((unsigned char)ledger[i] <= ' ' || (unsigned char)ledger[i] > '~')
+			return false;
+	if (sodium_hex2bin(genesis_id, MANNE_TXIDBYTES, plus + 1, hex_len, NULL, &got, NULL) != 0 ||
+	    got != MANNE_TXIDBYTES)
+		return false;
+	memcpy(origin, ledger, origin_len);
+	origin[origin_len] = '\0';
+	return true;
+}
+
+enum manne_status manne_pin(struct manne *m, const char *ledger)
+{
+	char origin[MANNE_ORIGIN_BYTES_MAX + 1];
+	uint8_t genesis_id[MANNE_TXIDBYTES];
+	bool other;
+
+	if (m == NULL)
+		return MANNE_ERR_ARGUMENT;
+	manne_clear_error(m);
+	if (!parse_ledger_id(ledger, origin, genesis_id))
+		return manne_fail(m, MANNE_ERR_ARGUMENT, "a ledger is named ORIGIN+GENESIS_ID (64 hex characters)");
+	other = m->identified && (strcmp(origin, m->origin) != 0 ||
+				  sodium_memcmp(genesis_id, m->genesis_id, MANNE_TXIDBYTES) != 0);
+	/* Pinned whatever the answer: no later call on this handle may sign
+	 * for the ledger the server claimed. */
+	memcpy(m->origin, origin, strlen(origin) + 1);
+	memcpy(m->genesis_id, genesis_id, MANNE_TXIDBYTES);
+	m->identified = true;
+	m->pinned = true;
+	if (other) {
+		disconnect(m);
+		return manne_fail(m, MANNE_ERR_WRONG_LEDGER,
+				  "%s:%u serves another ledger than the one pinned (%s): nothing was sent", m->host, m->port,
+				  origin);
+	}
+	return MANNE_OK;
+}
+
+enum manne_status manne_ledger_id(const struct manne *m, char *out, size_t size)
+{
+	char hex[2 * MANNE_TXIDBYTES + 1];
+	int n;
+
+	if (m == NULL || out == NULL || !m->identified)
+		return MANNE_ERR_ARGUMENT;
+	sodium_bin2hex(hex, sizeof(hex), m->genesis_id, MANNE_TXIDBYTES);
+	n = snprintf(out, size, "%s+%s", m->origin, hex);
+	return n > 0 && (size_t)n < size ? MANNE_OK : MANNE_ERR_ARGUMENT;
 }

@@ -124,6 +124,18 @@ struct manne;
  * (and learns the ledger then, if manne_open could not reach it). */
 MANNE_API enum manne_status manne_open(const char *host, uint16_t port, uint32_t timeout_ms, struct manne **out)
 	MANNE_MUST_CHECK;
+/* Pins the ledger the handle may speak to: `ledger` is "ORIGIN+GENESIS_ID"
+ * (the genesis id in 64 hex characters), as manne_ledger_id() writes it and
+ * as the association publishes it with the checkpoint key. If the server
+ * already answered for another ledger, MANNE_ERR_WRONG_LEDGER; from then on
+ * every new connection is checked before anything else is sent, and nothing
+ * is ever signed for another ledger than the pinned one. Without a pin the
+ * handle trusts the first server it reaches to say which ledger it is. */
+MANNE_API enum manne_status manne_pin(struct manne *m, const char *ledger) MANNE_MUST_CHECK;
+#define MANNE_LEDGER_ID_BYTES (MANNE_ORIGIN_BYTES_MAX + 1 + 2 * MANNE_TXIDBYTES + 1)
+/* Writes "ORIGIN+GENESIS_ID" of the ledger the handle speaks to (at most
+ * MANNE_LEDGER_ID_BYTES with its NUL): what a till saves at enrolment. */
+MANNE_API enum manne_status manne_ledger_id(const struct manne *m, char *out, size_t size) MANNE_MUST_CHECK;
 /* Closes the connection, wipes the keys the handle holds, frees it. Accepts NULL. */
 MANNE_API void manne_close(struct manne *m);
 

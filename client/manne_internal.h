@@ -38,6 +38,7 @@ struct manne {
 	char origin[MANNE_ORIGIN_BYTES_MAX + 1];
 	uint8_t genesis_id[MANNE_TXIDBYTES];
 	bool identified;                 /* origin and genesis id are known */
+	bool pinned;                     /* ... given by the caller: every connection must match */
 	bool authenticated;              /* auth_key is proved on this connection (and after reconnection) */
 	struct manne_key auth_key;       /* wiped on close */
 	char message[MANNE_MESSAGE_BYTES];

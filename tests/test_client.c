@@ -353,6 +353,59 @@ static uint64_t tree_size(struct manne *m)
 	return st.tree_size;
 }
 
+/* A handle pinned to one ledger refuses a server that answers for another,
+ * before anything is signed or sent. */
+static void test_pinned_ledger(void **state)
+{
+	struct manne *m = open_handle(), *pinned = NULL, *other = NULL;
+	struct manne_receipt r;
+	struct manne_ledger_status st;
+	char id[MANNE_LEDGER_ID_BYTES], hex[65], wrong[MANNE_LEDGER_ID_BYTES];
+	uint8_t wrong_genesis[32];
+	uint64_t size;
+	(void)state;
+
+	EXPECT(m, manne_ledger_id(m, id, sizeof(id)), MANNE_OK);
+	sodium_bin2hex(hex, sizeof(hex), d.genesis_id, 32);
+	assert_string_equal(strchr(id, '+') + 1, hex);
+	assert_true(strncmp(id, "manne.demo/v1+", 14) == 0);
+
+	/* The right pin: the handle works, and pays. */
+	EXPECT(pinned, manne_open("127.0.0.1", d.port, 5000, &pinned), MANNE_OK);
+	EXPECT(pinned, manne_pin(pinned, id), MANNE_OK);
+	EXPECT(pinned, manne_pay(pinned, &member, shop.public_key, 100, NULL, NULL, &r), MANNE_OK);
+
+	/* Another ledger's id (here, another genesis id): refused, nothing sent. */
+	memcpy(wrong_genesis, d.genesis_id, 32);
+	wrong_genesis[0] ^= 1;
+	sodium_bin2hex(hex, sizeof(hex), wrong_genesis, 32);
+	snprintf(wrong, sizeof(wrong), "manne.demo/v1+%s", hex);
+	size = tree_size(m);
+	EXPECT(other, manne_open("127.0.0.1", d.port, 5000, &other), MANNE_OK);
+	EXPECT(other, manne_pin(other, wrong), MANNE_ERR_WRONG_LEDGER);
+	assert_string_equal(manne_origin(other), "manne.demo/v1");
+	assert_memory_equal(manne_genesis_id(other), wrong_genesis, 32);  /* the pin, never the server's claim */
+	EXPECT(other, manne_status_get(other, &st), MANNE_ERR_WRONG_LEDGER);
+	EXPECT(other, manne_pay(other, &member, shop.public_key, 100, NULL, NULL, &r), MANNE_ERR_WRONG_LEDGER);
+	EXPECT(other, manne_authenticate(other, &member), MANNE_ERR_WRONG_LEDGER);
+	assert_int_equal(tree_size(m), size);
+	manne_close(other);
+	other = NULL;
+	/* Another origin with the right genesis id is another ledger too. */
+	EXPECT(other, manne_open("127.0.0.1", d.port, 5000, &other), MANNE_OK);
+	snprintf(wrong, sizeof(wrong), "manne.other/v1+%s", strchr(id, '+') + 1);
+	EXPECT(other, manne_pin(other, wrong), MANNE_ERR_WRONG_LEDGER);
+	manne_close(other);
+	/* Pins that name no ledger. */
+	EXPECT(pinned, manne_pin(pinned, "manne.demo/v1"), MANNE_ERR_ARGUMENT);
+	EXPECT(pinned, manne_pin(pinned, "+00"), MANNE_ERR_ARGUMENT);
+	EXPECT(pinned, manne_pin(pinned, "a b+0000000000000000000000000000000000000000000000000000000000000000"),
+	       MANNE_ERR_ARGUMENT);
+	EXPECT(pinned, manne_pin(pinned, NULL), MANNE_ERR_ARGUMENT);
+	manne_close(pinned);
+	manne_close(m);
+}
+
 static void test_retry_duplicate(void **state)
 {
 	struct manne *m = open_handle();
@@ -682,6 +735,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_every_transaction, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pinned_ledger, setup_funded, teardown),
 		cmocka_unit_test_setup_teardown(test_retry_duplicate, setup_funded, teardown),
 		cmocka_unit_test_setup_teardown(test_retry_idle_reconnect, setup_funded, teardown),
 		cmocka_unit_test_setup_teardown(test_retry_daemon_stopped_then_killed, setup_funded, teardown),

@@ -433,6 +433,23 @@ static void test_cli_round(void **state)
 	assert_true(jint(j, "leaves") >= 10);
 	json_decref(j);
 
+	/* The ledger pinned by its id (manne status prints it): another is refused. */
+	{
+		char id[256];
+		EXPECT_EXIT(0, "status", "--port", port, "--json");
+		j = json_out();
+		snprintf(id, sizeof(id), "%s", jstr(j, "ledger_id"));
+		json_decref(j);
+		assert_true(strncmp(id, "manne.demo/v1+", 14) == 0);
+		EXPECT_EXIT(0, "status", "--port", port, "--ledger", id);
+		id[strlen(id) - 1] = id[strlen(id) - 1] == '0' ? '1' : '0';
+		EXPECT_EXIT(1, "balance", "--port", port, "--key", member, "--ledger", id, "--json");
+		j = json_out();
+		assert_string_equal(jstr(j, "status"), "wrong_ledger");
+		json_decref(j);
+		EXPECT_EXIT(2, "status", "--port", port, "--ledger", "manne.demo/v1");
+	}
+
 	/* Exit codes: usage, unreachable, key file mode. */
 	EXPECT_EXIT(2, "pay", "--bogus");
 	EXPECT_EXIT(2, "frobnicate");

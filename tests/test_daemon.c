@@ -9,8 +9,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "daemon.h"
 #include "ledger/log/merkle.h"
@@ -196,6 +200,64 @@ static void test_sigterm_as_soon_as_listening(void **state)
 	daemon_restart(&d);
 }
 
+/* Whether the daemon's log holds `needle`. */
+static bool log_holds(const char *needle)
+{
+	char path[128], *text;
+	long size;
+	bool found;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/daemon.log", d.dir);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	size = ftell(f);
+	rewind(f);
+	text = calloc(1, (size_t)size + 1);
+	assert_non_null(text);
+	assert_int_equal(fread(text, 1, (size_t)size, f), (size_t)size);
+	fclose(f);
+	found = strstr(text, needle) != NULL;
+	free(text);
+	return found;
+}
+
+/* Files of the data directory: the checkpoint is 0600 and never written
+ * through a link planted in place of its temporary file; a data directory
+ * that others may read is refused at start. */
+static void test_data_directory_files(void **state)
+{
+	char path[128], tmp[128], victim[128];
+	struct manne_wire w;
+	struct stat st;
+	(void)state;
+
+	snprintf(path, sizeof(path), "%s/checkpoint", d.dir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+
+	assert_int_equal(daemon_stop(&d), 0);
+	snprintf(tmp, sizeof(tmp), "%s/checkpoint.tmp", d.dir);
+	snprintf(victim, sizeof(victim), "%s/victim", d.dir);
+	unlink(tmp);
+	assert_int_equal(symlink(victim, tmp), 0);
+	assert_int_equal(daemon_try_restart(&d, NULL), 0);
+	daemon_connect(&d, &w);
+	daemon_fund(&d, &w, 100);  /* a new checkpoint to save: it cannot be */
+	manne_wire_close(&w);
+	assert_int_equal(daemon_stop(&d), 0);
+	assert_int_equal(access(victim, F_OK), -1);
+	assert_true(log_holds("checkpoint_save_failed"));
+	assert_int_equal(unlink(tmp), 0);
+
+	assert_int_equal(chmod(d.dir, 0755), 0);
+	assert_true(daemon_try_restart(&d, NULL) > 0);
+	assert_true(log_holds("may be read by others"));
+	assert_int_equal(chmod(d.dir, 0700), 0);
+	assert_int_equal(daemon_try_restart(&d, NULL), 0);
+}
+
 /* The checkpoint file is written without fsync: a torn file (a crash while
  * it was written) is set aside at start-up, but a whole note that does not
  * verify, or that the store does not extend, is refused. */
@@ -232,6 +294,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pay_with_proof),
 		cmocka_unit_test(test_sigterm_as_soon_as_listening),
+		cmocka_unit_test(test_data_directory_files),
 		cmocka_unit_test(test_checkpoint_file_at_start),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -67,7 +67,9 @@ int checkpoint_file_save(const char *data_dir, const char *note, size_t len)
 
 	checkpoint_path(data_dir, "", path, sizeof(path));
 	checkpoint_path(data_dir, ".tmp", tmp, sizeof(tmp));
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* 0600 like every file of the data directory; never through a link
+	 * someone planted in its place. */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -1;
 	if (write(fd, note, len) == (ssize_t)len)

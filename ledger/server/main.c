@@ -92,6 +92,22 @@ static void signal_callback(evutil_socket_t sig, short what, void *arg)
 	evtimer_add(drain, &now);
 }
 
+/* The data directory holds the store, the checkpoint and (often) the keys:
+ * one that others may read or enter is refused, not silently used. */
+static void check_data_dir(const char *dir)
+{
+	char why[DATA_DIR_BYTES + 128];
+	struct stat st;
+
+	if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		fatal("the data directory is not a directory");
+	if ((st.st_mode & 077) != 0) {
+		snprintf(why, sizeof(why), "the data directory %.255s may be read by others (mode %03o): chmod 700 it",
+			 dir, (unsigned)(st.st_mode & 0777));
+		fatal(why);
+	}
+}
+
 static void load_checkpoint_key(struct server *s)
 {
 	struct manne_keypair kp;
@@ -162,6 +178,7 @@ int main(int argc, char **argv)
 		fatal("libsodium or libevent threads failed to start");
 	if (mkdir(s->config.data_dir, 0700) != 0 && errno != EEXIST)
 		fatal("cannot create the data directory");
+	check_data_dir(s->config.data_dir);
 	snprintf(store_dir, sizeof(store_dir), "%.255s/store", s->config.data_dir);
 	options = (struct store_options){.map_bytes = s->config.map_bytes, .no_sync = false};
 	if (ledger_open(store_dir, &options, &s->ledger) != 0)

@@ -29,7 +29,7 @@ bench() {  # data dir, label, manne-bench args...
 figure() { awk -v k="$2" '$1 == k {print $2}' "$OUT/$1.txt"; }
 
 # (a) maximum throughput of durable signed payments, 10k accounts.
-D=$OUT/a; mkdir "$D"; start_daemon "$D"
+D=$OUT/a; mkdir -m 700 "$D"; start_daemon "$D"
 bench "$D" max --members 10000 --shops 100 --payments 100000 --rounds 3 --connections 8 --depth 256 --seed a
 MAX=$(figure max throughput)
 # (b) latency at half of that, same ledger and population (fresh sequences: another seed).
@@ -44,7 +44,7 @@ stop_daemon
 SIZES="10000 100000 1000000"
 [ "$QUICK" = "--quick" ] && SIZES="10000"
 for n in $SIZES; do
-  D=$OUT/c$n; mkdir "$D"; start_daemon "$D"
+  D=$OUT/c$n; mkdir -m 700 "$D"; start_daemon "$D"
   bench "$D" "accounts-$n" --members "$n" --shops 100 --payments 100000 --rounds 3 --connections 8 --depth 256 \
     --seed "c$n"
   echo "store size at $n accounts: $(du -sh "$D/store" | cut -f1)"

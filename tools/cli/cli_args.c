@@ -261,6 +261,8 @@ int cli_connect(const struct cli *c, struct manne **out)
 	    !cli_parse_u64("timeout-ms", cli_value(c, OPT_TIMEOUT_MS), 1, 600000, &timeout))
 		return EXIT_USAGE;
 	status = manne_open(host, (uint16_t)port, (uint32_t)timeout, out);
+	if (status == MANNE_OK && cli_value(c, OPT_LEDGER) != NULL)
+		status = manne_pin(*out, cli_value(c, OPT_LEDGER));
 	if (status != MANNE_OK) {
 		code = cli_fail(c, status, manne_message(*out));
 		manne_close(*out);

@@ -74,9 +74,10 @@ static const struct option_def {
 	[OPT_ASSOCIATION] = {"association", true, false, "the association's account (hex or key file)"},
 	[OPT_UTC_OFFSET] = {"utc-offset-minutes", true, false, "ledger day: standard offset from UTC (default 60)"},
 	[OPT_EU_SUMMER] = {"eu-summer-time", true, false, "ledger day: yes or no (default yes)"},
+	[OPT_LEDGER] = {"ledger", true, false, "ORIGIN+GENESIS_ID: refuse a server that answers for another ledger (manne status prints it)"},
 };
 
-#define CONNECT OPT_HOST, OPT_PORT, OPT_TIMEOUT_MS, OPT_JSON, OPT_PASSPHRASE_FILE
+#define CONNECT OPT_HOST, OPT_PORT, OPT_TIMEOUT_MS, OPT_JSON, OPT_PASSPHRASE_FILE, OPT_LEDGER
 #define BOARD_ACT CONNECT, OPT_KEY, OPT_NEW_KEY, OPT_OUT, OPT_VALID_DAYS, OPT_SIGNATURES_NEEDED
 #define END OPT_COUNT
 

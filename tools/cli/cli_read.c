@@ -230,6 +230,7 @@ int cmd_status(struct cli *c)
 	struct manne *m = NULL;
 	struct manne_ledger_status s;
 	enum manne_status status;
+	char id[MANNE_LEDGER_ID_BYTES];
 	int rc = cli_connect(c, &m);
 
 	if (rc != 0)
@@ -242,6 +243,8 @@ int cmd_status(struct cli *c)
 		out_bool(c, "ok", NULL, true);
 		out_str(c, "origin", "ledger", manne_origin(m));
 		out_hex(c, "genesis_id", "genesis id", manne_genesis_id(m), 32);
+		if (manne_ledger_id(m, id, sizeof(id)) == MANNE_OK)
+			out_str(c, "ledger_id", "ledger id (--ledger)", id);
 		out_str(c, "version", "version", s.version);
 		out_u64(c, "tree_size", "log size", s.tree_size);
 		out_u64(c, "connections", "connections", s.connections);
