@@ -2072,6 +2072,75 @@ static void test_precedence(void **state)
 	finish(h);
 }
 
+/* The pairs where the order of SPEC §5 was once not the code's: the other
+ * party's state comes before role forbidden (a refund by someone other than
+ * the payee, for a payment whose payer is closed) and before already settled
+ * (a redemption settled twice, its owner closed since); a board act without
+ * signatures has not enough of them; voided comes before expired; a used
+ * payee reference comes after role forbidden and before the limits;
+ * not dormant after the other party. */
+static void test_precedence_review(void **state)
+{
+	struct harness *h = *state;
+	struct issue_tx it;
+	uint8_t pay[32], redeem[32], txid[32], *bytes;
+	size_t len;
+
+	people(h);
+	OK(h_open(h, "carol", MANNE__ROLE__ROLE_MEMBER, 0, 0, false));
+	OK(h_open(h, "shop2", MANNE__ROLE__ROLE_SHOP, 0, 0, false));
+	OK(h_open(h, "shop3", MANNE__ROLE__ROLE_SHOP, 0, 0, false));
+	OK(h_issue(h, "carol", 100));
+	OK(h_pay(h, "carol", "shop", 100));
+	txid_copy(pay, h);
+	OK(h_set_account(h, "carol", MANNE__SET_ACCOUNT_ACTION__SET_ACCOUNT_CLOSE, 0, 0));
+	/* refund: the payer closed comes before "not the payee". */
+	REFUSED(h, MANNE_ERR_COUNTERPARTY_NOT_ACTIVE, h_refund(h, "shop2", pay, 10));
+	REFUSED(h, MANNE_ERR_COUNTERPARTY_NOT_ACTIVE, h_refund(h, "shop", pay, 10));
+	/* With the payer active, the payee's successor alone refunds. */
+	OK(h_pay(h, "alice", "shop", 100));
+	txid_copy(pay, h);
+	REFUSED(h, MANNE_ERR_ROLE_FORBIDDEN, h_refund(h, "shop2", pay, 10));
+
+	/* settle: the owner closed comes before "already settled". */
+	OK(h_issue(h, "shop3", 100));
+	OK(h_redeem(h, "shop3", 100));
+	txid_copy(redeem, h);
+	OK(h_settle(h, redeem, true));
+	REFUSED(h, MANNE_ERR_ALREADY_SETTLED, h_settle(h, redeem, false));
+	OK(h_set_account(h, "shop3", MANNE__SET_ACCOUNT_ACTION__SET_ACCOUNT_CLOSE, 0, 0));
+	REFUSED(h, MANNE_ERR_COUNTERPARTY_NOT_ACTIVE, h_settle(h, redeem, false));
+	REFUSED(h, MANNE_ERR_COUNTERPARTY_NOT_ACTIVE, h_settle(h, redeem, true));
+
+	/* A board act without signatures: not enough of them. */
+	issue_init(h, &it, "alice", 1);
+	REFUSED(h, MANNE_ERR_NOT_ENOUGH_SIGNATURES, h_submit(h, &it.body, (const char *const[]){NULL}));
+
+	/* voided before expired. */
+	issue_init(h, &it, "alice", 1);
+	bytes = h_sign(h, &it.body, BOARD01, &len);
+	memcpy(txid, h->last_txid, 32);
+	OK(h_void(h, txid));
+	h->now_ms = it.body.last_valid_ms + 1;
+	REFUSED(h, MANNE_ERR_VOIDED, h_submit_bytes(h, bytes, len));
+	free(bytes);
+
+	/* reference used: after role forbidden, before the limits and funds. */
+	OK(h_pay_ref(h, "alice", "shop", 10, NULL, "CMD-77"));
+	REFUSED(h, MANNE_ERR_REFERENCE_USED, h_pay_ref(h, "alice", "shop", 1000000, NULL, "CMD-77"));
+	OK(h_set_account(h, "alice", MANNE__SET_ACCOUNT_ACTION__SET_ACCOUNT_LIMITS, 5, 5));
+	REFUSED(h, MANNE_ERR_REFERENCE_USED, h_pay_ref(h, "alice", "shop", 10, NULL, "CMD-77"));
+	REFUSED(h, MANNE_ERR_ROLE_FORBIDDEN, h_pay_ref(h, "alice", "bob", 10, NULL, "CMD-77"));
+	REFUSED(h, MANNE_ERR_LIMIT_EXCEEDED, h_pay_ref(h, "alice", "farm", 10, NULL, "CMD-77")); /* another payee's */
+	OK(h_set_account(h, "alice", MANNE__SET_ACCOUNT_ACTION__SET_ACCOUNT_LIMITS, 0, 0));
+	OK(h_pay_ref(h, "alice", "farm", 5, NULL, "CMD-77"));
+
+	/* not dormant after the other party. */
+	REFUSED(h, MANNE_ERR_COUNTERPARTY_UNKNOWN, h_retire_dormant(h, "nobody"));
+	REFUSED(h, MANNE_ERR_NOT_DORMANT, h_retire_dormant(h, "bob"));
+	finish(h);
+}
+
 /* SPEC §5 puts "unknown or not active (other party)" before "role
  * forbidden". An account that freezes another account names an other party:
  * when that party was never opened the answer is COUNTERPARTY_UNKNOWN, when
@@ -2122,6 +2191,7 @@ int main(void)
 		T(test_expired_sequence),
 		T(test_precedence),
 		T(test_precedence_freeze_other),
+		T(test_precedence_review),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -390,11 +390,11 @@ static enum manne_status model_kind(struct op *op, uint64_t now)
 		p = find_pay(op->ref);
 		if (p == NULL)
 			return MANNE_ERR_NOT_FOUND;
-		if (holder(p->payee) != op->signer)
-			return MANNE_ERR_ROLE_FORBIDDEN;
 		payer = &M.a[holder(p->payer)];
 		if (payer->state == ACCOUNT_CLOSED)
 			return MANNE_ERR_COUNTERPARTY_NOT_ACTIVE;
+		if (holder(p->payee) != op->signer)
+			return MANNE_ERR_ROLE_FORBIDDEN;
 		if (p->refunded + op->amount > p->amount)
 			return MANNE_ERR_REFUND_EXCEEDS_PAYMENT;
 		if (s->balance < op->amount)
@@ -425,9 +425,11 @@ static enum manne_status model_kind(struct op *op, uint64_t now)
 		struct macct *shop;
 		if (r == NULL)
 			return MANNE_ERR_NOT_FOUND;
+		shop = &M.a[holder(r->shop)];
+		if (shop->state == ACCOUNT_CLOSED)
+			return MANNE_ERR_COUNTERPARTY_NOT_ACTIVE;
 		if (r->state != REDEMPTION_PENDING)
 			return MANNE_ERR_ALREADY_SETTLED;
-		shop = &M.a[holder(r->shop)];
 		assert_true(shop->pending >= r->amount && shop->pending_count > 0);
 		if (op->paid) {
 			tt->reconverted += r->amount;

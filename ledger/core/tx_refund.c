@@ -34,16 +34,17 @@ enum manne_status tx_refund_apply(struct apply_ctx *c)
 	if (payment.kind != MANNE__TX_BODY__KIND_PAY)
 		return MANNE_ERR_NOT_FOUND;
 	const Manne__Pay *paid = payment.body->pay;
-	status = apply_current_holder(c, paid->payee.data, payee_now, &payee_account);
-	if (status != MANNE_OK)
-		return status;
-	if (memcmp(payee_now, c->tx->signer, KEY_BYTES) != 0)
-		return MANNE_ERR_ROLE_FORBIDDEN;
+	/* SPEC §5: the other party's state comes before who may refund. */
 	status = apply_current_holder(c, payment.signer, payer_now, &payer);
 	if (status != MANNE_OK)
 		return status;
 	if (payer.state == ACCOUNT_CLOSED)
 		return MANNE_ERR_COUNTERPARTY_NOT_ACTIVE;
+	status = apply_current_holder(c, paid->payee.data, payee_now, &payee_account);
+	if (status != MANNE_OK)
+		return status;
+	if (memcmp(payee_now, c->tx->signer, KEY_BYTES) != 0)
+		return MANNE_ERR_ROLE_FORBIDDEN;
 	if (__builtin_add_overflow(refunded_before, r->amount, &refunded) || refunded > paid->amount)
 		return MANNE_ERR_REFUND_EXCEEDS_PAYMENT;
 	if (c->signer.balance < r->amount)

@@ -20,11 +20,16 @@ enum manne_status tx_settle_redemption_apply(struct apply_ctx *c)
 		return MANNE_ERR_NOT_FOUND;
 	if (rc != STORE_OK)
 		return MANNE_ERR_INTERNAL;
-	if (record.state != REDEMPTION_PENDING)
-		return MANNE_ERR_ALREADY_SETTLED;
+	/* SPEC §5: the other party's state comes before "already settled". A
+	 * pending redemption's owner cannot be closed (set_account refuses it);
+	 * once settled, it may have been. Frozen is no obstacle. */
 	status = apply_current_holder(c, record.party, holder, &a);
 	if (status != MANNE_OK)
 		return status;
+	if (a.state == ACCOUNT_CLOSED)
+		return MANNE_ERR_COUNTERPARTY_NOT_ACTIVE;
+	if (record.state != REDEMPTION_PENDING)
+		return MANNE_ERR_ALREADY_SETTLED;
 	if (a.pending < record.amount || a.pending_count == 0 || t->pending < record.amount)
 		return MANNE_ERR_INTERNAL;
 
