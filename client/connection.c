@@ -17,6 +17,7 @@
 
 #include <sodium.h>
 
+#include "ledger/keys/tls_pin.h"
 #include "manne_internal.h"
 
 #define AUTH_DOMAIN "MANNE-AUTH-V1"
@@ -203,7 +204,8 @@ static enum manne_status prove_key(struct manne *m, const struct manne_key *key)
 {
 	Manne__Request request = MANNE__REQUEST__INIT;
 	Manne__AuthenticateRequest a = MANNE__AUTHENTICATE_REQUEST__INIT;
-	uint8_t message[AUTH_DOMAIN_BYTES + MANNE_TXIDBYTES + 2 * AUTH_NONCE_BYTES];
+	uint8_t message[AUTH_DOMAIN_BYTES + MANNE_TXIDBYTES + 2 * AUTH_NONCE_BYTES + TLS_BINDING_BYTES];
+	size_t message_len = AUTH_DOMAIN_BYTES + MANNE_TXIDBYTES + 2 * AUTH_NONCE_BYTES;
 	uint8_t server_nonce[AUTH_NONCE_BYTES], client_nonce[AUTH_NONCE_BYTES], genesis_id[MANNE_TXIDBYTES];
 	uint8_t signature[crypto_sign_BYTES];
 	Manne__Response *r;
@@ -223,7 +225,13 @@ static enum manne_status prove_key(struct manne *m, const struct manne_key *key)
 	memcpy(message + AUTH_DOMAIN_BYTES, genesis_id, MANNE_TXIDBYTES);
 	memcpy(message + AUTH_DOMAIN_BYTES + MANNE_TXIDBYTES, server_nonce, AUTH_NONCE_BYTES);
 	memcpy(message + AUTH_DOMAIN_BYTES + MANNE_TXIDBYTES + AUTH_NONCE_BYTES, client_nonce, AUTH_NONCE_BYTES);
-	crypto_sign_detached(signature, NULL, message, sizeof(message), key->secret_key);
+	/* On TLS the proof binds this session (SPEC §6): it is worth nothing in another. */
+	if (m->tls) {
+		if (manne_wire_tls_binding(&m->wire, message + message_len) != 0)
+			return manne_fail(m, MANNE_ERR_TLS, "TLS gives no keying material to bind the proof to");
+		message_len += TLS_BINDING_BYTES;
+	}
+	crypto_sign_detached(signature, NULL, message, message_len, key->secret_key);
 	a.key = (ProtobufCBinaryData){.len = MANNE_PUBLICKEYBYTES, .data = (uint8_t *)key->public_key};
 	a.client_nonce = (ProtobufCBinaryData){.len = AUTH_NONCE_BYTES, .data = client_nonce};
 	a.signature = (ProtobufCBinaryData){.len = sizeof(signature), .data = signature};
@@ -289,6 +297,15 @@ static enum manne_status ensure_connected(struct manne *m)
 		m->wire.fd = -1;
 		return manne_fail(m, MANNE_ERR_CONNECT, "cannot connect to %s:%u within %u ms", m->host, m->port,
 				  m->timeout_ms);
+	}
+	if (m->tls) {
+		int rc = manne_wire_start_tls(&m->wire, m->tls_pin);
+		if (rc == -2)
+			return manne_fail(m, MANNE_ERR_TLS, "%s:%u does not hold the pinned TLS key: nothing was sent",
+					  m->host, m->port);
+		if (rc != 0)
+			return manne_fail(m, MANNE_ERR_TLS, "no TLS 1.3 handshake with %s:%u within %u ms", m->host,
+					  m->port, m->timeout_ms);
 	}
 	/* A pinned handle checks every new connection before sending anything
 	 * else; another learns the ledger on its first one. */
@@ -375,6 +392,12 @@ enum manne_status manne_identify(struct manne *m)
 
 enum manne_status manne_open(const char *host, uint16_t port, uint32_t timeout_ms, struct manne **out)
 {
+	return manne_open_tls(host, port, timeout_ms, NULL, out);
+}
+
+enum manne_status manne_open_tls(const char *host, uint16_t port, uint32_t timeout_ms, const char *pin,
+				 struct manne **out)
+{
 	struct manne *m;
 	enum manne_status status;
 
@@ -393,6 +416,11 @@ enum manne_status manne_open(const char *host, uint16_t port, uint32_t timeout_m
 	if (host == NULL || strlen(host) >= sizeof(m->host))
 		return manne_fail(m, MANNE_ERR_ARGUMENT, "a host is an IPv4 address such as 127.0.0.1");
 	strcpy(m->host, host);
+	if (pin != NULL) {
+		if (tls_pin_parse(pin, m->tls_pin) != 0)
+			return manne_fail(m, MANNE_ERR_ARGUMENT, "a TLS pin is SHA256:<base64> or 64 hex characters");
+		m->tls = true;
+	}
 	status = ensure_connected(m);
 	if (status == MANNE_OK)
 		manne_clear_error(m);
@@ -527,4 +555,15 @@ enum manne_status manne_ledger_id(const struct manne *m, char *out, size_t size)
 	sodium_bin2hex(hex, sizeof(hex), m->genesis_id, MANNE_TXIDBYTES);
 	n = snprintf(out, size, "%s+%s", m->origin, hex);
 	return n > 0 && (size_t)n < size ? MANNE_OK : MANNE_ERR_ARGUMENT;
+}
+
+enum manne_status manne_tls_pin_of_cert(const char *cert_path, char *out, size_t size)
+{
+	uint8_t pin[TLS_PIN_BYTES];
+	if (cert_path == NULL || out == NULL || size < TLS_PIN_TEXT_BYTES)
+		return MANNE_ERR_ARGUMENT;
+	if (tls_pin_of_cert_file(cert_path, pin) != 0)
+		return MANNE_ERR_IO;
+	tls_pin_format(pin, out);
+	return MANNE_OK;
 }

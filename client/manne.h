@@ -124,6 +124,20 @@ struct manne;
  * (and learns the ledger then, if manne_open could not reach it). */
 MANNE_API enum manne_status manne_open(const char *host, uint16_t port, uint32_t timeout_ms, struct manne **out)
 	MANNE_MUST_CHECK;
+/* The same over TLS 1.3, to a server whose certificate holds the pinned
+ * public key: `pin` is "SHA256:<base64>" or 64 hex characters, the SHA-256
+ * of the certificate's SubjectPublicKeyInfo, as `manne-ledger
+ * --make-tls-cert` and `manne tls-pin CERT` print it. A server holding
+ * another key is refused (MANNE_ERR_TLS) before anything is sent, on the
+ * first connection and on every reconnection; authentication then also
+ * signs the TLS session's keying material (RFC 8446 §7.5). */
+MANNE_API enum manne_status manne_open_tls(const char *host, uint16_t port, uint32_t timeout_ms, const char *pin,
+					   struct manne **out) MANNE_MUST_CHECK;
+/* The pin of a PEM certificate file, "SHA256:<base64>" (at most
+ * MANNE_TLS_PIN_BYTES with its NUL). */
+#define MANNE_TLS_PIN_BYTES 52U
+MANNE_API enum manne_status manne_tls_pin_of_cert(const char *cert_path, char *out, size_t size) MANNE_MUST_CHECK;
+
 /* Pins the ledger the handle may speak to: `ledger` is "ORIGIN+GENESIS_ID"
  * (the genesis id in 64 hex characters), as manne_ledger_id() writes it and
  * as the association publishes it with the checkpoint key. If the server

@@ -39,6 +39,8 @@ struct manne {
 	uint8_t genesis_id[MANNE_TXIDBYTES];
 	bool identified;                 /* origin and genesis id are known */
 	bool pinned;                     /* ... given by the caller: every connection must match */
+	bool tls;                        /* TLS 1.3 to a server holding the key of tls_pin */
+	uint8_t tls_pin[32];
 	bool authenticated;              /* auth_key is proved on this connection (and after reconnection) */
 	struct manne_key auth_key;       /* wiped on close */
 	char message[MANNE_MESSAGE_BYTES];

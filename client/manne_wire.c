@@ -6,6 +6,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -15,6 +18,11 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+
+#include <openssl/ssl.h>
+#include <sodium.h>
+
+#include "ledger/keys/tls_pin.h"
 
 #define WIRE_REPLY_BYTES_MAX (16U << 20)
 
@@ -42,6 +50,38 @@ static uint32_t left_ms(uint64_t deadline)
 	return now >= deadline ? 0 : (uint32_t)(deadline - now > UINT32_MAX ? UINT32_MAX : deadline - now);
 }
 
+/* OpenSSL writes with write(2), so a peer gone away raises SIGPIPE, which
+ * would kill the till. The library changes no process-wide handler: SIGPIPE
+ * is blocked on this thread around each write and, if the write raised it,
+ * taken back before it is unblocked. */
+struct sigpipe_guard {
+	sigset_t old;
+	bool was_pending;
+};
+
+static void sigpipe_block(struct sigpipe_guard *g)
+{
+	sigset_t pipe_set, pending;
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	sigemptyset(&pending);
+	sigpending(&pending);
+	g->was_pending = sigismember(&pending, SIGPIPE) == 1;
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &g->old);
+}
+
+static void sigpipe_restore(struct sigpipe_guard *g)
+{
+	sigset_t pipe_set;
+	const struct timespec now = {0, 0};
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	if (!g->was_pending)
+		while (sigtimedwait(&pipe_set, NULL, &now) == SIGPIPE)
+			;
+	pthread_sigmask(SIG_SETMASK, &g->old, NULL);
+}
+
 int manne_wire_connect(struct manne_wire *w, const char *host, uint16_t port, uint32_t timeout_ms)
 {
 	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port)};
@@ -49,6 +89,7 @@ int manne_wire_connect(struct manne_wire *w, const char *host, uint16_t port, ui
 	socklen_t len = sizeof(err);
 
 	w->fd = -1;
+	w->ssl = NULL;
 	w->timeout_ms = timeout_ms;
 	w->frame_bytes_max = WIRE_REPLY_BYTES_MAX;
 	if (inet_pton(AF_INET, host, &sin.sin_addr) != 1)
@@ -69,9 +110,82 @@ int manne_wire_connect(struct manne_wire *w, const char *host, uint16_t port, ui
 
 void manne_wire_close(struct manne_wire *w)
 {
+	if (w->ssl != NULL) {
+		struct sigpipe_guard g;
+		sigpipe_block(&g);
+		SSL_shutdown(w->ssl);  /* close_notify if the socket takes it now; no wait */
+		sigpipe_restore(&g);
+		SSL_free(w->ssl);
+		w->ssl = NULL;
+	}
 	if (w->fd >= 0)
 		close(w->fd);
 	w->fd = -1;
+}
+
+/* After an OpenSSL call that returned rc <= 0: wait for what it wants, or -1. */
+static int tls_wait(struct manne_wire *w, int rc, uint64_t deadline)
+{
+	switch (SSL_get_error(w->ssl, rc)) {
+	case SSL_ERROR_WANT_READ:
+		return wait_for(w->fd, POLLIN, left_ms(deadline));
+	case SSL_ERROR_WANT_WRITE:
+		return wait_for(w->fd, POLLOUT, left_ms(deadline));
+	default:
+		return -1;
+	}
+}
+
+int manne_wire_start_tls(struct manne_wire *w, const uint8_t pin[32])
+{
+	uint64_t deadline = now_ms() + w->timeout_ms;
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	uint8_t got[TLS_PIN_BYTES];
+	X509 *cert;
+	int rc, same;
+
+	if (ctx == NULL)
+		return -1;
+	/* TLS 1.3 only. The certificate chain is not checked against any
+	 * authority: the pin says which key the ledger's server holds. */
+	if (SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) != 1 ||
+	    SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) != 1 || (w->ssl = SSL_new(ctx)) == NULL ||
+	    SSL_set_fd(w->ssl, w->fd) != 1) {
+		SSL_CTX_free(ctx);
+		manne_wire_close(w);
+		return -1;
+	}
+	SSL_CTX_free(ctx); /* the session keeps its own reference */
+	SSL_set_verify(w->ssl, SSL_VERIFY_NONE, NULL);
+	for (;;) {
+		struct sigpipe_guard g;
+		sigpipe_block(&g);
+		rc = SSL_connect(w->ssl);
+		sigpipe_restore(&g);
+		if (rc == 1)
+			break;
+		if (tls_wait(w, rc, deadline) != 0) {
+			manne_wire_close(w);
+			return -1;
+		}
+	}
+	cert = SSL_get1_peer_certificate(w->ssl);
+	rc = tls_pin_of_cert(cert, got);
+	X509_free(cert);
+	same = rc == 0 && sodium_memcmp(got, pin, TLS_PIN_BYTES) == 0;
+	if (!same) {
+		manne_wire_close(w);
+		return -2;
+	}
+	return 0;
+}
+
+int manne_wire_tls_binding(struct manne_wire *w, uint8_t out[32])
+{
+	if (w->ssl == NULL || SSL_export_keying_material(w->ssl, out, TLS_BINDING_BYTES, TLS_BINDING_LABEL,
+							  strlen(TLS_BINDING_LABEL), NULL, 0, 0) != 1)
+		return -1;
+	return 0;
 }
 
 /* The whole message must go within the timeout: a peer that reads one byte
@@ -81,6 +195,20 @@ int manne_wire_send_raw(struct manne_wire *w, const uint8_t *bytes, size_t len)
 	uint64_t deadline = now_ms() + w->timeout_ms;
 	size_t done = 0;
 	while (done < len) {
+		if (w->ssl != NULL) {
+			size_t n = 0;
+			struct sigpipe_guard g;
+			sigpipe_block(&g);
+			int rc = SSL_write_ex(w->ssl, bytes + done, len - done, &n);
+			sigpipe_restore(&g);
+			if (rc == 1) {
+				done += n;
+				continue;
+			}
+			if (tls_wait(w, rc, deadline) == 0)
+				continue;
+			return -1;
+		}
 		ssize_t n = send(w->fd, bytes + done, len - done, MSG_NOSIGNAL);
 		if (n > 0) {
 			done += (size_t)n;
@@ -114,6 +242,17 @@ static int receive_exact(struct manne_wire *w, uint8_t *buf, size_t len, uint64_
 {
 	size_t done = 0;
 	while (done < len) {
+		if (w->ssl != NULL) {
+			size_t n = 0;
+			int rc = SSL_read_ex(w->ssl, buf + done, len - done, &n);
+			if (rc == 1) {
+				done += n;
+				continue;
+			}
+			if (tls_wait(w, rc, deadline) == 0)
+				continue;
+			return -1;
+		}
 		ssize_t n = recv(w->fd, buf + done, len - done, 0);
 		if (n > 0) {
 			done += (size_t)n;

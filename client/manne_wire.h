@@ -13,6 +13,7 @@
 
 struct manne_wire {
 	int fd;
+	void *ssl;                 /* the TLS session (SSL *), NULL on plain TCP */
 	uint32_t timeout_ms;       /* bounds the connection, each whole send and each whole reply */
 	uint32_t frame_bytes_max;
 };
@@ -21,6 +22,15 @@ struct manne_wire {
 int manne_wire_connect(struct manne_wire *w, const char *host, uint16_t port, uint32_t timeout_ms)
 	__attribute__((warn_unused_result));
 void manne_wire_close(struct manne_wire *w);
+
+/* Makes the connection TLS 1.3 and checks that the server's certificate
+ * carries the pinned public key (the SHA-256 of its SubjectPublicKeyInfo)
+ * before anything else is sent: 0, -1 (no TLS 1.3 handshake in time) or -2
+ * (another key: the connection is closed). */
+int manne_wire_start_tls(struct manne_wire *w, const uint8_t pin[32]) __attribute__((warn_unused_result));
+/* The keying material of the TLS session an authentication signs: 0, or -1
+ * on plain TCP. */
+int manne_wire_tls_binding(struct manne_wire *w, uint8_t out[32]) __attribute__((warn_unused_result));
 
 /* Sends raw bytes (tests use it to send broken frames). */
 int manne_wire_send_raw(struct manne_wire *w, const uint8_t *bytes, size_t len) __attribute__((warn_unused_result));

@@ -69,6 +69,7 @@ enum manne_status {
 	MANNE_ERR_PASSPHRASE_NEEDED = 109,/* the key file is sealed: a passphrase is needed */
 	MANNE_ERR_VERIFY = 110,           /* a signature or proof does not verify: do not trust this reply */
 	MANNE_ERR_PAYMENT_MISMATCH = 111, /* the payment found by reference is not for the amount (or payer) expected */
+	MANNE_ERR_TLS = 112,              /* no TLS 1.3 handshake, or the server does not hold the pinned key: nothing was sent */
 };
 
 #define MANNE_STATUS_COUNT 29         /* the ledger's codes: 0 .. MANNE_STATUS_COUNT - 1 */

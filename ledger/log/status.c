@@ -74,8 +74,8 @@ static const struct {
 
 /* The client library's own outcomes (manne.h), from 100: never on the wire. */
 #define CLIENT_STATUS_FIRST 100
-#define CLIENT_STATUS_COUNT 12
-_Static_assert(MANNE_ERR_PAYMENT_MISMATCH == CLIENT_STATUS_FIRST + CLIENT_STATUS_COUNT - 1, "one entry per client code");
+#define CLIENT_STATUS_COUNT 13
+_Static_assert(MANNE_ERR_TLS == CLIENT_STATUS_FIRST + CLIENT_STATUS_COUNT - 1, "one entry per client code");
 
 static const struct {
 	const char *name;
@@ -92,6 +92,7 @@ static const struct {
 	[MANNE_ERR_PASSPHRASE - CLIENT_STATUS_FIRST] = {"passphrase", "wrong passphrase: it does not open this sealed key"},
 	[MANNE_ERR_PASSPHRASE_NEEDED - CLIENT_STATUS_FIRST] = {"passphrase_needed", "the key file is sealed: a passphrase is needed"},
 	[MANNE_ERR_VERIFY - CLIENT_STATUS_FIRST] = {"verify", "a signature or proof does not verify: do not trust this reply"},
+	[MANNE_ERR_TLS - CLIENT_STATUS_FIRST] = {"tls", "no TLS 1.3 handshake, or the server does not hold the pinned TLS key: nothing was sent"},
 	[MANNE_ERR_PAYMENT_MISMATCH - CLIENT_STATUS_FIRST] = {"payment_mismatch", "the payment with this reference is not for the amount or payer expected: it does not pay this order"},
 };
 

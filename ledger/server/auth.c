@@ -1,9 +1,10 @@
 /*
  * auth.c: proving a key on a connection (SPEC §6). The server gives a fresh
  * nonce; the client signs "MANNE-AUTH-V1" || 0x00 || genesis id || server
- * nonce || client nonce. The domain differs from transactions', so a proof
- * can never be a valid transaction signature, and the server nonce makes it
- * good for this connection only (it is replaced after each attempt).
+ * nonce || client nonce, and on TLS the session's exported keying material.
+ * The domain differs from transactions', so a proof can never be a valid
+ * transaction signature, and the server nonce makes it good for this
+ * connection only (it is replaced after each attempt).
  *
  * Rights follow the state in force at each request (SPEC §6): dispatch.c
  * calls auth_refresh before every request, and a key that is no longer the
@@ -12,6 +13,7 @@
  */
 #include <string.h>
 
+#include "ledger/keys/tls_pin.h"
 #include "reads.h"
 
 #define AUTH_DOMAIN "MANNE-AUTH-V1"
@@ -91,7 +93,8 @@ static void req_authenticate(struct slot *slot, const Manne__Request *request)
 	const Manne__AuthenticateRequest *r = request->authenticate;
 	struct conn *c = slot->conn;
 	struct server *s = conn_server(c);
-	uint8_t message[AUTH_DOMAIN_BYTES + TXID_BYTES + 2 * AUTH_NONCE_BYTES];
+	uint8_t message[AUTH_DOMAIN_BYTES + TXID_BYTES + 2 * AUTH_NONCE_BYTES + TLS_BINDING_BYTES];
+	size_t message_len = AUTH_DOMAIN_BYTES + TXID_BYTES + 2 * AUTH_NONCE_BYTES;
 	Manne__Response response = MANNE__RESPONSE__INIT;
 	Manne__AuthResult result = MANNE__AUTH_RESULT__INIT;
 	enum reader reader;
@@ -107,7 +110,11 @@ static void req_authenticate(struct slot *slot, const Manne__Request *request)
 	memcpy(message + AUTH_DOMAIN_BYTES, s->state.genesis_id, TXID_BYTES);
 	memcpy(message + AUTH_DOMAIN_BYTES + TXID_BYTES, conn_server_nonce(c), AUTH_NONCE_BYTES);
 	memcpy(message + AUTH_DOMAIN_BYTES + TXID_BYTES + AUTH_NONCE_BYTES, r->client_nonce.data, AUTH_NONCE_BYTES);
-	int bad = crypto_sign_verify_detached(r->signature.data, message, sizeof(message), r->key.data);
+	/* On TLS the proof also signs this session's keying material: a proof
+	 * seen by anyone else is worth nothing in another session. */
+	if (conn_tls_binding(c, message + message_len))
+		message_len += TLS_BINDING_BYTES;
+	int bad = crypto_sign_verify_detached(r->signature.data, message, message_len, r->key.data);
 	conn_forget_nonce(c);
 	if (bad != 0) {
 		slot_reply_status(slot, MANNE_ERR_BAD_SIGNATURE, "the proof does not verify for this connection");

@@ -49,16 +49,16 @@ static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	return 0;
 }
 
-static int parse_listen(struct server_config *c, const char *v)
+/* HOST:PORT into host (64 bytes) and port. */
+static int parse_listen(const char *v, char host[64], uint16_t *port)
 {
 	const char *colon = strrchr(v, ':');
-	uint64_t port;
-	if (colon == NULL || (size_t)(colon - v) >= sizeof(c->listen_host) || colon == v ||
-	    parse_u64(colon + 1, 0, 65535, &port) != 0)
+	uint64_t p;
+	if (colon == NULL || (size_t)(colon - v) >= 64 || colon == v || parse_u64(colon + 1, 0, 65535, &p) != 0)
 		return -1;
-	memcpy(c->listen_host, v, (size_t)(colon - v));
-	c->listen_host[colon - v] = '\0';
-	c->listen_port = (uint16_t)port;
+	memcpy(host, v, (size_t)(colon - v));
+	host[colon - v] = '\0';
+	*port = (uint16_t)p;
 	return 0;
 }
 
@@ -79,7 +79,13 @@ static int set_one(struct server_config *c, const char *name, const char *value,
 	if (strcmp(name, "data") == 0) {
 		rc = copy_path(c->data_dir, sizeof(c->data_dir), value);
 	} else if (strcmp(name, "listen") == 0) {
-		rc = parse_listen(c, value);
+		rc = parse_listen(value, c->listen_host, &c->listen_port);
+	} else if (strcmp(name, "tls-listen") == 0) {
+		rc = parse_listen(value, c->tls_listen_host, &c->tls_listen_port);
+	} else if (strcmp(name, "tls-cert") == 0) {
+		rc = copy_path(c->tls_cert, sizeof(c->tls_cert), value);
+	} else if (strcmp(name, "tls-key") == 0) {
+		rc = copy_path(c->tls_key, sizeof(c->tls_key), value);
 	} else if (strcmp(name, "port-file") == 0) {
 		rc = copy_path(c->port_file, sizeof(c->port_file), value);
 	} else if (strcmp(name, "checkpoint-key") == 0) {
@@ -159,8 +165,8 @@ static int load_file(struct server_config *c, const char *path, char *why, size_
 		for (end = value + strlen(value); end > value && (end[-1] == ' ' || end[-1] == '\t'); end--)
 			;
 		*end = '\0';
-		if (strcmp(name, "demo") == 0) {
-			c->demo = strcmp(value, "yes") == 0;
+		if (strcmp(name, "demo") == 0 || strcmp(name, "insecure-plain") == 0) {
+			*(strcmp(name, "demo") == 0 ? &c->demo : &c->insecure_plain) = strcmp(value, "yes") == 0;
 			continue;
 		}
 		if (set_one(c, name, value, why, why_size) != 0) {
@@ -179,8 +185,8 @@ int config_parse_args(struct server_config *c, int argc, char **argv, char *why,
 			return -1;
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i];
-		if (strcmp(arg, "--demo") == 0) {
-			c->demo = true;
+		if (strcmp(arg, "--demo") == 0 || strcmp(arg, "--insecure-plain") == 0) {
+			*(strcmp(arg, "--demo") == 0 ? &c->demo : &c->insecure_plain) = true;
 			continue;
 		}
 		if (strncmp(arg, "--", 2) != 0 || i + 1 >= argc) {
@@ -193,6 +199,10 @@ int config_parse_args(struct server_config *c, int argc, char **argv, char *why,
 	}
 	if (c->data_dir[0] == '\0') {
 		snprintf(why, why_size, "--data DIR is required");
+		return -1;
+	}
+	if (c->tls_listen_host[0] != '\0' && (c->tls_cert[0] == '\0' || c->tls_key[0] == '\0')) {
+		snprintf(why, why_size, "tls-listen needs tls-cert and tls-key (manne-ledger --make-tls-cert DIR makes them)");
 		return -1;
 	}
 	return 0;

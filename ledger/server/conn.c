@@ -40,6 +40,7 @@ struct conn {
 	uint8_t server_nonce[32];
 	uint64_t leaves_seen;   /* one past the highest leaf receipted here */
 	uint32_t bad_signatures; /* refused as BAD_SIGNATURE before authentication */
+	bool tls;               /* accepted on the TLS listener */
 };
 
 static void conn_free(struct conn *c);
@@ -352,8 +353,9 @@ static void write_callback(struct bufferevent *bev, void *arg)
 static void event_callback(struct bufferevent *bev, short what, void *arg)
 {
 	(void)bev;
-	(void)what; /* EOF, error or idle timeout: the connection ends */
-	conn_free(arg);
+	if (what & BEV_EVENT_CONNECTED)
+		return; /* a TLS handshake finished: frames follow */
+	conn_free(arg); /* EOF, error or idle timeout: the connection ends */
 }
 
 static void conn_free(struct conn *c)
@@ -381,7 +383,12 @@ static void conn_free(struct conn *c)
 	free(c);
 }
 
-void conn_accept(struct server *s, int fd)
+bool conn_tls_binding(struct conn *c, uint8_t out[32])
+{
+	return c->tls && tls_binding(c->bev, out);
+}
+
+void conn_accept(struct server *s, int fd, bool tls)
 {
 	struct conn *c;
 	struct timeval idle = {
@@ -402,7 +409,8 @@ void conn_accept(struct server *s, int fd)
 	/* Replies are small and each one ends a client's wait: send at once. */
 	int one = 1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	c->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	c->tls = tls;
+	c->bev = tls ? tls_accept(s->tls_ctx, s->base, fd) : bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {
 		evutil_closesocket(fd);
 		free(c);

@@ -17,13 +17,18 @@
 #include <netinet/in.h>
 
 #include "ledger/keys/keyfile.h"
+#include "ledger/keys/tls_pin.h"
 #include "server.h"
 
 static const char usage[] =
 	"usage: manne-ledger --data DIR [--listen HOST:PORT] [--config FILE] [--demo] [settings]\n"
 	"\n"
 	"  --data DIR               the ledger's directory: store/ (LMDB), checkpoint, keys/\n"
-	"  --listen HOST:PORT       default 127.0.0.1:7411; port 0 picks a free port\n"
+	"  --listen HOST:PORT       plain TCP, default 127.0.0.1:7411; port 0 picks a free port;\n"
+	"                           loopback only unless --insecure-plain\n"
+	"  --tls-listen HOST:PORT   TLS 1.3 for tills on other machines, e.g. 0.0.0.0:7412\n"
+	"  --tls-cert FILE, --tls-key FILE  its PEM certificate and key\n"
+	"  --make-tls-cert DIR      write DIR/tls.crt and DIR/tls.key (self-signed), print the pin, exit\n"
 	"  --config FILE            'name = value' lines with the names below (flags win)\n"
 	"  --demo                   on an empty DIR, create the demo ledger manne.demo/v1\n"
 	"  --checkpoint-key FILE    default DIR/keys/checkpoint.key\n"
@@ -36,7 +41,7 @@ static const char usage[] =
 	"  --utc-offset-minutes N   ledger day of a --demo ledger (default 60)\n"
 	"  --eu-summer-time yes|no  (default yes)\n"
 	"  --fee-bp N               reconversion fee of a --demo ledger (default 200)\n"
-	"  --port-file FILE         write the bound port there\n";
+	"  --port-file FILE         write the bound port there (and the TLS port on a second line)\n";
 
 static struct server server;
 
@@ -52,7 +57,16 @@ static void accept_callback(struct evconnlistener *listener, evutil_socket_t fd,
 	(void)listener;
 	(void)addr;
 	(void)len;
-	conn_accept(arg, fd);
+	conn_accept(arg, fd, false);
+}
+
+static void accept_tls_callback(struct evconnlistener *listener, evutil_socket_t fd, struct sockaddr *addr, int len,
+				void *arg)
+{
+	(void)listener;
+	(void)addr;
+	(void)len;
+	conn_accept(arg, fd, true);
 }
 
 static struct event *drain;
@@ -87,6 +101,8 @@ static void signal_callback(evutil_socket_t sig, short what, void *arg)
 	s->shutting_down = true;
 	log_line("info", "shutdown", "signal=%d", (int)sig);
 	evconnlistener_disable(s->listener);
+	if (s->tls_listener != NULL)
+		evconnlistener_disable(s->tls_listener);
 	pipeline_stop(s);
 	drain = evtimer_new(s->base, drain_check, s);
 	evtimer_add(drain, &now);
@@ -128,31 +144,58 @@ static void load_checkpoint_key(struct server *s)
 		fatal("cannot format the verifier key");
 }
 
-static void write_port_file(struct server *s, uint16_t port)
+static void write_port_file(struct server *s, uint16_t port, uint16_t tls_port)
 {
 	FILE *f;
 	if (s->config.port_file[0] == '\0')
 		return;
 	f = fopen(s->config.port_file, "w");
-	if (f == NULL || fprintf(f, "%u\n", port) < 0 || fclose(f) != 0)
+	if (f == NULL || fprintf(f, "%u\n", port) < 0 || (tls_port != 0 && fprintf(f, "%u\n", tls_port) < 0) ||
+	    fclose(f) != 0)
 		fatal("cannot write the port file");
 }
 
-/* Binds the listener; returns the bound port. */
-static uint16_t listen_on(struct server *s)
+/* Binds a listener; returns it and the bound port. */
+static struct evconnlistener *listen_on(struct server *s, const char *host, uint16_t port, evconnlistener_cb cb,
+					uint16_t *bound)
 {
-	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(s->config.listen_port)};
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port)};
 	socklen_t sin_len = sizeof(sin);
+	struct evconnlistener *listener;
 
-	if (inet_pton(AF_INET, s->config.listen_host, &sin.sin_addr) != 1)
-		fatal("--listen needs an IPv4 address, e.g. 127.0.0.1:7411");
-	s->listener = evconnlistener_new_bind(s->base, accept_callback, s,
-					      LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 512,
-					      (struct sockaddr *)&sin, sizeof(sin));
-	if (s->listener == NULL)
+	if (inet_pton(AF_INET, host, &sin.sin_addr) != 1)
+		fatal("--listen and --tls-listen need an IPv4 address, e.g. 127.0.0.1:7411");
+	listener = evconnlistener_new_bind(s->base, cb, s, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 512,
+					   (struct sockaddr *)&sin, sizeof(sin));
+	if (listener == NULL)
 		fatal("cannot listen on that address (in use?)");
-	getsockname(evconnlistener_get_fd(s->listener), (struct sockaddr *)&sin, &sin_len);
-	return ntohs(sin.sin_port);
+	getsockname(evconnlistener_get_fd(listener), (struct sockaddr *)&sin, &sin_len);
+	*bound = ntohs(sin.sin_port);
+	return listener;
+}
+
+/* SPEC §6: plain TCP carries keys' proofs and payments in clear, so it
+ * stays on loopback unless the operator says otherwise. */
+static void check_plain_listener(const struct server_config *c)
+{
+	struct in_addr addr;
+	if (inet_pton(AF_INET, c->listen_host, &addr) != 1)
+		fatal("--listen needs an IPv4 address, e.g. 127.0.0.1:7411");
+	if ((ntohl(addr.s_addr) >> 24) != 127 && !c->insecure_plain)
+		fatal("plain TCP listens on loopback only: use --tls-listen for other machines (or --insecure-plain)");
+}
+
+/* --make-tls-cert DIR: a first certificate, and the pin to publish. */
+static int make_tls_cert(const char *dir)
+{
+	char pin[TLS_PIN_TEXT_BYTES], why[512];
+	if (sodium_init() < 0 || tls_make_cert(dir, pin, why, sizeof(why)) != 0) {
+		fprintf(stderr, "manne-ledger: %s\n", why);
+		return 1;
+	}
+	printf("wrote %s/tls.crt and %s/tls.key (mode 0600)\npin: %s\n", dir, dir, pin);
+	printf("Publish the pin beside the checkpoint verifier key: tills check it (manne --tls --pin PIN).\n");
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -160,7 +203,7 @@ int main(int argc, char **argv)
 	struct server *s = &server;
 	char why[512], store_dir[DATA_DIR_BYTES + 16];
 	struct store_options options;
-	uint16_t port;
+	uint16_t port, tls_port = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -168,11 +211,14 @@ int main(int argc, char **argv)
 			return 0;
 		}
 	}
+	if (argc == 3 && strcmp(argv[1], "--make-tls-cert") == 0)
+		return make_tls_cert(argv[2]);
 	config_defaults(&s->config);
 	if (config_parse_args(&s->config, argc, argv, why, sizeof(why)) != 0) {
 		fprintf(stderr, "manne-ledger: %s\n", why);
 		return 2;
 	}
+	check_plain_listener(&s->config);
 	signal(SIGPIPE, SIG_IGN);
 	if (sodium_init() < 0 || evthread_use_pthreads() != 0)
 		fatal("libsodium or libevent threads failed to start");
@@ -210,10 +256,19 @@ int main(int argc, char **argv)
 	if (s->signal_term == NULL || s->signal_int == NULL || evsignal_add(s->signal_term, NULL) != 0 ||
 	    evsignal_add(s->signal_int, NULL) != 0)
 		fatal("cannot install the SIGTERM and SIGINT handlers");
-	port = listen_on(s);
+	s->listener = listen_on(s, s->config.listen_host, s->config.listen_port, accept_callback, &port);
+	if (s->config.tls_listen_host[0] != '\0') {
+		char pin[TLS_PIN_TEXT_BYTES];
+		s->tls_ctx = tls_server_context(s->config.tls_cert, s->config.tls_key, pin, why, sizeof(why));
+		if (s->tls_ctx == NULL)
+			fatal(why);
+		s->tls_listener = listen_on(s, s->config.tls_listen_host, s->config.tls_listen_port,
+					    accept_tls_callback, &tls_port);
+		log_line("info", "listening_tls", "address=%s:%u pin=%s", s->config.tls_listen_host, tls_port, pin);
+	}
 	if (pipeline_start(s) != 0)
 		fatal("cannot start the verifier and writer threads");
-	write_port_file(s, port);
+	write_port_file(s, port, tls_port);
 	log_line("info", "listening", "address=%s:%u origin=%s tree_size=%llu", s->config.listen_host, port,
 		 s->ledger->state.origin, (unsigned long long)s->ledger->state.tree_size);
 
@@ -223,6 +278,9 @@ int main(int argc, char **argv)
 		pipeline_stop(s);
 	conn_close_all(s);
 	evconnlistener_free(s->listener);
+	if (s->tls_listener != NULL)
+		evconnlistener_free(s->tls_listener);
+	tls_context_free(s->tls_ctx);
 	if (drain != NULL)
 		event_free(drain);
 	event_free(s->signal_term);

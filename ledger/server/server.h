@@ -44,6 +44,11 @@ struct server_config {
 	char data_dir[DATA_DIR_BYTES];
 	char listen_host[64];
 	uint16_t listen_port;          /* 0: an ephemeral port, printed at start-up */
+	bool insecure_plain;           /* allow plain TCP on an address that is not loopback */
+	char tls_listen_host[64];      /* "" : no TLS listener */
+	uint16_t tls_listen_port;
+	char tls_cert[DATA_DIR_BYTES]; /* PEM certificate (chain) and its key */
+	char tls_key[DATA_DIR_BYTES];
 	uint32_t frame_bytes_max;
 	uint32_t connections_max;
 	uint32_t in_flight_max;
@@ -116,6 +121,8 @@ struct server {
 	const struct request_handler *requests;
 	struct event_base *base;
 	struct evconnlistener *listener;
+	struct evconnlistener *tls_listener; /* NULL without tls-listen */
+	void *tls_ctx;                       /* SSL_CTX of the TLS listener */
 	struct event *signal_term, *signal_int;
 	struct ledger *ledger;
 	struct pipeline *pipeline;
@@ -132,7 +139,10 @@ struct server {
 };
 
 /* conn.c */
-void conn_accept(struct server *s, int fd);
+void conn_accept(struct server *s, int fd, bool tls);
+/* On a TLS connection, the keying material an authentication signs (false
+ * on a plain one, or if TLS cannot give it). */
+bool conn_tls_binding(struct conn *c, uint8_t out[32]);
 void conn_advance(struct conn *c);             /* run what can run, flush replies */
 void conn_slot_done(struct slot *slot);        /* a parked read's reply was set */
 /* A submission's reply was set by the pipeline: its connection moves on in
@@ -193,6 +203,15 @@ int checkpoint_file_save(const char *data_dir, const char *note, size_t len);
 int checkpoint_file_load(const char *data_dir, char *out, size_t out_size, size_t *len);
 /* Start-up: the store's tree must extend the last signed checkpoint. */
 int checkpoint_check_store(struct server *s, char *why, size_t why_size);
+
+/* tls.c: TLS 1.3 (OpenSSL through libevent). The context's certificate pin
+ * goes to pin_text (TLS_PIN_TEXT_BYTES). NULL or -1 with why filled. */
+void *tls_server_context(const char *cert_file, const char *key_file, char *pin_text, char *why, size_t why_size);
+void tls_context_free(void *ctx);
+struct bufferevent *tls_accept(void *ctx, struct event_base *base, int fd);
+bool tls_binding(struct bufferevent *bev, uint8_t out[32]);
+/* Writes DIR/tls.crt (self-signed, Ed25519) and DIR/tls.key (0600); neither may exist. */
+int tls_make_cert(const char *dir, char *pin_text, char *why, size_t why_size);
 
 /* log_line.c: "time level event key=value ..." on stderr. */
 void log_line(const char *level, const char *event, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

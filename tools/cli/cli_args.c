@@ -57,6 +57,7 @@ static int exit_code(enum manne_status status)
 	case MANNE_ERR_PASSPHRASE_NEEDED:
 		return EXIT_KEY;
 	case MANNE_ERR_VERIFY:
+	case MANNE_ERR_TLS:
 		return EXIT_UNVERIFIED;
 	case MANNE_ERR_PAYMENT_MISMATCH:
 		return EXIT_REFUSED;
@@ -260,7 +261,9 @@ int cli_connect(const struct cli *c, struct manne **out)
 	if (cli_value(c, OPT_TIMEOUT_MS) != NULL &&
 	    !cli_parse_u64("timeout-ms", cli_value(c, OPT_TIMEOUT_MS), 1, 600000, &timeout))
 		return EXIT_USAGE;
-	status = manne_open(host, (uint16_t)port, (uint32_t)timeout, out);
+	if (cli_flag(c, OPT_TLS) != (cli_value(c, OPT_PIN) != NULL))
+		return cli_usage_error(c, "--tls and --pin go together: the ledger's TLS port and its key's pin");
+	status = manne_open_tls(host, (uint16_t)port, (uint32_t)timeout, cli_value(c, OPT_PIN), out);
 	if (status == MANNE_OK && cli_value(c, OPT_LEDGER) != NULL)
 		status = manne_pin(*out, cli_value(c, OPT_LEDGER));
 	if (status != MANNE_OK) {

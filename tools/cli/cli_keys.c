@@ -69,3 +69,17 @@ int cmd_pubkey(struct cli *c)
 	manne_key_wipe(&key);
 	return EXIT_DONE;
 }
+
+int cmd_tls_pin(struct cli *c)
+{
+	char pin[MANNE_TLS_PIN_BYTES];
+	enum manne_status status = manne_tls_pin_of_cert(c->args[0], pin, sizeof(pin));
+
+	if (status != MANNE_OK)
+		return cli_fail(c, status, "not a PEM certificate, or it cannot be read");
+	out_begin(c);
+	out_bool(c, "ok", NULL, true);
+	out_str(c, "pin", "pin", pin);
+	out_end(c);
+	return EXIT_DONE;
+}

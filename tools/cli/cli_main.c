@@ -74,10 +74,12 @@ static const struct option_def {
 	[OPT_ASSOCIATION] = {"association", true, false, "the association's account (hex or key file)"},
 	[OPT_UTC_OFFSET] = {"utc-offset-minutes", true, false, "ledger day: standard offset from UTC (default 60)"},
 	[OPT_EU_SUMMER] = {"eu-summer-time", true, false, "ledger day: yes or no (default yes)"},
+	[OPT_TLS] = {"tls", false, false, "TLS 1.3 to the ledger's TLS port (with --pin)"},
+	[OPT_PIN] = {"pin", true, false, "the ledger's TLS key pin, SHA256:<base64> or hex (manne tls-pin, published by the association)"},
 	[OPT_LEDGER] = {"ledger", true, false, "ORIGIN+GENESIS_ID: refuse a server that answers for another ledger (manne status prints it)"},
 };
 
-#define CONNECT OPT_HOST, OPT_PORT, OPT_TIMEOUT_MS, OPT_JSON, OPT_PASSPHRASE_FILE, OPT_LEDGER
+#define CONNECT OPT_HOST, OPT_PORT, OPT_TIMEOUT_MS, OPT_JSON, OPT_PASSPHRASE_FILE, OPT_LEDGER, OPT_TLS, OPT_PIN
 #define BOARD_ACT CONNECT, OPT_KEY, OPT_NEW_KEY, OPT_OUT, OPT_VALID_DAYS, OPT_SIGNATURES_NEEDED
 #define END OPT_COUNT
 
@@ -93,6 +95,7 @@ static const struct command {
 	{"keygen", "FILE", "make a new key in FILE (mode 0600), optionally sealed; prints its public key", cmd_keygen, 0, 1,
 	 {OPT_JSON, OPT_SEAL, OPT_PASSPHRASE_FILE, END}},
 	{"pubkey", "FILE", "print the public key of a key file", cmd_pubkey, 0, 1, {OPT_JSON, OPT_PASSPHRASE_FILE, END}},
+	{"tls-pin", "CERT", "print the pin of a TLS certificate (PEM), as --pin takes it", cmd_tls_pin, 0, 1, {OPT_JSON, END}},
 	{"create", "", "create a new ledger offline: the genesis signed by every board key, in a new store", cmd_create, 0, 0,
 	 {OPT_JSON, OPT_PASSPHRASE_FILE, OPT_DATA, OPT_ORIGIN, OPT_BOARD_KEY, OPT_THRESHOLD, OPT_CHECKPOINT_KEY,
 	  OPT_ASSOCIATION, OPT_FEE_BP, OPT_UTC_OFFSET, OPT_EU_SUMMER, END}},
