@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential meson ninja-build pkg-config
-  libsodium-dev liblmdb-dev libevent-dev
+  libsodium-dev liblmdb-dev libevent-dev libssl-dev openssl
   libprotobuf-c-dev protobuf-c-compiler
   libcmocka-dev libjansson-dev
   valgrind python3
