@@ -69,6 +69,10 @@ extern "C" {
  * transaction) are valid for 10 minutes; board acts for at most 31 days. */
 #define MANNE_ACCOUNT_TX_VALID_MS (10U * 60U * 1000U)
 #define MANNE_BOARD_TX_VALID_MS_MAX (31ULL * 24U * 3600U * 1000U)
+/* Clocks differ: a body asked valid for the full 31 days is built to end
+ * this much earlier, so that a ledger whose clock is behind still takes it,
+ * and a signer whose clock is behind still signs it. */
+#define MANNE_CLOCK_MARGIN_MS (10U * 60U * 1000U)
 
 MANNE_API size_t manne_publickeybytes(void);
 MANNE_API size_t manne_secretkeybytes(void);

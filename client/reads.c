@@ -287,6 +287,7 @@ enum manne_status manne_next_sequence(struct manne *m, const struct manne_key *s
 		return manne_fail(m, MANNE_ERR_NO_MEMORY, "out of memory");
 	memcpy(side, m, sizeof(*side));
 	side->wire.fd = -1;
+	side->wire.ssl = NULL; /* the handle's own session: never shared */
 	side->authenticated = false;
 	sodium_memzero(&side->auth_key, sizeof(side->auth_key));
 	status = manne_authenticate(side, signer);

@@ -311,6 +311,8 @@ enum manne_status manne_body_build(const char *origin, const uint8_t genesis_id[
 	manne__tx_body__init(&p->body);
 	p->body.origin = (char *)origin;
 	p->body.genesis_id = (ProtobufCBinaryData){.len = MANNE_TXIDBYTES, .data = (uint8_t *)genesis_id};
+	if (!account && valid_ms > MANNE_BOARD_TX_VALID_MS_MAX - MANNE_CLOCK_MARGIN_MS)
+		valid_ms = MANNE_BOARD_TX_VALID_MS_MAX - MANNE_CLOCK_MARGIN_MS;
 	p->body.last_valid_ms = now_ms + valid_ms;
 	if (account) {
 		p->body.signer_case = MANNE__TX_BODY__SIGNER_ACCOUNT;

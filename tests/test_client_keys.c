@@ -240,7 +240,8 @@ static void test_status_names(void **state)
 	assert_string_equal(manne_status_name((enum manne_status)99), "unknown");
 	assert_string_equal(manne_status_name(MANNE_ERR_PAYMENT_MISMATCH), "payment_mismatch");
 	assert_string_equal(manne_status_name(MANNE_ERR_REFERENCE_USED), "reference_used");
-	assert_string_equal(manne_status_name((enum manne_status)112), "unknown");
+	assert_string_equal(manne_status_name(MANNE_ERR_TLS), "tls");
+	assert_string_equal(manne_status_name((enum manne_status)113), "unknown");
 	assert_string_equal(manne_status_name((enum manne_status)29), "unknown");
 	assert_non_null(manne_status_message((enum manne_status)-1));
 	assert_string_equal(manne_kind_name(MANNE_KIND_PAY), "pay");

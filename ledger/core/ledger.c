@@ -133,7 +133,7 @@ enum manne_status ledger_batch_submit(struct batch *batch, const uint8_t *bytes,
 	memset(receipt, 0, sizeof(*receipt));
 	status = tx_decode(bytes, len, &identity, &batch->arena, &tx);
 	if (status == MANNE_OK)
-		status = tx_verify_signatures(&tx);
+		status = tx_verify_signatures(&tx, &(struct tx_board){batch->state.board, batch->state.board_count});
 	if (status == MANNE_OK)
 		status = ledger_batch_apply(batch, &tx, time_ms, receipt);
 	else if (tx.signed_message != NULL)
@@ -164,7 +164,7 @@ enum manne_status ledger_replay_decode(const struct tx_identity *identity, const
 	arena_reset(arena);
 	status = tx_decode(leaf + LEAF_HEADER_BYTES, len - LEAF_HEADER_BYTES, identity, arena, out);
 	if (status == MANNE_OK)
-		status = tx_verify_signatures(out);
+		status = tx_verify_signatures(out, NULL); /* board acts: apply.c verifies them */
 	return status;
 }
 

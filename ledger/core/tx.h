@@ -9,9 +9,11 @@
  * then verifies an account transaction's one signature over the exact body
  * bytes as received (BAD_SIGNATURE): the expensive part, touching nothing
  * shared, so the daemon runs it on verifier threads. A board act's
- * signatures are verified by apply.c, which knows the board in force: only
- * once every key is found to be the board's or a required co-signer's, so a
- * list of throwaway keys costs no verification at all.
+ * signatures are verified there too when every key is in the board snapshot
+ * given or named by the body as a co-signer; otherwise (keys from nowhere,
+ * or a board that changed since the snapshot) apply.c verifies them once it
+ * has found every key to be the board's in force or a required
+ * co-signer's, so a list of throwaway keys costs no verification at all.
  */
 #ifndef MANNE_TX_H
 #define MANNE_TX_H
@@ -47,6 +49,14 @@ struct tx {
 	const Manne__TxBody *body;        /* decoded, in the arena */
 	Manne__TxBody__KindCase kind;
 	const uint8_t *signer;          /* the signing account's key; NULL for board acts */
+	bool signatures_verified;       /* a board act's signatures were verified already */
+};
+
+/* The board keys a verifier thread may take as the board in force: a
+ * snapshot, perhaps a batch old. apply.c checks the board in force again. */
+struct tx_board {
+	const uint8_t (*keys)[KEY_BYTES];
+	uint32_t count;
 };
 
 /* Arena bytes enough to decode any valid transaction of len bytes: decoded
@@ -59,7 +69,9 @@ size_t tx_arena_bytes(size_t len);
 enum manne_status tx_decode(const uint8_t *bytes, size_t len, const struct tx_identity *identity,
 			    struct arena *arena, struct tx *out) __attribute__((warn_unused_result));
 
-enum manne_status tx_verify_signatures(const struct tx *tx) __attribute__((warn_unused_result));
+/* board may be NULL (no snapshot: board acts are left to apply.c). */
+enum manne_status tx_verify_signatures(struct tx *tx, const struct tx_board *board)
+	__attribute__((warn_unused_result));
 /* Verifies signature i of tx over its body: true if good. Counted. */
 bool tx_signature_ok(const struct tx *tx, size_t i);
 /* Ed25519 verifications made by this process so far (tests count them). */

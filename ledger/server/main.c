@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <arpa/inet.h>
 #include <event2/listener.h>
@@ -115,8 +116,10 @@ static void check_data_dir(const char *dir)
 	char why[DATA_DIR_BYTES + 128];
 	struct stat st;
 
-	if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
 		fatal("the data directory is not a directory");
+	if (st.st_uid != geteuid())
+		fatal("the data directory belongs to another user: it must be the daemon's own");
 	if ((st.st_mode & 077) != 0) {
 		snprintf(why, sizeof(why), "the data directory %.255s may be read by others (mode %03o): chmod 700 it",
 			 dir, (unsigned)(st.st_mode & 0777));

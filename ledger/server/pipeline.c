@@ -58,6 +58,11 @@ struct pipeline {
 	struct event *done_event;
 	/* The verifiers' own copy: the writer rewrites the ledger's state. */
 	struct tx_identity identity;
+	/* The board as of the last commit, under lock: verifier threads check a
+	 * board act's signatures against a copy (apply.c checks the board in
+	 * force again), so that the writer verifies nothing for them. */
+	uint8_t board[BOARD_KEYS_MAX][KEY_BYTES];
+	uint32_t board_count;
 	char origin[ORIGIN_BYTES_MAX + 1];
 	uint8_t genesis_id[TXID_BYTES];
 	char *leaf_scratch;     /* the checkpoint being signed */
@@ -75,11 +80,11 @@ static void submission_free(struct submission *sub)
 }
 
 /* Decoding and signature checks: pure work, done without the lock. */
-static void verify_one(struct pipeline *p, struct submission *sub)
+static void verify_one(struct pipeline *p, struct submission *sub, const struct tx_board *board)
 {
 	sub->status = tx_decode(sub->bytes, sub->len, &p->identity, &sub->arena, &sub->tx);
 	if (sub->status == MANNE_OK)
-		sub->status = tx_verify_signatures(&sub->tx);
+		sub->status = tx_verify_signatures(&sub->tx, board);
 }
 
 /* Takes the next unclaimed submission and checks it; called and returns
@@ -87,10 +92,13 @@ static void verify_one(struct pipeline *p, struct submission *sub)
 static void claim_and_verify(struct pipeline *p)
 {
 	struct submission *sub = p->unclaimed;
+	uint8_t board[BOARD_KEYS_MAX][KEY_BYTES];
+	struct tx_board snapshot = {board, p->board_count};
 
 	p->unclaimed = sub->next;
+	memcpy(board, p->board, (size_t)p->board_count * KEY_BYTES);
 	pthread_mutex_unlock(&p->lock);
-	verify_one(p, sub);
+	verify_one(p, sub, &snapshot);
 	pthread_mutex_lock(&p->lock);
 	sub->verified = true;
 	if (sub == p->head)
@@ -290,6 +298,8 @@ static void *writer_main(void *arg)
 
 		pthread_mutex_lock(&p->lock);
 		p->done_state = p->server->ledger->state;
+		memcpy(p->board, p->done_state.board, sizeof(p->board));
+		p->board_count = p->done_state.board_count;
 		p->done_batches++;
 		p->done_batch_sizes[count >= (1U << (BATCH_HISTOGRAM_BUCKETS - 1)) ? BATCH_HISTOGRAM_BUCKETS - 1
 										    : (unsigned)(63 - __builtin_clzll(count))]++;
@@ -474,6 +484,8 @@ int pipeline_start(struct server *s)
 		.genesis_id = p->genesis_id,
 	};
 	p->done_state = s->ledger->state;
+	memcpy(p->board, p->done_state.board, sizeof(p->board));
+	p->board_count = p->done_state.board_count;
 	p->leaf_scratch = malloc(CHECKPOINT_NOTE_BYTES);
 	p->unsaved = malloc(CHECKPOINT_NOTE_BYTES);
 	p->verifier_count = s->config.verifier_threads ? s->config.verifier_threads : (unsigned)(cores > 0 ? cores : 1);

@@ -213,7 +213,7 @@ static int check_validity(const struct cli *c, const struct prepared *p)
 		return cli_fail(c, status, "the body is not a transaction: do not sign it");
 	if (last_valid < now)
 		return cli_fail(c, MANNE_ERR_ARGUMENT, "this body has expired: prepare it again");
-	if (last_valid - now > MANNE_BOARD_TX_VALID_MS_MAX)
+	if (last_valid - now > MANNE_BOARD_TX_VALID_MS_MAX + MANNE_CLOCK_MARGIN_MS)
 		return cli_fail(c, MANNE_ERR_ARGUMENT,
 				"this body is valid for more than 31 days from now: the ledger refuses it, and no signed "
 				"body should stay live that long; prepare it again with --valid-days 31 or fewer");
