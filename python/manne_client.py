@@ -12,10 +12,19 @@ Ed25519, to show that the .proto is a contract any language can use
   connection or OVERLOADED: a transaction already in comes back as its
   original receipt, marked duplicate;
 - reads of an account need the connection proved by that account's key:
-  sign b"MANNE-AUTH-V1\\x00" + genesis id + server nonce + client nonce.
+  sign b"MANNE-AUTH-V1\\x00" + genesis id + server nonce + client nonce
+  (+ the TLS session's exported keying material, on TLS);
+- between machines, TLS 1.3 to a server whose certificate holds the pinned
+  public key (tls_pin: "SHA256:<base64>" or hex, the SHA-256 of the
+  certificate's SubjectPublicKeyInfo), checked before anything is sent.
+  TLS goes through pyOpenSSL (Debian's python3-openssl): the standard ssl
+  module cannot export keying material (RFC 8446 section 7.5), which binds
+  a proof of key to its session.
 """
 
+import base64
 import hashlib
+import hmac
 import os
 import socket
 import struct
@@ -27,6 +36,7 @@ import manne_pb2 as pb
 
 TX_DOMAIN = b"MANNE-TX-V1\x00"
 AUTH_DOMAIN = b"MANNE-AUTH-V1\x00"
+TLS_BINDING_LABEL = b"EXPORTER-manne-auth-v1"
 REPLY_BYTES_MAX = 16 << 20          # bound what a reply may make us allocate
 ACCOUNT_TX_VALID_MS = 10 * 60 * 1000  # payments: valid for 10 minutes (SPEC section 5)
 BOARD_TX_VALID_MS = 7 * 24 * 3600 * 1000
@@ -43,6 +53,50 @@ class LedgerError(Exception):
 
 class Unreachable(Exception):
     """No connection, or no reply in time, after every attempt."""
+
+
+class TlsPinError(Exception):
+    """The server does not hold the pinned TLS key, or no TLS 1.3 handshake: nothing was sent."""
+
+
+def parse_tls_pin(text):
+    """The 32 bytes of a pin written "SHA256:<base64>" or as 64 hex characters."""
+    if text.startswith("SHA256:") and len(text) == 51:
+        pin = base64.b64decode(text[7:], validate=True)
+    elif len(text) == 64:
+        pin = bytes.fromhex(text)
+    else:
+        raise ValueError("a TLS pin is SHA256:<base64> or 64 hex characters")
+    if len(pin) != 32:
+        raise ValueError("a TLS pin is 32 bytes")
+    return pin
+
+
+def _tls_wrap(sock, pin, timeout):
+    """TLS 1.3 over sock; the peer's public key must hash to pin."""
+    from OpenSSL import SSL, crypto  # pyOpenSSL: only needed between machines
+
+    ctx = SSL.Context(SSL.TLS_CLIENT_METHOD)
+    ctx.set_min_proto_version(SSL.TLS1_3_VERSION)
+    ctx.set_max_proto_version(SSL.TLS1_3_VERSION)
+    ctx.set_verify(SSL.VERIFY_NONE, lambda *args: True)  # the pin is the trust, not an authority
+    # Blocking I/O bounded by the socket's own timeouts.
+    timeval = struct.pack("ll", int(timeout), int((timeout % 1) * 1e6))
+    sock.settimeout(None)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, timeval)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, timeval)
+    conn = SSL.Connection(ctx, sock)
+    conn.set_connect_state()
+    try:
+        conn.do_handshake()
+    except (SSL.Error, OSError) as e:
+        sock.close()
+        raise TlsPinError("no TLS 1.3 handshake: %s" % e)
+    der = crypto.dump_publickey(crypto.FILETYPE_ASN1, conn.get_peer_certificate().get_pubkey())
+    if not hmac.compare_digest(hashlib.sha256(der).digest(), pin):
+        sock.close()
+        raise TlsPinError("the server does not hold the pinned TLS key: nothing was sent")
+    return conn
 
 
 def key_from_file(path):
@@ -62,8 +116,9 @@ def public(key):
 
 
 class Client:
-    def __init__(self, host="127.0.0.1", port=7411, timeout=5.0, attempts=5, backoff=0.2):
+    def __init__(self, host="127.0.0.1", port=7411, timeout=5.0, attempts=5, backoff=0.2, tls_pin=None):
         self.host, self.port, self.timeout = host, port, timeout
+        self.tls_pin = parse_tls_pin(tls_pin) if tls_pin is not None else None
         self.attempts, self.backoff = attempts, backoff
         self.sock = None
         self.next_id = 0
@@ -77,6 +132,8 @@ class Client:
     def _connect(self):
         self.sock = socket.create_connection((self.host, self.port), timeout=self.timeout)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if self.tls_pin is not None:
+            self.sock = _tls_wrap(self.sock, self.tls_pin, self.timeout)
         if self.genesis_id is None:
             challenge = self._call_once(pb.Request(auth_challenge=pb.AuthChallengeRequest()))
             self.genesis_id = challenge.auth_challenge.genesis_id
@@ -90,10 +147,21 @@ class Client:
             self.sock.close()
             self.sock = None
 
+    @staticmethod
+    def _io(fn, arg):
+        """fn(arg), with pyOpenSSL's errors (a timeout, a closed session) as
+        ConnectionError, so that they are retried like a plain socket's."""
+        try:
+            return fn(arg)
+        except Exception as e:
+            if type(e).__module__.startswith("OpenSSL"):
+                raise ConnectionError("TLS: %r" % e) from e
+            raise
+
     def _read_exact(self, n):
         data = b""
         while len(data) < n:
-            chunk = self.sock.recv(n - len(data))
+            chunk = self._io(self.sock.recv, n - len(data))
             if not chunk:
                 raise ConnectionError("the ledger closed the connection")
             data += chunk
@@ -103,7 +171,7 @@ class Client:
         self.next_id += 1
         request.id = self.next_id
         payload = request.SerializeToString()
-        self.sock.sendall(struct.pack(">I", len(payload)) + payload)
+        self._io(self.sock.sendall, struct.pack(">I", len(payload)) + payload)
         (length,) = struct.unpack(">I", self._read_exact(4))
         if length > REPLY_BYTES_MAX:
             raise ConnectionError("a reply over %d bytes" % REPLY_BYTES_MAX)
@@ -144,6 +212,8 @@ class Client:
             raise LedgerError(pb.WRONG_LEDGER, "the address now serves another ledger")
         client_nonce = os.urandom(32)
         message = AUTH_DOMAIN + self.genesis_id + challenge.auth_challenge.server_nonce + client_nonce
+        if self.tls_pin is not None:
+            message += self.sock.export_keying_material(TLS_BINDING_LABEL, 32)
         proof = pb.AuthenticateRequest(key=public(key), client_nonce=client_nonce,
                                        signature=key.sign(message).signature)
         self._call_once(pb.Request(authenticate=proof))
@@ -200,7 +270,8 @@ class Client:
             except LedgerError as e:
                 if e.status != pb.NOT_PERMITTED:
                     raise
-        side = Client(self.host, self.port, self.timeout, self.attempts, self.backoff)
+        side = Client(self.host, self.port, self.timeout, self.attempts, self.backoff,
+                      tls_pin=self.tls_pin.hex() if self.tls_pin is not None else None)
         try:
             side.authenticate(key)
             return side.account(public(key)).next_sequence

@@ -9,7 +9,7 @@ packages=(
   libprotobuf-c-dev protobuf-c-compiler
   libcmocka-dev libjansson-dev
   valgrind python3
-  protobuf-compiler python3-protobuf python3-nacl
+  protobuf-compiler python3-protobuf python3-nacl python3-openssl
 )
 
 missing=()

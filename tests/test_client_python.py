@@ -19,24 +19,35 @@ import time
 try:
     import google.protobuf  # noqa: F401
     import nacl.signing  # noqa: F401
+    import OpenSSL  # noqa: F401
 except ImportError as e:
-    print("SKIP: the Python client needs python3-protobuf and python3-nacl (Debian packages): %s" % e)
+    print("SKIP: the Python client needs python3-protobuf, python3-nacl and python3-openssl (Debian packages): %s"
+          % e)
     sys.exit(77)
 
 import manne_client as mc
 import manne_pb2 as pb
 
 
-def start_daemon(data):
+def make_tls_cert(data):
+    """A certificate from manne-ledger --make-tls-cert; its files and printed pin."""
+    out = subprocess.run([os.environ["MANNE_LEDGER"], "--make-tls-cert", os.path.join(data, "tls")],
+                         check=True, capture_output=True, text=True).stdout
+    pin = out.split("pin: ", 1)[1].split()[0]
+    return os.path.join(data, "tls", "tls.crt"), os.path.join(data, "tls", "tls.key"), pin
+
+
+def start_daemon(data, cert, key):
     port_file = os.path.join(data, "port")
     log = open(os.path.join(data, "daemon.log"), "ab")
-    daemon = subprocess.Popen([os.environ["MANNE_LEDGER"], "--data", data, "--demo", "--listen", "127.0.0.1:0",
-                               "--port-file", port_file], stderr=log)
+    daemon = subprocess.Popen([os.environ["MANNE_LEDGER"], "--data", os.path.join(data, "ledger"), "--demo",
+                               "--listen", "127.0.0.1:0", "--tls-listen", "127.0.0.1:0", "--tls-cert", cert,
+                               "--tls-key", key, "--port-file", port_file], stderr=log)
     for _ in range(1000):
         if os.path.exists(port_file):
-            text = open(port_file).read().strip()
-            if text:
-                return daemon, int(text)
+            lines = open(port_file).read().split()
+            if len(lines) == 2:
+                return daemon, int(lines[0]), int(lines[1])
         if daemon.poll() is not None:
             raise SystemExit("manne-ledger exited at start-up; see %s/daemon.log" % data)
         time.sleep(0.01)
@@ -50,9 +61,10 @@ def board_act(client, board, body, cosigners=()):
 
 def main():
     data = tempfile.mkdtemp(prefix="manne-python-")
-    daemon, port = start_daemon(data)
+    cert, key, pin = make_tls_cert(data)
+    daemon, port, tls_port = start_daemon(data, cert, key)
     try:
-        board = [mc.key_from_file(os.path.join(data, "keys", "board%d.key" % i)) for i in range(2)]
+        board = [mc.key_from_file(os.path.join(data, "ledger", "keys", "board%d.key" % i)) for i in range(2)]
         client = mc.Client("127.0.0.1", port)
         assert client.origin == "manne.demo/v1", client.origin
         member = nacl.signing.SigningKey.generate()
@@ -103,6 +115,24 @@ def main():
         except mc.LedgerError as e:
             assert e.status == pb.INSUFFICIENT_FUNDS, e
         client.close()
+
+        # Between machines: TLS 1.3 with the pinned key; the member pays and
+        # reads its balance there (the proof of key is bound to the session).
+        tls = mc.Client("127.0.0.1", tls_port, tls_pin=pin)
+        txid, signed, receipt = tls.pay(member, mc.public(shop), 250, memo="panier", payee_reference="PY-TLS")
+        assert receipt.txid == txid and not receipt.duplicate
+        tls.authenticate(member)
+        assert tls.account(mc.public(member)).balance == 2000 - 750 - 250
+        tls.close()
+        print("paid over TLS: leaf %d" % receipt.leaf_index)
+        # A wrong pin: refused before anything is sent.
+        wrong = bytearray(mc.parse_tls_pin(pin))
+        wrong[0] ^= 1
+        try:
+            mc.Client("127.0.0.1", tls_port, tls_pin=bytes(wrong).hex())
+            raise AssertionError("a server holding another key was accepted")
+        except mc.TlsPinError as e:
+            assert "pinned" in str(e), e
         print("ok")
     finally:
         daemon.send_signal(signal.SIGTERM)
