@@ -17,6 +17,12 @@ void config_defaults(struct server_config *c)
 	c->listen_port = 7411;
 	c->frame_bytes_max = FRAME_BYTES_MAX_DEFAULT;
 	c->connections_max = CONNECTIONS_MAX_DEFAULT;
+	c->connections_reserved = UINT32_MAX; /* unset: a sixteenth of connections-max */
+	c->connections_per_address = CONNECTIONS_PER_ADDRESS_DEFAULT;
+	c->auth_timeout_ms = AUTH_TIMEOUT_MS_DEFAULT;
+	c->frame_timeout_ms = FRAME_TIMEOUT_MS_DEFAULT;
+	c->write_timeout_ms = WRITE_TIMEOUT_MS_DEFAULT;
+	c->reply_bytes_total_max = REPLY_BYTES_TOTAL_MAX_DEFAULT;
 	c->in_flight_max = IN_FLIGHT_MAX_DEFAULT;
 	c->idle_timeout_ms = IDLE_TIMEOUT_MS_DEFAULT;
 	c->map_bytes = MAP_BYTES_DEFAULT;
@@ -96,6 +102,24 @@ static int set_one(struct server_config *c, const char *name, const char *value,
 	} else if (strcmp(name, "connections-max") == 0) {
 		rc = parse_u64(value, 1, 65536, &v);
 		c->connections_max = (uint32_t)v;
+	} else if (strcmp(name, "connections-reserved") == 0) {
+		rc = parse_u64(value, 0, 65535, &v);
+		c->connections_reserved = (uint32_t)v;
+	} else if (strcmp(name, "connections-per-address") == 0) {
+		rc = parse_u64(value, 1, 65536, &v);
+		c->connections_per_address = (uint32_t)v;
+	} else if (strcmp(name, "auth-timeout-ms") == 0) {
+		rc = parse_u64(value, 100, 86400000, &v);
+		c->auth_timeout_ms = (uint32_t)v;
+	} else if (strcmp(name, "frame-timeout-ms") == 0) {
+		rc = parse_u64(value, 100, 86400000, &v);
+		c->frame_timeout_ms = (uint32_t)v;
+	} else if (strcmp(name, "write-timeout-ms") == 0) {
+		rc = parse_u64(value, 100, 86400000, &v);
+		c->write_timeout_ms = (uint32_t)v;
+	} else if (strcmp(name, "reply-bytes-max") == 0) {
+		rc = parse_u64(value, 1 << 20, 1ULL << 34, &v);
+		c->reply_bytes_total_max = v;
 	} else if (strcmp(name, "in-flight-max") == 0) {
 		rc = parse_u64(value, 1, 65536, &v);
 		c->in_flight_max = (uint32_t)v;
@@ -199,6 +223,12 @@ int config_parse_args(struct server_config *c, int argc, char **argv, char *why,
 	}
 	if (c->data_dir[0] == '\0') {
 		snprintf(why, why_size, "--data DIR is required");
+		return -1;
+	}
+	if (c->connections_reserved == UINT32_MAX)
+		c->connections_reserved = c->connections_max / CONNECTIONS_RESERVED_SHARE;
+	if (c->connections_reserved >= c->connections_max) {
+		snprintf(why, why_size, "connections-reserved must be under connections-max");
 		return -1;
 	}
 	if (c->tls_listen_host[0] != '\0' && (c->tls_cert[0] == '\0' || c->tls_key[0] == '\0')) {

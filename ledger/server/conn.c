@@ -6,8 +6,13 @@
  * has to wait holds back the requests behind it.
  *
  * Bounds: requests and request bytes in flight (tighter before
- * authentication), unread reply bytes, and idle time. Past a bound the
+ * authentication), unread reply bytes (tighter before authentication, and
+ * for all connections together), and idle time. Past a bound the
  * connection is simply not read until replies drain (backpressure).
+ * Deadlines (SPEC §13): a frame begun must be finished, a key proved after
+ * accept, and replies owed must make progress, or the connection is closed.
+ * At accept: a cap per client address, and slots kept for clients that
+ * authenticate.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +46,10 @@ struct conn {
 	uint64_t leaves_seen;   /* one past the highest leaf receipted here */
 	uint32_t bad_signatures; /* refused as BAD_SIGNATURE before authentication */
 	bool tls;               /* accepted on the TLS listener */
+	bool eof;               /* the client shut its side: answer what is owed, then close */
+	uint32_t address;       /* the client's IPv4 address, network order */
+	struct event *auth_deadline;  /* closes it unless a key is proved in time */
+	struct event *frame_deadline; /* closes it unless a frame begun is finished in time */
 };
 
 static void conn_free(struct conn *c);
@@ -72,6 +81,10 @@ uint64_t conn_reader_tree_size(const struct conn *c)
 
 void conn_set_auth(struct conn *c, const uint8_t key[32], enum reader reader, uint64_t tree_size)
 {
+	if (!c->proved && key != NULL) {
+		c->server->anonymous_count--;
+		evtimer_del(c->auth_deadline);
+	}
 	c->proved = key != NULL;
 	if (key != NULL)
 		memcpy(c->key, key, 32);
@@ -172,8 +185,34 @@ static void pause_reading(struct conn *c)
 
 static bool over_bounds(const struct conn *c)
 {
+	size_t owed = evbuffer_get_length(bufferevent_get_output(c->bev));
 	return c->in_flight >= in_flight_max(c) || c->in_flight_bytes >= IN_FLIGHT_BYTES_MAX ||
-	       evbuffer_get_length(bufferevent_get_output(c->bev)) >= OUTPUT_BYTES_MAX;
+	       owed >= (c->proved ? OUTPUT_BYTES_MAX : OUTPUT_BYTES_MAX_ANONYMOUS) ||
+	       (owed > 0 && c->server->reply_bytes >= c->server->config.reply_bytes_total_max);
+}
+
+/* The output buffer's size, added up over all connections. */
+static void output_changed(struct evbuffer *buffer, const struct evbuffer_cb_info *info, void *arg)
+{
+	struct conn *c = arg;
+	(void)buffer;
+	c->server->reply_bytes += info->n_added;
+	c->server->reply_bytes -= info->n_deleted;
+}
+
+static struct timeval timeval_of(uint32_t ms)
+{
+	return (struct timeval){.tv_sec = ms / 1000, .tv_usec = (suseconds_t)(ms % 1000) * 1000};
+}
+
+/* A frame begun and not finished in time, or no key proved in time. */
+static void deadline_passed(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	(void)fd;
+	(void)what;
+	c->server->counters.closed_deadline++;
+	conn_free(c);
 }
 
 /* Slots are answered in the order they were appended. */
@@ -196,6 +235,7 @@ static void conn_close_with(struct conn *c, enum manne_status status, const char
 		return;
 	c->closing = true;
 	pause_reading(c);
+	evtimer_del(c->frame_deadline);
 	evbuffer_drain(bufferevent_get_input(c->bev), evbuffer_get_length(bufferevent_get_input(c->bev)));
 	slot = calloc(1, sizeof(*slot));
 	if (slot == NULL)
@@ -251,6 +291,16 @@ static void read_frames(struct conn *c)
 	}
 	if (!c->closing && over_bounds(c))
 		pause_reading(c);
+	/* Bytes of a frame not yet whole, while we read: they must all come in
+	 * time. (While we do not read, the wait is ours, not the client's.) */
+	if (!c->closing && !c->reading_paused && evbuffer_get_length(in) > 0) {
+		if (!evtimer_pending(c->frame_deadline, NULL)) {
+			struct timeval tv = timeval_of(c->server->config.frame_timeout_ms);
+			evtimer_add(c->frame_deadline, &tv);
+		}
+	} else {
+		evtimer_del(c->frame_deadline);
+	}
 }
 
 static void flush_ready(struct conn *c)
@@ -293,9 +343,11 @@ void conn_advance(struct conn *c)
 		earlier_unready = false;
 		if (c->closing || !c->reading_paused || over_bounds(c))
 			break;
-		/* Room again: take what is already buffered, then read on. */
-		c->reading_paused = false;
-		bufferevent_enable(c->bev, EV_READ);
+		/* Room again: take what is already buffered, then read on
+		 * (nothing more comes after a half-close). */
+		c->reading_paused = c->eof;
+		if (!c->eof)
+			bufferevent_enable(c->bev, EV_READ);
 		size_t before = c->in_flight;
 		read_frames(c);
 		if (c->in_flight == before)
@@ -306,10 +358,11 @@ void conn_advance(struct conn *c)
 		/* Not idle while a reply is owed: a parked read may wait longer. */
 		struct timeval idle = {.tv_sec = c->server->config.idle_timeout_ms / 1000,
 				       .tv_usec = (c->server->config.idle_timeout_ms % 1000) * 1000};
+		struct timeval write = timeval_of(c->server->config.write_timeout_ms);
 		c->owed = c->head != NULL;
-		bufferevent_set_timeouts(c->bev, c->owed ? NULL : &idle, &idle);
+		bufferevent_set_timeouts(c->bev, c->owed ? NULL : &idle, &write);
 	}
-	if (c->closing && c->head == NULL &&
+	if ((c->closing || c->eof) && c->head == NULL &&
 	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
 		conn_free(c);
 }
@@ -341,9 +394,11 @@ static void write_callback(struct bufferevent *bev, void *arg)
 {
 	struct conn *c = arg;
 	(void)bev;
-	if (c->closing) {
+	if (c->closing || c->eof) {
 		if (c->head == NULL)
 			conn_free(c);
+		else if (c->eof)
+			conn_advance(c);
 		return;
 	}
 	if (c->reading_paused)
@@ -353,9 +408,22 @@ static void write_callback(struct bufferevent *bev, void *arg)
 static void event_callback(struct bufferevent *bev, short what, void *arg)
 {
 	(void)bev;
+	struct conn *c = arg;
 	if (what & BEV_EVENT_CONNECTED)
 		return; /* a TLS handshake finished: frames follow */
-	conn_free(arg); /* EOF, error or idle timeout: the connection ends */
+	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR)) {
+		/* A half-close: the client sends nothing more but may still
+		 * read. Whole frames already here are served; the replies owed
+		 * go out; then the connection closes (conn_advance). */
+		pause_reading(c);
+		if (!c->eof) {
+			c->eof = true;
+			read_frames(c);
+			conn_advance(c);
+		}
+		return;
+	}
+	conn_free(c); /* an error, a timeout, or EOF again: the connection ends */
 }
 
 static void conn_free(struct conn *c)
@@ -378,6 +446,11 @@ static void conn_free(struct conn *c)
 	if (c->next != NULL)
 		c->next->prev = c->prev;
 	c->server->connection_count--;
+	if (!c->proved)
+		c->server->anonymous_count--;
+	c->server->reply_bytes -= evbuffer_get_length(bufferevent_get_output(c->bev));
+	event_free(c->auth_deadline);
+	event_free(c->frame_deadline);
 	bufferevent_free(c->bev);
 	sodium_memzero(c->server_nonce, sizeof(c->server_nonce));
 	free(c);
@@ -388,15 +461,29 @@ bool conn_tls_binding(struct conn *c, uint8_t out[32])
 	return c->tls && tls_binding(c->bev, out);
 }
 
-void conn_accept(struct server *s, int fd, bool tls)
+/* Connections open from this address. */
+static uint32_t from_address(const struct server *s, uint32_t address)
+{
+	uint32_t n = 0;
+	for (const struct conn *c = s->conns; c != NULL; c = c->next)
+		n += c->address == address;
+	return n;
+}
+
+void conn_accept(struct server *s, int fd, bool tls, uint32_t address)
 {
 	struct conn *c;
-	struct timeval idle = {
-		.tv_sec = s->config.idle_timeout_ms / 1000,
-		.tv_usec = (s->config.idle_timeout_ms % 1000) * 1000,
-	};
+	struct timeval idle = timeval_of(s->config.idle_timeout_ms);
+	struct timeval write = timeval_of(s->config.write_timeout_ms);
+	struct timeval auth;
+	bool probation;
 
-	if (s->connection_count >= s->config.connections_max || s->shutting_down) {
+	/* A slot: under the total; under the address's cap; an anonymous one
+	 * while they are under their share, else a kept one on probation. */
+	probation = s->anonymous_count >= s->config.connections_max - s->config.connections_reserved;
+	if (s->connection_count >= s->config.connections_max || s->shutting_down ||
+	    from_address(s, address) >= s->config.connections_per_address) {
+		s->counters.refused_at_accept++;
 		evutil_closesocket(fd);
 		return;
 	}
@@ -406,24 +493,38 @@ void conn_accept(struct server *s, int fd, bool tls)
 		return;
 	}
 	c->server = s;
+	c->address = address;
 	/* Replies are small and each one ends a client's wait: send at once. */
 	int one = 1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->tls = tls;
 	c->bev = tls ? tls_accept(s->tls_ctx, s->base, fd) : bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (c->bev == NULL) {
-		evutil_closesocket(fd);
+	c->auth_deadline = evtimer_new(s->base, deadline_passed, c);
+	c->frame_deadline = evtimer_new(s->base, deadline_passed, c);
+	if (c->bev == NULL || c->auth_deadline == NULL || c->frame_deadline == NULL ||
+	    evbuffer_add_cb(bufferevent_get_output(c->bev), output_changed, c) == NULL) {
+		if (c->bev != NULL)
+			bufferevent_free(c->bev);
+		else
+			evutil_closesocket(fd);
+		if (c->auth_deadline != NULL)
+			event_free(c->auth_deadline);
+		if (c->frame_deadline != NULL)
+			event_free(c->frame_deadline);
 		free(c);
 		return;
 	}
+	auth = timeval_of(probation ? RESERVED_AUTH_MS : s->config.auth_timeout_ms);
+	evtimer_add(c->auth_deadline, &auth);
 	bufferevent_setcb(c->bev, read_callback, write_callback, event_callback, c);
-	bufferevent_set_timeouts(c->bev, &idle, &idle);
+	bufferevent_set_timeouts(c->bev, &idle, &write);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	c->next = s->conns;
 	if (s->conns != NULL)
 		s->conns->prev = c;
 	s->conns = c;
 	s->connection_count++;
+	s->anonymous_count++;
 	s->counters.connections++;
 }
 

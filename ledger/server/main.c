@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -52,22 +53,26 @@ static void fatal(const char *why)
 	exit(1);
 }
 
+/* The client's IPv4 address, network order (0 if not IPv4). */
+static uint32_t client_address(const struct sockaddr *addr, int len)
+{
+	if (addr == NULL || addr->sa_family != AF_INET || len < (int)sizeof(struct sockaddr_in))
+		return 0;
+	return ((const struct sockaddr_in *)(const void *)addr)->sin_addr.s_addr;
+}
+
 static void accept_callback(struct evconnlistener *listener, evutil_socket_t fd, struct sockaddr *addr, int len,
 			    void *arg)
 {
 	(void)listener;
-	(void)addr;
-	(void)len;
-	conn_accept(arg, fd, false);
+	conn_accept(arg, fd, false, client_address(addr, len));
 }
 
 static void accept_tls_callback(struct evconnlistener *listener, evutil_socket_t fd, struct sockaddr *addr, int len,
 				void *arg)
 {
 	(void)listener;
-	(void)addr;
-	(void)len;
-	conn_accept(arg, fd, true);
+	conn_accept(arg, fd, true, client_address(addr, len));
 }
 
 static struct event *drain;
@@ -188,6 +193,21 @@ static void check_plain_listener(const struct server_config *c)
 		fatal("plain TCP listens on loopback only: use --tls-listen for other machines (or --insecure-plain)");
 }
 
+/* Every connection is a descriptor: a soft limit of 1024 (systemd's, a
+ * shell's) would refuse connections below connections-max. Raise it as far
+ * as the hard limit allows. */
+static void raise_file_limit(const struct server_config *c)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)c->connections_max + 256;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < want)
+		log_line("warn", "file_limit", "descriptors=%llu connections_max=%u",
+			 (unsigned long long)rl.rlim_cur, c->connections_max);
+}
+
 /* --make-tls-cert DIR: a first certificate, and the pin to publish. */
 static int make_tls_cert(const char *dir)
 {
@@ -222,6 +242,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	check_plain_listener(&s->config);
+	raise_file_limit(&s->config);
 	signal(SIGPIPE, SIG_IGN);
 	if (sodium_init() < 0 || evthread_use_pthreads() != 0)
 		fatal("libsodium or libevent threads failed to start");

@@ -51,6 +51,12 @@ struct server_config {
 	char tls_key[DATA_DIR_BYTES];
 	uint32_t frame_bytes_max;
 	uint32_t connections_max;
+	uint32_t connections_reserved;  /* kept for clients that authenticate */
+	uint32_t connections_per_address;
+	uint32_t auth_timeout_ms;
+	uint32_t frame_timeout_ms;
+	uint32_t write_timeout_ms;
+	uint64_t reply_bytes_total_max;
 	uint32_t in_flight_max;
 	uint32_t idle_timeout_ms;
 	uint64_t map_bytes;
@@ -102,6 +108,8 @@ struct counters {
 	uint64_t connections;
 	uint64_t frames_broken;
 	uint64_t closed_bad_signatures; /* unauthenticated connections closed for bad signatures */
+	uint64_t refused_at_accept;     /* over connections-max, the address's cap, or no slot left */
+	uint64_t closed_deadline;       /* a frame or an authentication not finished in time */
 };
 
 /* What conn.c runs for each request: dispatch.c's, set by main.c, so that
@@ -134,12 +142,15 @@ struct server {
 	char verifier_key[256];         /* C2SP verifier key of the checkpoint key */
 	struct counters counters;
 	uint32_t connection_count;
+	uint32_t anonymous_count;       /* connections that have not proved a key */
+	uint64_t reply_bytes;           /* replies not yet read, all connections */
 	struct conn *conns;             /* all live connections */
 	bool shutting_down;
 };
 
 /* conn.c */
-void conn_accept(struct server *s, int fd, bool tls);
+/* addr: the client's IPv4 address (network order), for its cap. */
+void conn_accept(struct server *s, int fd, bool tls, uint32_t addr);
 /* On a TLS connection, the keying material an authentication signs (false
  * on a plain one, or if TLS cannot give it). */
 bool conn_tls_binding(struct conn *c, uint8_t out[32]);

@@ -15,6 +15,32 @@
 /* Connections at once: each costs two small buffers and a slot table. */
 #define CONNECTIONS_MAX_DEFAULT 1024U
 
+/* Of those, kept for clients that authenticate (SPEC §13): unauthenticated
+ * connections may fill the rest, and a connection that arrives when they
+ * have takes a kept slot only on probation, closed unless it authenticates
+ * within RESERVED_AUTH_MS. So a host that opens connections and says nothing
+ * cannot lock the tills out. */
+#define CONNECTIONS_RESERVED_SHARE 16U  /* by default a sixteenth: 64 of 1024 */
+#define RESERVED_AUTH_MS 2000U
+
+/* Connections from one IPv4 address: a shop's tills behind one router stay
+ * well under it; one host cannot take every slot. */
+#define CONNECTIONS_PER_ADDRESS_DEFAULT 64U
+
+/* A connection that has not authenticated this long after accept is closed:
+ * anonymous clients (public reads, a member's app submitting) reconnect at
+ * will; a silent one does not hold a slot. */
+#define AUTH_TIMEOUT_MS_DEFAULT 30000U
+
+/* Once the first byte of a frame has arrived, the whole frame must arrive
+ * within this: a client that sends one byte a second (which keeps resetting
+ * the idle timeout) is closed. */
+#define FRAME_TIMEOUT_MS_DEFAULT 10000U
+
+/* Replies owed to a client that does not read them: after this long without
+ * progress in writing, the connection is closed. */
+#define WRITE_TIMEOUT_MS_DEFAULT 20000U
+
 /* Requests in flight per connection. Before authentication the bound is
  * tight: an anonymous peer can only read public data or submit. Past it the
  * connection is no longer read (backpressure) until replies go out. */
@@ -42,8 +68,16 @@
 /* Transactions in one store write transaction (one fsync). */
 #define BATCH_TRANSACTIONS_MAX 8192U
 
-/* Replies a client has not read yet; past this the connection is not read. */
+/* Replies a client has not read yet; past this the connection is not read.
+ * Tighter before authentication: an anonymous client that pipelines reads
+ * and never reads the replies holds 64 KiB, not 4 MiB. */
 #define OUTPUT_BYTES_MAX (4U << 20)
+#define OUTPUT_BYTES_MAX_ANONYMOUS (64U << 10)
+
+/* Replies not yet read, all connections together: past it, a connection
+ * that still has replies to send is not read (those with none go on), so
+ * many clients that never read cannot make the daemon balloon. */
+#define REPLY_BYTES_TOTAL_MAX_DEFAULT (64U << 20)
 
 /* A connection with nothing to say for this long is closed. */
 #define IDLE_TIMEOUT_MS_DEFAULT 60000U
