@@ -258,6 +258,54 @@ static void test_data_directory_files(void **state)
 	assert_int_equal(daemon_try_restart(&d, NULL), 0);
 }
 
+/* Start-up integrity (SPEC §7, §8): a checkpoint file that lags the store
+ * (a crash, or a restore) is caught up before the first request, so the
+ * first checkpoint served covers the whole store; a store with leaves and no
+ * checkpoint file is refused unless told --accept-unsigned-store. */
+static void test_startup_checkpoint_covers_store(void **state)
+{
+	char path[128], saved[128], cmd[320];
+	struct manne_wire w;
+	struct checkpoint cp;
+	Manne__Response *r;
+	uint64_t size;
+	(void)state;
+
+	snprintf(path, sizeof(path), "%s/checkpoint", d.dir);
+	snprintf(saved, sizeof(saved), "%s/checkpoint.saved", d.dir);
+	snprintf(cmd, sizeof(cmd), "cp -p '%s' '%s'", path, saved);
+	assert_int_equal(system(cmd), 0);
+	daemon_connect(&d, &w);
+	daemon_fund(&d, &w, 100);
+	daemon_fund(&d, &w, 100);
+	manne_wire_close(&w);
+	assert_int_equal(daemon_stop(&d), 0);
+	assert_int_equal(rename(saved, path), 0);  /* the file now lags the store by two leaves */
+	assert_int_equal(daemon_try_restart(&d, NULL), 0);
+	assert_true(log_holds("checkpoint_caught_up"));
+	daemon_connect(&d, &w);
+	r = daemon_read_status(&w);
+	size = r->status_info->tree_size;
+	manne__response__free_unpacked(r, NULL);
+	daemon_read_checkpoint(&w, d.checkpoint.public_key, &cp);
+	assert_int_equal(cp.tree_size, size);
+	manne_wire_close(&w);
+
+	/* No checkpoint file: refused, then accepted when told (and logged). */
+	assert_int_equal(daemon_stop(&d), 0);
+	assert_int_equal(unlink(path), 0);
+	assert_true(daemon_try_restart(&d, NULL) > 0);
+	assert_true(log_holds("--accept-unsigned-store"));
+	{
+		static const char *const insist[] = {"--accept-unsigned-store", NULL};
+		assert_int_equal(daemon_try_restart(&d, insist), 0);
+	}
+	assert_true(log_holds("unsigned_store_accepted"));
+	assert_int_equal(access(path, F_OK), 0);  /* signed at once */
+	assert_int_equal(daemon_stop(&d), 0);
+	assert_int_equal(daemon_try_restart(&d, NULL), 0);
+}
+
 /* The checkpoint file is written without fsync: a torn file (a crash while
  * it was written) is set aside at start-up, but a whole note that does not
  * verify, or that the store does not extend, is refused. */
@@ -295,6 +343,7 @@ int main(void)
 		cmocka_unit_test(test_pay_with_proof),
 		cmocka_unit_test(test_sigterm_as_soon_as_listening),
 		cmocka_unit_test(test_data_directory_files),
+		cmocka_unit_test(test_startup_checkpoint_covers_store),
 		cmocka_unit_test(test_checkpoint_file_at_start),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -125,8 +125,27 @@ int checkpoint_check_store(struct server *s, char *why, size_t why_size)
 	const struct ledger_state *state = &s->ledger->state;
 	bool by_previous_key = false;
 
-	if (rc == 1)
-		return 0; /* never signed one: a new ledger */
+	if (rc == 1) {
+		/* No checkpoint file. A ledger that holds only its genesis has
+		 * published nothing beyond it; any other may be behind what it
+		 * published (a restore without the file), and its next leaves
+		 * would fork the public history: refused unless told. */
+		if (state->tree_size <= 1)
+			return 0;
+		if (!s->config.accept_unsigned_store) {
+			snprintf(why, why_size,
+				 "the store has %llu leaves but %s/checkpoint is missing: it may be behind what was "
+				 "published. Put back the checkpoint file from the same backup, or, knowing this store is "
+				 "the latest, start once with --accept-unsigned-store",
+				 (unsigned long long)state->tree_size, s->config.data_dir);
+			return -1;
+		}
+		log_line("warn", "unsigned_store_accepted",
+			 "tree_size=%llu why=\"no checkpoint file; started with --accept-unsigned-store: if this store "
+			 "is behind a published checkpoint, the history forks from here\"",
+			 (unsigned long long)state->tree_size);
+		return 0;
+	}
 	/* The file is written without fsync, so a crash can leave it empty or cut
 	 * short: what has no signature line at all is a torn write, not a
 	 * checkpoint. It protects nothing, so it is set aside with a warning; a
@@ -155,7 +174,8 @@ int checkpoint_check_store(struct server *s, char *why, size_t why_size)
 	if (last.tree_size > s->ledger->state.tree_size) {
 		snprintf(why, why_size,
 			 "the store has %llu leaves but checkpoint %llu was signed: the store is older than "
-			 "what was published; bring back the missing leaves before starting",
+			 "what was published. Bring back the missing leaves first (a newer backup, or the leaves "
+			 "replayed from an export of the log), or put back the checkpoint file of this store's backup",
 			 (unsigned long long)s->ledger->state.tree_size, (unsigned long long)last.tree_size);
 		return -1;
 	}

@@ -209,8 +209,11 @@ int config_parse_args(struct server_config *c, int argc, char **argv, char *why,
 			return -1;
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i];
-		if (strcmp(arg, "--demo") == 0 || strcmp(arg, "--insecure-plain") == 0) {
-			*(strcmp(arg, "--demo") == 0 ? &c->demo : &c->insecure_plain) = true;
+		if (strcmp(arg, "--demo") == 0 || strcmp(arg, "--insecure-plain") == 0 ||
+		    strcmp(arg, "--accept-unsigned-store") == 0) {
+			*(strcmp(arg, "--demo") == 0		 ? &c->demo
+			  : strcmp(arg, "--insecure-plain") == 0 ? &c->insecure_plain
+								 : &c->accept_unsigned_store) = true;
 			continue;
 		}
 		if (strncmp(arg, "--", 2) != 0 || i + 1 >= argc) {

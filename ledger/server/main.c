@@ -33,6 +33,7 @@ static const char usage[] =
 	"  --make-tls-cert DIR      write DIR/tls.crt and DIR/tls.key (self-signed), print the pin, exit\n"
 	"  --config FILE            'name = value' lines with the names below (flags win)\n"
 	"  --demo                   on an empty DIR, create the demo ledger manne.demo/v1\n"
+	"  --accept-unsigned-store  start on a store whose checkpoint file is missing (logged)\n"
 	"  --checkpoint-key FILE    default DIR/keys/checkpoint.key\n"
 	"  --threads N              signature verifier threads (default: one per core)\n"
 	"  --map-size BYTES         the most the store may grow to (default 8G; K, M, G)\n"
@@ -263,10 +264,17 @@ int main(int argc, char **argv)
 	s->state = s->ledger->state;
 	if (checkpoint_check_store(s, why, sizeof(why)) != 0)
 		fatal(why);
-	if (s->checkpoint_len == 0) {
+	/* The first checkpoint served covers the whole store: after a crash or a
+	 * restore the file may lag it (it is written at most every 250 ms). */
+	if (s->checkpoint_len == 0 ||
+	    checkpoint_note_tree_size(s->checkpoint, s->checkpoint_len) < s->state.tree_size) {
+		uint64_t was = s->checkpoint_len == 0 ? 0 : checkpoint_note_tree_size(s->checkpoint, s->checkpoint_len);
 		if (checkpoint_sign(s, &s->state, s->checkpoint, sizeof(s->checkpoint), &s->checkpoint_len) != 0 ||
 		    checkpoint_file_save(s->config.data_dir, s->checkpoint, s->checkpoint_len) != 0)
-			fatal("cannot sign or save the first checkpoint");
+			fatal("cannot sign or save the checkpoint of the store");
+		if (was != 0)
+			log_line("info", "checkpoint_caught_up", "from=%llu to=%llu", (unsigned long long)was,
+				 (unsigned long long)s->state.tree_size);
 	}
 
 	s->requests = &dispatch_handler;

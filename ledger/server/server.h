@@ -62,6 +62,7 @@ struct server_config {
 	uint64_t map_bytes;
 	unsigned verifier_threads;     /* 0: one per core */
 	bool demo;                     /* create a demo ledger in an empty data dir */
+	bool accept_unsigned_store;    /* start on leaves with no checkpoint file (logged loudly) */
 	/* Ledger-day rules and fee of a ledger created with --demo. */
 	int32_t utc_offset_minutes;
 	bool eu_summer_time;
