@@ -24,6 +24,8 @@
 
 static const char usage[] =
 	"usage: manne-ledger --data DIR [--listen HOST:PORT] [--config FILE] [--demo] [settings]\n"
+	"       manne-ledger backup --data DIR --out FILE     (while the daemon serves)\n"
+	"       manne-ledger restore --in FILE --data NEWDIR\n"
 	"\n"
 	"  --data DIR               the ledger's directory: store/ (LMDB), checkpoint, keys/\n"
 	"  --listen HOST:PORT       plain TCP, default 127.0.0.1:7411; port 0 picks a free port;\n"
@@ -237,6 +239,17 @@ int main(int argc, char **argv)
 	}
 	if (argc == 3 && strcmp(argv[1], "--make-tls-cert") == 0)
 		return make_tls_cert(argv[2]);
+	if (argc == 6 && strcmp(argv[1], "backup") == 0 && strcmp(argv[2], "--data") == 0 &&
+	    strcmp(argv[4], "--out") == 0)
+		return backup_run(argv[3], argv[5]);
+	if (argc == 6 && strcmp(argv[1], "restore") == 0 && strcmp(argv[2], "--in") == 0 &&
+	    strcmp(argv[4], "--data") == 0)
+		return restore_run(argv[3], argv[5]);
+	if (argc > 1 && (strcmp(argv[1], "backup") == 0 || strcmp(argv[1], "restore") == 0)) {
+		fputs("usage: manne-ledger backup --data DIR --out FILE\n       manne-ledger restore --in FILE --data DIR\n",
+		      stderr);
+		return 2;
+	}
 	config_defaults(&s->config);
 	if (config_parse_args(&s->config, argc, argv, why, sizeof(why)) != 0) {
 		fprintf(stderr, "manne-ledger: %s\n", why);

@@ -232,6 +232,11 @@ void log_line(const char *level, const char *event, const char *fmt, ...) __attr
 void config_defaults(struct server_config *c);
 int config_parse_args(struct server_config *c, int argc, char **argv, char *why, size_t why_size);
 
+/* backup.c: `manne-ledger backup --data DIR --out FILE` (while the daemon
+ * serves) and `manne-ledger restore --in FILE --data DIR`; exit codes. */
+int backup_run(const char *data_dir, const char *out_path);
+int restore_run(const char *in_path, const char *data_dir);
+
 /* demo.c: a demo ledger in an empty data directory. */
 int demo_create(struct server *s, char *why, size_t why_size);
 

@@ -43,6 +43,13 @@ int store_open(const char *dir, const struct store_options *options, struct stor
 	__attribute__((warn_unused_result));
 void store_close(struct store *store); /* accepts NULL */
 
+/* A compacted copy of the store in `dir` (which a daemon may be serving:
+ * LMDB readers never block its writer) to fd: one consistent snapshot, as
+ * of the last commit when the copy began. */
+int store_copy(const char *dir, int fd) __attribute__((warn_unused_result));
+/* The name of the store's data file in its directory (a restore writes it). */
+#define STORE_DATA_FILE "data.mdb"
+
 int store_begin(struct store *store, bool write, struct store_txn **out) __attribute__((warn_unused_result));
 /* Commits durably (unless no_sync); a transaction with a failed write is
  * refused with that write's result, nothing of it kept. Frees the

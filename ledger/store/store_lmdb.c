@@ -63,6 +63,19 @@ fail:
 	return STORE_ERROR;
 }
 
+int store_copy(const char *dir, int fd)
+{
+	MDB_env *env = NULL;
+	int rc = STORE_ERROR;
+
+	if (mdb_env_create(&env) == 0 && mdb_env_set_maxdbs(env, DB_COUNT) == 0 &&
+	    mdb_env_open(env, dir, MDB_RDONLY | MDB_NOTLS, 0600) == 0 && mdb_env_copyfd2(env, fd, MDB_CP_COMPACT) == 0)
+		rc = STORE_OK;
+	if (env != NULL)
+		mdb_env_close(env);
+	return rc;
+}
+
 void store_close(struct store *store)
 {
 	if (store == NULL)

@@ -1,0 +1,234 @@
+/*
+ * test_daemon_backup.c: backup and restore (SPEC §8, §13). A backup taken
+ * with `manne-ledger backup` while payments keep landing restores into a
+ * new data directory, the daemon starts on it, and manne-audit, with the
+ * board's key as reader, finds the restored ledger clean; the backup is
+ * mode 0600 and holds no key; restore refuses a damaged backup and an
+ * existing store.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "audit_util.h"
+#include "daemon.h"
+
+static struct daemon d;
+static struct manne_keypair payer, shop;
+static atomic_bool stop_load;
+static atomic_uint paid;
+
+static int run(const char *const *argv)
+{
+	int status;
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+/* Payments one after another until told to stop. */
+static void *load(void *arg)
+{
+	struct manne_wire w;
+	(void)arg;
+	daemon_connect(&d, &w);
+	for (uint64_t seq = 1; !atomic_load(&stop_load) && seq < 100000; seq++) {
+		uint8_t *bytes;
+		size_t len;
+		Manne__Response *r;
+		daemon_sign_pay(&d, &payer, seq, shop.public_key, 1, NULL, NULL, &bytes, &len, NULL);
+		daemon_send_submit(&w, seq, bytes, len, false);
+		free(bytes);
+		r = manne_wire_receive(&w);
+		assert_non_null(r);
+		assert_int_equal(r->status, MANNE__STATUS__OK);
+		manne__response__free_unpacked(r, NULL);
+		atomic_fetch_add(&paid, 1);
+	}
+	manne_wire_close(&w);
+	return NULL;
+}
+
+static int setup(void **state)
+{
+	struct manne_wire w;
+	(void)state;
+	daemon_start(&d, NULL);
+	daemon_keypair(&payer);
+	daemon_keypair(&shop);
+	daemon_connect(&d, &w);
+	daemon_open_account(&d, &w, &payer, MANNE__ROLE__ROLE_MEMBER, false, NULL);
+	daemon_open_account(&d, &w, &shop, MANNE__ROLE__ROLE_SHOP, false, NULL);
+	daemon_fund(&d, &w, 1000000);
+	daemon_issue(&d, &w, payer.public_key, 1000000, NULL);
+	manne_wire_close(&w);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	daemon_finish(&d);
+	daemon_cleanup(&d);
+	return 0;
+}
+
+static void test_backup_under_load_restores_and_audits(void **state)
+{
+	const char *exe = getenv("MANNE_LEDGER");
+	char backup[128], restored[64], cmd[400], state_dir[160], vkey[256], key[160];
+	struct daemon r;
+	pthread_t thread;
+	struct stat st;
+	json_t *j = NULL;
+	int rc;
+	(void)state;
+
+	snprintf(backup, sizeof(backup), "%s/nightly.backup", d.dir);
+	atomic_store(&stop_load, false);
+	assert_int_equal(pthread_create(&thread, NULL, load, NULL), 0);
+	while (atomic_load(&paid) < 50)
+		usleep(1000);
+	unsigned before_backup = atomic_load(&paid), after_backup;
+	{
+		const char *argv[] = {exe, "backup", "--data", d.dir, "--out", backup, NULL};
+		assert_int_equal(run(argv), 0);
+		after_backup = atomic_load(&paid);
+		assert_int_equal(run(argv), 1); /* never over an existing backup */
+	}
+	while (atomic_load(&paid) < after_backup + 50)
+		usleep(1000);
+	atomic_store(&stop_load, true);
+	assert_int_equal(pthread_join(thread, NULL), 0);
+	assert_int_equal(stat(backup, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	{
+		/* No key in it: not the checkpoint key's secret, nor a board key's. */
+		size_t len;
+		uint8_t *bytes = audit_file_read(backup, &len);
+		char hex[129];
+		sodium_bin2hex(hex, sizeof(hex), d.checkpoint.secret_key, 32);
+		assert_null(memmem(bytes, len, d.checkpoint.secret_key, 32));
+		assert_null(memmem(bytes, len, hex, 64));
+		assert_null(memmem(bytes, len, d.board[0].secret_key, 32));
+		free(bytes);
+	}
+
+	/* Restore into a new directory, with the keys kept apart. */
+	memset(&r, 0, sizeof(r));
+	strcpy(r.dir, "/tmp/manne-restore-XXXXXX");
+	assert_non_null(mkdtemp(r.dir));
+	snprintf(restored, sizeof(restored), "%.40s/ledger", r.dir);
+	{
+		const char *argv[] = {exe, "restore", "--in", backup, "--data", restored, NULL};
+		assert_int_equal(run(argv), 0);
+		assert_int_equal(run(argv), 1); /* never over a store */
+	}
+	snprintf(cmd, sizeof(cmd), "cp -rp '%s/keys' '%s/keys'", d.dir, restored);
+	assert_int_equal(system(cmd), 0);
+	/* The restored daemon: the harness's directory is r.dir/ledger. */
+	memcpy(r.board, d.board, sizeof(d.board));
+	memcpy(&r.checkpoint, &d.checkpoint, sizeof(d.checkpoint));
+	memcpy(r.genesis_id, d.genesis_id, sizeof(d.genesis_id));
+	{
+		struct daemon tmp = r;
+		memcpy(tmp.dir, restored, sizeof(tmp.dir));
+		assert_int_equal(daemon_try_restart(&tmp, NULL), 0);
+		r = tmp;
+	}
+	/* What the backup holds: its checkpoint and every leaf up to at least it. */
+	{
+		struct manne_wire w;
+		Manne__Response *resp;
+		daemon_connect(&r, &w);
+		resp = daemon_read_account(&w, shop.public_key);
+		assert_int_equal(resp->status, MANNE__STATUS__NOT_PERMITTED); /* reads still need a key */
+		manne__response__free_unpacked(resp, NULL);
+		assert_int_equal(daemon_authenticate(&w, &r.board[0]), MANNE__STATUS__OK);
+		resp = daemon_read_account(&w, shop.public_key);
+		assert_int_equal(resp->status, MANNE__STATUS__OK);
+		/* Every payment receipted before the backup began, none after it ended. */
+		print_message("backup: %u paid before, %llu in the backup, %u after\n", before_backup,
+			      (unsigned long long)resp->account->balance, after_backup);
+		assert_true(resp->account->balance >= before_backup);
+		assert_true(resp->account->balance <= after_backup + 1);
+		manne__response__free_unpacked(resp, NULL);
+		manne_wire_close(&w);
+	}
+	/* The auditor finds it clean, against the ledger's checkpoint key. */
+	audit_vkey("manne.demo/v1", d.checkpoint.public_key, vkey);
+	snprintf(state_dir, sizeof(state_dir), "%s/audit", r.dir);
+	snprintf(key, sizeof(key), "%s/keys/board0.key", restored);
+	{
+		char port[16];
+		snprintf(port, sizeof(port), "%u", r.port);
+		rc = AUDIT_RUN(&j, "--state", state_dir, "--port", port, "--key", key, "--checkpoint-key", vkey);
+	}
+	if (rc != 0)
+		fail_msg("manne-audit exit %d: %s", rc, audit_stderr);
+	assert_true(audit_json_bool(j, "ok"));
+	json_decref(j);
+	daemon_finish(&r);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", r.dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* A damaged or truncated backup is refused, and nothing is left half-made. */
+static void test_restore_refuses_damage(void **state)
+{
+	const char *exe = getenv("MANNE_LEDGER");
+	char backup[128], cut[128], into[128];
+	size_t len;
+	uint8_t *bytes;
+	(void)state;
+
+	snprintf(backup, sizeof(backup), "%s/b.backup", d.dir);
+	snprintf(cut, sizeof(cut), "%s/cut.backup", d.dir);
+	snprintf(into, sizeof(into), "%s/restored", d.dir);
+	{
+		const char *argv[] = {exe, "backup", "--data", d.dir, "--out", backup, NULL};
+		assert_int_equal(run(argv), 0);
+	}
+	bytes = audit_file_read(backup, &len);
+	audit_file_write(cut, bytes, len - 100);
+	{
+		const char *argv[] = {exe, "restore", "--in", cut, "--data", into, NULL};
+		assert_int_equal(run(argv), 1);
+		assert_int_equal(access(into, F_OK), -1);
+	}
+	bytes[0] = 'X';
+	audit_file_write(cut, bytes, len);
+	free(bytes);
+	{
+		char other[160];
+		snprintf(other, sizeof(other), "%s/restored2", d.dir);
+		const char *argv[] = {exe, "restore", "--in", cut, "--data", other, NULL};
+		assert_int_equal(run(argv), 1);
+		assert_int_equal(access(other, F_OK), -1);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_backup_under_load_restores_and_audits),
+		cmocka_unit_test(test_restore_refuses_damage),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
