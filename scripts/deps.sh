@@ -8,7 +8,7 @@ packages=(
   libsodium-dev liblmdb-dev libevent-dev libssl-dev openssl
   libprotobuf-c-dev protobuf-c-compiler
   libcmocka-dev libjansson-dev
-  valgrind python3
+  valgrind python3 scdoc man-db systemd
   protobuf-compiler python3-protobuf python3-nacl python3-openssl
 )
 
