@@ -9,7 +9,7 @@ packages=(
   libprotobuf-c-dev protobuf-c-compiler
   libcmocka-dev libjansson-dev
   valgrind python3 scdoc man-db systemd
-  protobuf-compiler python3-protobuf python3-nacl python3-openssl
+  protobuf-compiler python3-protobuf python3-nacl python3-openssl python3-prometheus-client
 )
 
 missing=()

@@ -45,9 +45,9 @@ def start_daemon(data, cert, key):
                                "--tls-key", key, "--port-file", port_file], stderr=log)
     for _ in range(1000):
         if os.path.exists(port_file):
-            lines = open(port_file).read().split()
-            if len(lines) == 2:
-                return daemon, int(lines[0]), int(lines[1])
+            words = open(port_file).read().split()
+            if len(words) == 3 and words[1] == "tls":
+                return daemon, int(words[0]), int(words[2])
         if daemon.poll() is not None:
             raise SystemExit("manne-ledger exited at start-up; see %s/daemon.log" % data)
         time.sleep(0.01)

@@ -73,7 +73,7 @@ static void read_tls_port(void)
 	snprintf(path, sizeof(path), "%s/port", d.dir);
 	f = fopen(path, "r");
 	assert_non_null(f);
-	assert_int_equal(fscanf(f, "%u %u", &plain, &tls), 2);
+	assert_int_equal(fscanf(f, "%u tls %u", &plain, &tls), 2);
 	fclose(f);
 	tls_port = (uint16_t)tls;
 }

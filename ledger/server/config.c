@@ -88,6 +88,8 @@ static int set_one(struct server_config *c, const char *name, const char *value,
 		rc = parse_listen(value, c->listen_host, &c->listen_port);
 	} else if (strcmp(name, "tls-listen") == 0) {
 		rc = parse_listen(value, c->tls_listen_host, &c->tls_listen_port);
+	} else if (strcmp(name, "metrics-listen") == 0) {
+		rc = parse_listen(value, c->metrics_host, &c->metrics_port);
 	} else if (strcmp(name, "tls-cert") == 0) {
 		rc = copy_path(c->tls_cert, sizeof(c->tls_cert), value);
 	} else if (strcmp(name, "tls-key") == 0) {

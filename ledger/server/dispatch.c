@@ -103,6 +103,8 @@ static void dispatch(struct slot *slot)
 		return;
 	}
 	slot->is_submit = entry->writes;
+	if ((unsigned)request->kind_case < KIND_SLOTS)
+		conn_server(slot->conn)->counters.requests[request->kind_case]++;
 	auth_refresh(slot->conn);  /* rights follow the state in force at each request */
 	entry->run(slot, request);
 }

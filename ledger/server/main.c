@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
@@ -46,7 +47,8 @@ static const char usage[] =
 	"  --utc-offset-minutes N   ledger day of a --demo ledger (default 60)\n"
 	"  --eu-summer-time yes|no  (default yes)\n"
 	"  --fee-bp N               reconversion fee of a --demo ledger (default 200)\n"
-	"  --port-file FILE         write the bound port there (and the TLS port on a second line)\n";
+	"  --metrics-listen HOST:PORT  Prometheus text on http://HOST:PORT/metrics (loopback only; off by default)\n"
+	"  --port-file FILE         write the bound port there, then \"tls PORT\" and \"metrics PORT\" lines\n";
 
 static struct server server;
 
@@ -161,8 +163,8 @@ static void write_port_file(struct server *s, uint16_t port, uint16_t tls_port)
 	if (s->config.port_file[0] == '\0')
 		return;
 	f = fopen(s->config.port_file, "w");
-	if (f == NULL || fprintf(f, "%u\n", port) < 0 || (tls_port != 0 && fprintf(f, "%u\n", tls_port) < 0) ||
-	    fclose(f) != 0)
+	if (f == NULL || fprintf(f, "%u\n", port) < 0 || (tls_port != 0 && fprintf(f, "tls %u\n", tls_port) < 0) ||
+	    (s->metrics != NULL && fprintf(f, "metrics %u\n", s->config.metrics_port) < 0) || fclose(f) != 0)
 		fatal("cannot write the port file");
 }
 
@@ -277,6 +279,7 @@ int main(int argc, char **argv)
 	s->state = s->ledger->state;
 	if (checkpoint_check_store(s, why, sizeof(why)) != 0)
 		fatal(why);
+	s->checkpoint_ms = (uint64_t)time(NULL) * 1000;
 	/* The first checkpoint served covers the whole store: after a crash or a
 	 * restore the file may lag it (it is written at most every 250 ms). */
 	if (s->checkpoint_len == 0 ||
@@ -313,6 +316,13 @@ int main(int argc, char **argv)
 	}
 	if (pipeline_start(s) != 0)
 		fatal("cannot start the verifier and writer threads");
+	if (s->config.metrics_host[0] != '\0') {
+		uint16_t metrics_port;
+		if (metrics_start(s, &metrics_port) != 0)
+			fatal("cannot serve metrics there: metrics-listen takes a loopback HOST:PORT not in use");
+		log_line("info", "metrics", "address=%s:%u path=/metrics", s->config.metrics_host, metrics_port);
+		s->config.metrics_port = metrics_port;
+	}
 	write_port_file(s, port, tls_port);
 	log_line("info", "listening", "address=%s:%u origin=%s tree_size=%llu", s->config.listen_host, port,
 		 s->ledger->state.origin, (unsigned long long)s->ledger->state.tree_size);
@@ -321,6 +331,7 @@ int main(int argc, char **argv)
 
 	if (!s->shutting_down)
 		pipeline_stop(s);
+	metrics_stop(s);
 	conn_close_all(s);
 	evconnlistener_free(s->listener);
 	if (s->tls_listener != NULL)

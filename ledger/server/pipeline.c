@@ -55,6 +55,9 @@ struct pipeline {
 	size_t done_checkpoint_len;
 	uint64_t done_batches;
 	uint64_t done_batch_sizes[BATCH_HISTOGRAM_BUCKETS];
+	uint64_t done_commit_buckets[COMMIT_BUCKETS];
+	uint64_t done_commit_us;
+	uint64_t last_commit_us;    /* the writer's own: the commit just made */
 	struct event *done_event;
 	/* The verifiers' own copy: the writer rewrites the ledger's state. */
 	struct tx_identity identity;
@@ -163,6 +166,16 @@ static size_t sign_checkpoint(struct pipeline *p)
 /* Applies and commits a run; returns the length of the checkpoint it signed
  * into p->leaf_scratch (to be saved to the file), CHECKPOINT_LATER when one
  * is to be signed once the replies are out, or 0. */
+static uint64_t monotonic_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000U + (uint64_t)ts.tv_nsec / 1000U;
+}
+
+const uint64_t commit_bucket_us[COMMIT_BUCKETS - 1] = {250, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000,
+							 250000, 1000000};
+
 static size_t apply_run(struct pipeline *p, struct submission *run)
 {
 	struct server *s = p->server;
@@ -187,7 +200,9 @@ static size_t apply_run(struct pipeline *p, struct submission *run)
 		sub->status = ledger_batch_apply(&batch, &sub->tx, now, &sub->receipt);
 		applied += sub->status == MANNE_OK && !sub->receipt.duplicate;
 	}
+	uint64_t commit_start = monotonic_us();
 	rc = ledger_batch_commit(&batch);
+	p->last_commit_us = monotonic_us() - commit_start;
 	if (rc != STORE_OK) {
 		enum manne_status failed = rc == STORE_FULL ? MANNE_ERR_STORAGE_FULL : MANNE_ERR_INTERNAL;
 		log_line("error", "commit_failed", "result=%s transactions=%u",
@@ -301,6 +316,13 @@ static void *writer_main(void *arg)
 		memcpy(p->board, p->done_state.board, sizeof(p->board));
 		p->board_count = p->done_state.board_count;
 		p->done_batches++;
+		{
+			unsigned b = 0;
+			while (b < COMMIT_BUCKETS - 1 && p->last_commit_us > commit_bucket_us[b])
+				b++;
+			p->done_commit_buckets[b]++;
+			p->done_commit_us += p->last_commit_us;
+		}
 		p->done_batch_sizes[count >= (1U << (BATCH_HISTOGRAM_BUCKETS - 1)) ? BATCH_HISTOGRAM_BUCKETS - 1
 										    : (unsigned)(63 - __builtin_clzll(count))]++;
 		if (p->done_tail != NULL)
@@ -374,11 +396,16 @@ static void done_callback(evutil_socket_t fd, short what, void *arg)
 	p->done_head = p->done_tail = NULL;
 	s->state = p->done_state;
 	if (p->done_checkpoint_len > 0) {
+		uint64_t before = checkpoint_note_tree_size(s->checkpoint, s->checkpoint_len);
 		memcpy(s->checkpoint, p->done_checkpoint, p->done_checkpoint_len + 1);
 		s->checkpoint_len = p->done_checkpoint_len;
+		if (checkpoint_note_tree_size(s->checkpoint, s->checkpoint_len) != before)
+			s->checkpoint_ms = (uint64_t)time(NULL) * 1000;
 	}
 	s->counters.batches = p->done_batches;
 	memcpy(s->counters.batch_sizes, p->done_batch_sizes, sizeof(s->counters.batch_sizes));
+	memcpy(s->counters.commit_buckets, p->done_commit_buckets, sizeof(s->counters.commit_buckets));
+	s->counters.commit_us_total = p->done_commit_us;
 	pthread_mutex_unlock(&p->lock);
 
 	for (; sub != NULL; sub = next) {
@@ -389,6 +416,9 @@ static void done_callback(evutil_socket_t fd, short what, void *arg)
 
 		next = sub->next;
 		response.status = (Manne__Status)sub->status;
+		/* Applied (not duplicates) and refused, by kind and status. */
+		if ((unsigned)sub->status < MANNE_STATUS_COUNT && !(sub->status == MANNE_OK && sub->receipt.duplicate))
+			s->counters.transactions[(unsigned)sub->tx.kind < KIND_SLOTS ? sub->tx.kind : 0][sub->status]++;
 		response.message = (char *)manne_status_message(sub->status);
 		if (sub->status == MANNE_OK) {
 			if (sub->slot->conn != NULL)
@@ -533,4 +563,16 @@ void pipeline_stop(struct server *s)
 	free(p->unsaved);
 	free(p);
 	s->pipeline = NULL;
+}
+
+size_t pipeline_queued(struct server *s)
+{
+	struct pipeline *p = s->pipeline;
+	size_t n;
+	if (p == NULL)
+		return 0;
+	pthread_mutex_lock(&p->lock);
+	n = p->queued;
+	pthread_mutex_unlock(&p->lock);
+	return n;
 }

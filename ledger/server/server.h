@@ -57,6 +57,8 @@ struct server_config {
 	uint32_t frame_timeout_ms;
 	uint32_t write_timeout_ms;
 	uint64_t reply_bytes_total_max;
+	char metrics_host[64];         /* "" : no metrics listener */
+	uint16_t metrics_port;
 	uint32_t in_flight_max;
 	uint32_t idle_timeout_ms;
 	uint64_t map_bytes;
@@ -99,8 +101,17 @@ struct slot {
 };
 
 #define BATCH_HISTOGRAM_BUCKETS 16
+/* Commit latency buckets, in microseconds (the last is +Inf). */
+#define COMMIT_BUCKETS 12
+extern const uint64_t commit_bucket_us[COMMIT_BUCKETS - 1];
+/* Request kinds and transaction kinds are field numbers under this. */
+#define KIND_SLOTS 64
 
 struct counters {
+	uint64_t requests[KIND_SLOTS];                   /* by Request kind */
+	uint64_t transactions[KIND_SLOTS][MANNE_STATUS_COUNT]; /* by TxBody kind and outcome (0: unknown kind) */
+	uint64_t commit_buckets[COMMIT_BUCKETS];         /* commits by duration */
+	uint64_t commit_us_total;
 	uint64_t batch_sizes[BATCH_HISTOGRAM_BUCKETS]; /* by power of two */
 	uint64_t applied;
 	uint64_t refused;
@@ -131,6 +142,8 @@ struct server {
 	struct event_base *base;
 	struct evconnlistener *listener;
 	struct evconnlistener *tls_listener; /* NULL without tls-listen */
+	struct evhttp *metrics;              /* NULL without metrics-listen */
+	uint64_t checkpoint_ms;              /* when the checkpoint served was signed or loaded (wall clock) */
 	void *tls_ctx;                       /* SSL_CTX of the TLS listener */
 	struct event *signal_term, *signal_int;
 	struct ledger *ledger;
@@ -231,6 +244,13 @@ void log_line(const char *level, const char *event, const char *fmt, ...) __attr
 /* config.c */
 void config_defaults(struct server_config *c);
 int config_parse_args(struct server_config *c, int argc, char **argv, char *why, size_t why_size);
+
+/* metrics.c: the Prometheus text exposition on metrics-listen (loopback
+ * only); the bound port goes to *port. 0 or -1. */
+int metrics_start(struct server *s, uint16_t *port);
+void metrics_stop(struct server *s);
+/* pipeline.c: submissions waiting to be verified or applied. */
+size_t pipeline_queued(struct server *s);
 
 /* backup.c: `manne-ledger backup --data DIR --out FILE` (while the daemon
  * serves) and `manne-ledger restore --in FILE --data DIR`; exit codes. */

@@ -47,6 +47,10 @@ void store_close(struct store *store); /* accepts NULL */
  * LMDB readers never block its writer) to fd: one consistent snapshot, as
  * of the last commit when the copy began. */
 int store_copy(const char *dir, int fd) __attribute__((warn_unused_result));
+/* Bytes the store uses (its pages up to the last one written) and may grow
+ * to (the map). */
+int store_usage(struct store *store, uint64_t *used, uint64_t *map);
+
 /* The name of the store's data file in its directory (a restore writes it). */
 #define STORE_DATA_FILE "data.mdb"
 

@@ -76,6 +76,17 @@ int store_copy(const char *dir, int fd)
 	return rc;
 }
 
+int store_usage(struct store *store, uint64_t *used, uint64_t *map)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	if (mdb_env_info(store->env, &info) != 0 || mdb_env_stat(store->env, &st) != 0)
+		return STORE_ERROR;
+	*used = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
+	*map = info.me_mapsize;
+	return STORE_OK;
+}
+
 void store_close(struct store *store)
 {
 	if (store == NULL)
