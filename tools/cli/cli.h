@@ -8,6 +8,7 @@
  *   cli_tx.c      every transaction kind; prepare / sign / show / submit
  *   cli_read.c    balance, history, tx, payment, status, checkpoint, prove, export
  *   cli_create.c  create: a new ledger's genesis and store, offline
+ *   cli_replay.c  replay-export: a restored store's missing leaves, from an export
  *
  * Exit codes (docs/cli.md): see enum cli_exit.
  */
@@ -42,7 +43,7 @@ enum cli_opt {
 	OPT_PROGRAMME, OPT_ISSUE, OPT_REDEEM, OPT_OUTCOME, OPT_FEE_BP, OPT_BOARD, OPT_THRESHOLD,
 	OPT_CHECKPOINT, OPT_TXID, OPT_OUT, OPT_VALID_DAYS, OPT_SIGNATURES_NEEDED, OPT_CHECKPOINT_KEY,
 	OPT_BEFORE, OPT_LIMIT, OPT_PAYEE, OPT_WAIT_MS, OPT_INDEX, OPT_LEAF_HASH, OPT_OLD_CHECKPOINT, OPT_SAVE,
-	OPT_SEAL, OPT_DATA, OPT_ORIGIN, OPT_BOARD_KEY, OPT_ASSOCIATION, OPT_UTC_OFFSET, OPT_EU_SUMMER, OPT_LEDGER, OPT_TLS, OPT_PIN,
+	OPT_SEAL, OPT_DATA, OPT_ORIGIN, OPT_BOARD_KEY, OPT_ASSOCIATION, OPT_UTC_OFFSET, OPT_EU_SUMMER, OPT_LEDGER, OPT_TLS, OPT_PIN, OPT_FILE,
 	OPT_COUNT
 };
 
@@ -104,6 +105,7 @@ void format_amount(char *out, size_t size, uint64_t centimes);
 int cmd_keygen(struct cli *c);
 int cmd_pubkey(struct cli *c);
 int cmd_tls_pin(struct cli *c);
+int cmd_replay_export(struct cli *c);
 int cmd_create(struct cli *c);
 int cmd_tx(struct cli *c, enum manne_kind kind);
 int cmd_prepare(struct cli *c);
