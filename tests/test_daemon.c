@@ -9,11 +9,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "daemon.h"
@@ -283,6 +285,24 @@ static void test_startup_checkpoint_covers_store(void **state)
 	assert_int_equal(rename(saved, path), 0);  /* the file now lags the store by two leaves */
 	assert_int_equal(daemon_try_restart(&d, NULL), 0);
 	assert_true(log_holds("checkpoint_caught_up"));
+	daemon_connect(&d, &w);
+	r = daemon_read_status(&w);
+	size = r->status_info->tree_size;
+	manne__response__free_unpacked(r, NULL);
+	daemon_read_checkpoint(&w, d.checkpoint.public_key, &cp);
+	assert_int_equal(cp.tree_size, size);
+	manne_wire_close(&w);
+
+	/* SIGKILL right after payments: the first checkpoint served after the
+	 * restart covers the whole store, whatever the file held. */
+	daemon_connect(&d, &w);
+	for (int i = 0; i < 20; i++)
+		daemon_fund(&d, &w, 1);
+	manne_wire_close(&w);
+	assert_int_equal(kill(d.pid, SIGKILL), 0);
+	assert_int_equal(waitpid(d.pid, NULL, 0), d.pid);
+	d.pid = 0;
+	assert_int_equal(daemon_try_restart(&d, NULL), 0);
 	daemon_connect(&d, &w);
 	r = daemon_read_status(&w);
 	size = r->status_info->tree_size;
