@@ -244,7 +244,11 @@ static int receive_exact(struct manne_wire *w, uint8_t *buf, size_t len, uint64_
 	while (done < len) {
 		if (w->ssl != NULL) {
 			size_t n = 0;
+			struct sigpipe_guard g;
+			/* On an unexpected EOF OpenSSL writes an alert: guarded too. */
+			sigpipe_block(&g);
 			int rc = SSL_read_ex(w->ssl, buf + done, len - done, &n);
+			sigpipe_restore(&g);
 			if (rc == 1) {
 				done += n;
 				continue;

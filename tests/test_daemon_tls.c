@@ -23,6 +23,9 @@
 #include "ledger/keys/tls_pin.h"
 #include "manne.h"
 
+#include <openssl/ssl.h>
+#include <sys/socket.h>
+
 static struct daemon d;
 static char cert_dir[64], cert[160], key[160], pin[TLS_PIN_TEXT_BYTES];
 static uint16_t tls_port;
@@ -295,6 +298,92 @@ static void test_auth_bound_to_session(void **state)
 	manne_wire_close(&b);
 }
 
+static uint32_t connections(void)
+{
+	struct manne_wire w;
+	Manne__Response *r;
+	uint32_t n;
+	daemon_connect(&d, &w);
+	r = daemon_read_status(&w);
+	n = (uint32_t)r->status_info->connections;
+	manne__response__free_unpacked(r, NULL);
+	manne_wire_close(&w);
+	return n - 1;
+}
+
+/* A TLS client that pipelines and then sends close_notify still gets every
+ * reply; one that resets the connection with replies owed is let go at
+ * once, not held. */
+static void test_tls_close_with_replies_owed(void **state)
+{
+	uint8_t expected[TLS_PIN_BYTES];
+	Manne__Request request = MANNE__REQUEST__INIT;
+	Manne__StatusRequest status = MANNE__STATUS_REQUEST__INIT;
+	struct manne_wire w;
+	uint32_t before = connections();
+	(void)state;
+
+	assert_int_equal(tls_pin_parse(pin, expected), 0);
+	request.kind_case = MANNE__REQUEST__KIND_STATUS;
+	request.status = &status;
+	assert_int_equal(manne_wire_connect(&w, "127.0.0.1", tls_port, 5000), 0);
+	assert_int_equal(manne_wire_start_tls(&w, expected), 0);
+	for (uint64_t id = 1; id <= 300; id++) {
+		request.id = id;
+		assert_int_equal(manne_wire_send(&w, &request), 0);
+	}
+	SSL_shutdown(w.ssl); /* close_notify: we send nothing more */
+	for (uint64_t id = 1; id <= 300; id++) {
+		Manne__Response *r = manne_wire_receive(&w);
+		if (r == NULL)
+			fail_msg("reply %llu of 300 lost after close_notify", (unsigned long long)id);
+		assert_int_equal(r->id, id);
+		manne__response__free_unpacked(r, NULL);
+	}
+	manne_wire_close(&w);
+
+	/* 3000 reads pipelined and never read, then a reset: let go at once
+	 * (not held until a deadline). */
+	assert_int_equal(manne_wire_connect(&w, "127.0.0.1", tls_port, 5000), 0);
+	assert_int_equal(manne_wire_start_tls(&w, expected), 0);
+	for (uint64_t id = 1; id <= 3000; id++) {
+		request.id = id;
+		if (manne_wire_send(&w, &request) != 0)
+			break;
+	}
+	{
+		struct linger hard = {.l_onoff = 1, .l_linger = 0};
+		setsockopt(w.fd, SOL_SOCKET, SO_LINGER, &hard, sizeof(hard));
+		SSL_free(w.ssl);
+		w.ssl = NULL;
+		manne_wire_close(&w); /* RST with replies owed */
+	}
+	for (int i = 0; i < 200 && connections() != before; i++)
+		usleep(10000);
+	assert_int_equal(connections(), before);
+}
+
+/* The daemon closes an idle TLS connection without close_notify; the
+ * client's next call reconnects (and is not killed by SIGPIPE). */
+static void test_tls_idle_closed_then_reused(void **state)
+{
+	struct manne *m = NULL;
+	struct manne_ledger_status st;
+	const char *flags[] = {"--tls-listen", "127.0.0.1:0", "--tls-cert", cert, "--tls-key", key, "--idle-timeout-ms",
+			       "300", NULL};
+	(void)state;
+	assert_int_equal(daemon_stop(&d), 0);
+	assert_int_equal(daemon_try_restart(&d, flags), 0);
+	read_tls_port();
+	EXPECT(m, manne_open_tls("127.0.0.1", tls_port, 5000, pin, &m), MANNE_OK);
+	EXPECT(m, manne_status_get(m, &st), MANNE_OK);
+	usleep(800000); /* closed by the daemon meanwhile */
+	EXPECT(m, manne_status_get(m, &st), MANNE_OK);
+	usleep(800000);
+	EXPECT(m, manne_authenticate(m, &member), MANNE_OK);
+	manne_close(m);
+}
+
 /* Plain TCP on an address that is not loopback is refused at start (the
  * daemon exits before binding anything). */
 static void test_plain_listener_loopback_only(void **state)
@@ -316,7 +405,9 @@ int main(void)
 		cmocka_unit_test(test_plain_client_on_tls_port),
 		cmocka_unit_test(test_openssl_versions),
 		cmocka_unit_test(test_auth_bound_to_session),
+		cmocka_unit_test(test_tls_close_with_replies_owed),
 		cmocka_unit_test(test_plain_listener_loopback_only),
+		cmocka_unit_test(test_tls_idle_closed_then_reused),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -46,6 +46,7 @@ struct conn {
 	uint64_t leaves_seen;   /* one past the highest leaf receipted here */
 	uint32_t bad_signatures; /* refused as BAD_SIGNATURE before authentication */
 	bool tls;               /* accepted on the TLS listener */
+	struct evbuffer_cb_entry *output_cb; /* adds the output's size to the server's */
 	bool eof;               /* the client shut its side: answer what is owed, then close */
 	uint32_t address;       /* the client's IPv4 address, network order */
 	struct event *auth_deadline;  /* closes it unless a key is proved in time */
@@ -288,6 +289,8 @@ static void read_frames(struct conn *c)
 		slot_append(c, slot);
 		c->in_flight_bytes += len;
 		c->server->requests->classify(slot);
+		/* A whole frame: the next one's deadline starts with its first byte. */
+		evtimer_del(c->frame_deadline);
 	}
 	if (!c->closing && over_bounds(c))
 		pause_reading(c);
@@ -411,19 +414,23 @@ static void event_callback(struct bufferevent *bev, short what, void *arg)
 	struct conn *c = arg;
 	if (what & BEV_EVENT_CONNECTED)
 		return; /* a TLS handshake finished: frames follow */
-	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR)) {
+	if ((what & BEV_EVENT_EOF) && !(what & (BEV_EVENT_ERROR | BEV_EVENT_WRITING)) && !c->eof) {
 		/* A half-close: the client sends nothing more but may still
 		 * read. Whole frames already here are served; the replies owed
 		 * go out; then the connection closes (conn_advance). */
+		c->eof = true;
 		pause_reading(c);
-		if (!c->eof) {
-			c->eof = true;
-			read_frames(c);
-			conn_advance(c);
-		}
+		/* libevent's TLS bufferevent stops writing when it sees the
+		 * close: start it again for the replies owed. */
+		if (c->tls)
+			bufferevent_enable(c->bev, EV_WRITE);
+		read_frames(c);
+		conn_advance(c);
 		return;
 	}
-	conn_free(c); /* an error, a timeout, or EOF again: the connection ends */
+	/* An error, a timeout, a failed write (TLS reports a reset while
+	 * writing as EOF|WRITING), or EOF again: the connection ends. */
+	conn_free(c);
 }
 
 static void conn_free(struct conn *c)
@@ -448,6 +455,9 @@ static void conn_free(struct conn *c)
 	c->server->connection_count--;
 	if (!c->proved)
 		c->server->anonymous_count--;
+	/* Before the buffer goes: a drain during bufferevent_free must not
+	 * reach this connection. */
+	evbuffer_remove_cb_entry(bufferevent_get_output(c->bev), c->output_cb);
 	c->server->reply_bytes -= evbuffer_get_length(bufferevent_get_output(c->bev));
 	event_free(c->auth_deadline);
 	event_free(c->frame_deadline);
@@ -501,8 +511,9 @@ void conn_accept(struct server *s, int fd, bool tls, uint32_t address)
 	c->bev = tls ? tls_accept(s->tls_ctx, s->base, fd) : bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	c->auth_deadline = evtimer_new(s->base, deadline_passed, c);
 	c->frame_deadline = evtimer_new(s->base, deadline_passed, c);
-	if (c->bev == NULL || c->auth_deadline == NULL || c->frame_deadline == NULL ||
-	    evbuffer_add_cb(bufferevent_get_output(c->bev), output_changed, c) == NULL) {
+	if (c->bev != NULL)
+		c->output_cb = evbuffer_add_cb(bufferevent_get_output(c->bev), output_changed, c);
+	if (c->bev == NULL || c->auth_deadline == NULL || c->frame_deadline == NULL || c->output_cb == NULL) {
 		if (c->bev != NULL)
 			bufferevent_free(c->bev);
 		else

@@ -46,7 +46,9 @@ void *tls_server_context(const char *cert_file, const char *key_file, char *pin_
 		SSL_CTX_free(ctx);
 		return NULL;
 	}
-	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+	/* A client that closes without close_notify (a FIN) is a half-close,
+	 * not an error: the replies it is owed still go out. */
+	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET | SSL_OP_IGNORE_UNEXPECTED_EOF);
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	if (SSL_CTX_use_certificate_chain_file(ctx, cert_file) != 1 ||
 	    SSL_CTX_use_PrivateKey_file(ctx, key_file, SSL_FILETYPE_PEM) != 1 || SSL_CTX_check_private_key(ctx) != 1 ||
@@ -77,8 +79,7 @@ struct bufferevent *tls_accept(void *ctx, struct event_base *base, int fd)
 		SSL_free(ssl);
 		return NULL;
 	}
-	/* A client that closes without close_notify loses nothing of ours:
-	 * every reply it is owed was written before. */
+	/* The same for libevent (with SSL_OP_IGNORE_UNEXPECTED_EOF above). */
 	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
 	return bev;
 }
