@@ -3,8 +3,8 @@
  * with `manne-ledger backup` while payments keep landing restores into a
  * new data directory, the daemon starts on it, and manne-audit, with the
  * board's key as reader, finds the restored ledger clean; the backup is
- * mode 0600 and holds no key; restore refuses a damaged backup and an
- * existing store.
+ * mode 0600 and holds no key unless asked, and then sealed; restore refuses
+ * a damaged backup and an existing store.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,6 +23,7 @@
 
 #include "audit_util.h"
 #include "daemon.h"
+#include "ledger/keys/keyfile.h"
 
 static struct daemon d;
 static struct manne_keypair payer, shop;
@@ -313,12 +314,89 @@ static void test_older_backup_plus_export(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* --with-keys: the keys sealed under a passphrase (no plain seed in the
+ * file); restored with the passphrase they are the same keys and the
+ * daemon starts with nothing copied by hand; without it they stay sealed;
+ * a wrong passphrase is refused and leaves nothing behind. */
+static void test_backup_with_keys(void **state)
+{
+	const char *exe = getenv("MANNE_LEDGER");
+	char backup[128], pass[128], wrong[128], into[128], sealed[128], key_path[192], cmd[256];
+	struct manne_keypair restored_key;
+	struct daemon r;
+	uint8_t *bytes, seed[32];
+	size_t len;
+	char seed_hex[65];
+	FILE *f;
+	(void)state;
+
+	snprintf(backup, sizeof(backup), "%s/keys.backup", d.dir);
+	snprintf(pass, sizeof(pass), "%s/passphrase", d.dir);
+	snprintf(wrong, sizeof(wrong), "%s/wrong", d.dir);
+	f = fopen(pass, "w");
+	fputs("une longue phrase de passe\n", f);
+	fclose(f);
+	f = fopen(wrong, "w");
+	fputs("une autre\n", f);
+	fclose(f);
+	{
+		const char *argv[] = {exe, "backup", "--data", d.dir, "--out", backup, "--with-keys", NULL};
+		assert_int_equal(run(argv), 2); /* --with-keys needs a passphrase */
+	}
+	{
+		const char *argv[] = {exe, "backup", "--data", d.dir, "--out", backup, "--with-keys", "--passphrase-file", pass,
+				      NULL};
+		assert_int_equal(run(argv), 0);
+	}
+	bytes = audit_file_read(backup, &len);
+	crypto_sign_ed25519_sk_to_seed(seed, d.checkpoint.secret_key);
+	sodium_bin2hex(seed_hex, sizeof(seed_hex), seed, 32);
+	assert_null(memmem(bytes, len, seed_hex, 64));
+	assert_null(memmem(bytes, len, seed, 32));
+	assert_non_null(memmem(bytes, len, "manne-sealed-key-v1", 19));
+	free(bytes);
+
+	snprintf(into, sizeof(into), "%s/wrongly", d.dir);
+	{
+		const char *argv[] = {exe, "restore", "--in", backup, "--data", into, "--passphrase-file", wrong, NULL};
+		assert_int_equal(run(argv), 1);
+		assert_int_equal(access(into, F_OK), -1);
+	}
+	snprintf(sealed, sizeof(sealed), "%s/sealed", d.dir);
+	{
+		const char *argv[] = {exe, "restore", "--in", backup, "--data", sealed, NULL};
+		assert_int_equal(run(argv), 0);
+		snprintf(key_path, sizeof(key_path), "%s/keys-sealed/checkpoint.key", sealed);
+		assert_int_equal(access(key_path, F_OK), 0);
+		assert_true(keyfile_read(key_path, &restored_key) != 0); /* sealed: no plain read */
+	}
+	memset(&r, 0, sizeof(r));
+	strcpy(r.dir, "/tmp/manne-keys-XXXXXX");
+	assert_non_null(mkdtemp(r.dir));
+	assert_int_equal(rmdir(r.dir), 0); /* restore makes it */
+	{
+		const char *argv[] = {exe, "restore", "--in", backup, "--data", r.dir, "--passphrase-file", pass, NULL};
+		assert_int_equal(run(argv), 0);
+	}
+	snprintf(key_path, sizeof(key_path), "%s/keys/checkpoint.key", r.dir);
+	assert_int_equal(keyfile_read(key_path, &restored_key), 0);
+	assert_memory_equal(restored_key.secret_key, d.checkpoint.secret_key, 64);
+	sodium_memzero(&restored_key, sizeof(restored_key));
+	memcpy(r.board, d.board, sizeof(d.board));
+	memcpy(&r.checkpoint, &d.checkpoint, sizeof(d.checkpoint));
+	assert_int_equal(daemon_try_restart(&r, NULL), 0); /* no key copied by hand */
+	daemon_finish(&r);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", r.dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_backup_under_load_restores_and_audits),
 		cmocka_unit_test(test_restore_refuses_damage),
 		cmocka_unit_test(test_older_backup_plus_export),
+		cmocka_unit_test(test_backup_with_keys),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -7,13 +7,17 @@
  *   checkpoint <bytes>\n<the checkpoint note>\n
  *   store <bytes>\n<a compacted copy of the LMDB store>
  *
+ *   key <name> <bytes>\n<a sealed key file>     (only with --with-keys; repeated)
+ *
  * taken while the daemon serves. The checkpoint file is read first and the
  * store copied after, so the store always extends the checkpoint (the
- * other order gives a backup the daemon refuses). Keys are not in it: the
- * checkpoint key, board keys and TLS key are backed up apart (docs).
+ * other order gives a backup the daemon refuses). Keys are in it only when
+ * asked (--with-keys), each sealed under a passphrase (Argon2id, as any
+ * sealed key file), so that a copied backup signs nothing.
  * Restore writes a data directory the daemon starts on; at start-up it
  * checks the store against the checkpoint and catches the checkpoint up.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -23,6 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ledger/keys/keyfile.h"
 #include "server.h"
 
 #define BACKUP_MAGIC "manne-backup-v1\n"
@@ -77,7 +82,102 @@ static int copy_bytes(int in, int out, uint64_t len)
 	return 0;
 }
 
-int backup_run(const char *data_dir, const char *out_path)
+#define KEY_FILE_TEXT_MAX 1024U
+#define KEY_NAME_MAX 64U
+
+/* A key's name in a backup: letters, digits, '.', '_', '-', ending in
+ * ".key"; never a path. */
+static bool key_name_ok(const char *name)
+{
+	size_t len = strlen(name);
+	if (len < 5 || len > KEY_NAME_MAX || strcmp(name + len - 4, ".key") != 0 || name[0] == '.')
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char ch = name[i];
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '.' ||
+		      ch == '_' || ch == '-'))
+			return false;
+	}
+	return true;
+}
+
+int backup_read_passphrase(const char *path, char *out, size_t size)
+{
+	FILE *f = fopen(path, "re");
+	int rc = -1;
+	if (f == NULL)
+		return -1;
+	if (fgets(out, (int)size, f) != NULL) {
+		out[strcspn(out, "\r\n")] = '\0';
+		rc = out[0] != '\0' ? 0 : -1;
+	}
+	fclose(f);
+	return rc;
+}
+
+/* Reads a whole small file into text (NUL-terminated): its length, or -1. */
+static long read_small(const char *path, char *text, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	ssize_t n;
+	if (fd < 0)
+		return -1;
+	n = read(fd, text, size - 1);
+	close(fd);
+	if (n < 0 || (size_t)n >= size - 1)
+		return -1;
+	text[n] = '\0';
+	return n;
+}
+
+/* Every DIR/keys/NAME.key, sealed under the passphrase, as "key" sections. */
+static int backup_keys(int out_fd, const char *data_dir, const char *out_path, const char *passphrase)
+{
+	char keys_dir[PATH_BYTES], path[PATH_BYTES + KEY_NAME_MAX + 2], sealed[PATH_BYTES + 16], text[KEY_FILE_TEXT_MAX];
+	char header[KEY_NAME_MAX + 32];
+	struct manne_keypair kp;
+	uint8_t seed[crypto_sign_SEEDBYTES];
+	struct dirent *e;
+	DIR *dir;
+	int rc = 0;
+	unsigned count = 0;
+
+	snprintf(keys_dir, sizeof(keys_dir), "%s/keys", data_dir);
+	snprintf(sealed, sizeof(sealed), "%s.sealing", out_path);
+	dir = opendir(keys_dir);
+	if (dir == NULL)
+		return fail("no keys directory in", data_dir);
+	while (rc == 0 && (e = readdir(dir)) != NULL) {
+		long len;
+		if (!key_name_ok(e->d_name))
+			continue;
+		snprintf(path, sizeof(path), "%s/%.64s", keys_dir, e->d_name);
+		if (keyfile_read(path, &kp) != 0) {
+			rc = fail("cannot read the plain key file", path);
+			break;
+		}
+		crypto_sign_ed25519_sk_to_seed(seed, kp.secret_key);
+		sodium_memzero(&kp, sizeof(kp));
+		unlink(sealed);
+		if (keyfile_write_seed(sealed, seed, passphrase) != MANNE_OK ||
+		    (len = read_small(sealed, text, sizeof(text))) < 0) {
+			rc = fail("cannot seal", path);
+		} else {
+			snprintf(header, sizeof(header), "\nkey %.64s %ld\n", e->d_name, len);
+			if (write_all(out_fd, header, strlen(header)) != 0 || write_all(out_fd, text, (size_t)len) != 0)
+				rc = fail("cannot write the key sections of", out_path);
+			count++;
+		}
+		unlink(sealed);
+		sodium_memzero(seed, sizeof(seed));
+	}
+	closedir(dir);
+	if (rc == 0)
+		printf("keys: %u, sealed under the passphrase\n", count);
+	return rc;
+}
+
+int backup_run(const char *data_dir, const char *out_path, const char *passphrase)
 {
 	char store_dir[PATH_BYTES], tmp_path[PATH_BYTES + 8], note[CHECKPOINT_NOTE_BYTES], header[64];
 	size_t note_len = 0;
@@ -119,7 +219,8 @@ int backup_run(const char *data_dir, const char *out_path)
 	if (write_all(out_fd, header, strlen(header)) != 0 || write_all(out_fd, note, note_len) != 0 ||
 	    snprintf(header, sizeof(header), "\nstore %llu\n", (unsigned long long)st.st_size) < 0 ||
 	    write_all(out_fd, header, strlen(header)) != 0 || copy_bytes(copy_fd, out_fd, (uint64_t)st.st_size) != 0 ||
-	    fsync(out_fd) != 0 || close(out_fd) != 0) {
+	    (passphrase != NULL && backup_keys(out_fd, data_dir, out_path, passphrase) != 0) || fsync(out_fd) != 0 ||
+	    close(out_fd) != 0) {
 		out_fd = -1;
 		unlink(tmp_path);
 		fail("cannot write", tmp_path);
@@ -167,7 +268,96 @@ static int read_section(int fd, const char *name, uint64_t max, uint64_t *len)
 	return errno == 0 && *end == '\n' && *len <= max ? 0 : -1;
 }
 
-int restore_run(const char *in_path, const char *data_dir)
+/* The "key" sections after the store: unsealed into DIR/keys with the
+ * passphrase; without it, left sealed in DIR/keys-sealed. */
+static int restore_keys(int in, const char *data_dir, const char *passphrase)
+{
+	char dir[PATH_BYTES + 16], line[KEY_NAME_MAX + 48], name[KEY_NAME_MAX + 1], text[KEY_FILE_TEXT_MAX];
+	char path[PATH_BYTES + KEY_NAME_MAX + 32], tmp[PATH_BYTES + KEY_NAME_MAX + 48];
+	uint8_t public_key[crypto_sign_PUBLICKEYBYTES], secret_key[crypto_sign_SECRETKEYBYTES];
+	unsigned count = 0;
+	char ch;
+
+	snprintf(dir, sizeof(dir), "%s/%s", data_dir, passphrase != NULL ? "keys" : "keys-sealed");
+	while (read_all(in, &ch, 1) == 0) {
+		size_t n = 0;
+		unsigned long len;
+		char *sp;
+		int fd;
+
+		if (ch != '\n')
+			return fail("bytes after the store that are no key section", NULL);
+		while (n < sizeof(line) - 1 && read_all(in, &line[n], 1) == 0 && line[n] != '\n')
+			n++;
+		line[n] = '\0';
+		if (strncmp(line, "key ", 4) != 0 || (sp = strrchr(line + 4, ' ')) == NULL ||
+		    (size_t)(sp - (line + 4)) > KEY_NAME_MAX)
+			return fail("a damaged key section", NULL);
+		memcpy(name, line + 4, (size_t)(sp - (line + 4)));
+		name[sp - (line + 4)] = '\0';
+		errno = 0;
+		len = strtoul(sp + 1, NULL, 10);
+		if (!key_name_ok(name) || errno != 0 || len == 0 || len >= sizeof(text) ||
+		    read_all(in, text, len) != 0)
+			return fail("a damaged key section", NULL);
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+			return fail("cannot create", dir);
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		snprintf(tmp, sizeof(tmp), "%s.sealed", path);
+		fd = open(passphrase != NULL ? tmp : path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd < 0 || write_all(fd, text, len) != 0 || close(fd) != 0)
+			return fail("cannot write", path);
+		if (passphrase != NULL) {
+			uint8_t seed[crypto_sign_SEEDBYTES];
+			enum manne_status st = keyfile_read_keypair(tmp, passphrase, public_key, secret_key);
+			unlink(tmp);
+			if (st != MANNE_OK)
+				return fail(st == MANNE_ERR_PASSPHRASE ? "wrong passphrase for the keys of the backup"
+								       : "a damaged sealed key in the backup:",
+					    st == MANNE_ERR_PASSPHRASE ? NULL : name);
+			crypto_sign_ed25519_sk_to_seed(seed, secret_key);
+			sodium_memzero(secret_key, sizeof(secret_key));
+			st = keyfile_write_seed(path, seed, NULL);
+			sodium_memzero(seed, sizeof(seed));
+			if (st != MANNE_OK)
+				return fail("cannot write", path);
+		}
+		count++;
+	}
+	if (count > 0)
+		printf("keys: %u restored%s\n", count,
+		       passphrase != NULL ? "" : " still sealed in keys-sealed/ (give --passphrase-file to unseal them)");
+	return 0;
+}
+
+/* After a failed restore into a directory it made: what it wrote there. */
+static void remove_made(const char *data_dir)
+{
+	static const char *const dirs[] = {"keys", "keys-sealed"};
+	char path[PATH_BYTES + KEY_NAME_MAX + 32];
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		DIR *dir;
+		struct dirent *e;
+		snprintf(path, sizeof(path), "%s/%s", data_dir, dirs[i]);
+		if ((dir = opendir(path)) == NULL)
+			continue;
+		while ((e = readdir(dir)) != NULL) {
+			char file[sizeof(path) + 96];
+			if (!key_name_ok(e->d_name) && strstr(e->d_name, ".key.sealed") == NULL)
+				continue;
+			snprintf(file, sizeof(file), "%s/%.80s", path, e->d_name);
+			unlink(file);
+		}
+		closedir(dir);
+		rmdir(path);
+	}
+	snprintf(path, sizeof(path), "%s/checkpoint", data_dir);
+	unlink(path);
+	rmdir(data_dir);
+}
+
+int restore_run(const char *in_path, const char *data_dir, const char *passphrase)
 {
 	char store_dir[PATH_BYTES], path[PATH_BYTES + 16], magic[sizeof(BACKUP_MAGIC) - 1], note[CHECKPOINT_NOTE_BYTES];
 	uint64_t note_len, store_len;
@@ -207,10 +397,8 @@ int restore_run(const char *in_path, const char *data_dir)
 		fail("cannot write", path);
 		goto out;
 	}
-	if (read_all(in, &newline, 1) == 0) {
-		fail("bytes after the store: not a whole backup:", in_path);
+	if (restore_keys(in, data_dir, passphrase) != 0)
 		goto out;
-	}
 	if (note_len > 0 && checkpoint_file_save(data_dir, note, (size_t)note_len) != 0) {
 		fail("cannot write the checkpoint file in", data_dir);
 		goto out;
@@ -228,7 +416,7 @@ out:
 		unlink(path);
 		rmdir(store_dir);
 		if (made_dir)
-			rmdir(data_dir);
+			remove_made(data_dir);
 	}
 	return rc;
 }

@@ -25,8 +25,8 @@
 
 static const char usage[] =
 	"usage: manne-ledger --data DIR [--listen HOST:PORT] [--config FILE] [--demo] [settings]\n"
-	"       manne-ledger backup --data DIR --out FILE     (while the daemon serves)\n"
-	"       manne-ledger restore --in FILE --data NEWDIR\n"
+	"       manne-ledger backup --data DIR --out FILE [--with-keys --passphrase-file F]  (while it serves)\n"
+	"       manne-ledger restore --in FILE --data NEWDIR [--passphrase-file F]\n"
 	"\n"
 	"  --data DIR               the ledger's directory: store/ (LMDB), checkpoint, keys/\n"
 	"  --listen HOST:PORT       plain TCP, default 127.0.0.1:7411; port 0 picks a free port;\n"
@@ -213,6 +213,45 @@ static void raise_file_limit(const struct server_config *c)
 			 (unsigned long long)rl.rlim_cur, c->connections_max);
 }
 
+/* manne-ledger backup --data DIR --out FILE [--with-keys --passphrase-file F]
+ * manne-ledger restore --in FILE --data NEWDIR [--passphrase-file F] */
+static int backup_command(int argc, char **argv)
+{
+	const char *data = NULL, *in = NULL, *out = NULL, *pass_file = NULL;
+	char passphrase[1024];
+	bool with_keys = false, backup = strcmp(argv[1], "backup") == 0;
+	int rc;
+
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--with-keys") == 0 && backup)
+			with_keys = true;
+		else if (i + 1 < argc && strcmp(argv[i], "--data") == 0)
+			data = argv[++i];
+		else if (i + 1 < argc && strcmp(argv[i], backup ? "--out" : "--in") == 0)
+			*(backup ? &out : &in) = argv[++i];
+		else if (i + 1 < argc && strcmp(argv[i], "--passphrase-file") == 0)
+			pass_file = argv[++i];
+		else
+			data = NULL, i = argc; /* anything else: usage */
+	}
+	if (data == NULL || (backup ? out == NULL : in == NULL) || (backup && with_keys != (pass_file != NULL))) {
+		fputs("usage: manne-ledger backup --data DIR --out FILE [--with-keys --passphrase-file F]\n"
+		      "       manne-ledger restore --in FILE --data NEWDIR [--passphrase-file F]\n",
+		      stderr);
+		return 2;
+	}
+	if (sodium_init() < 0)
+		return 1;
+	if (pass_file != NULL && backup_read_passphrase(pass_file, passphrase, sizeof(passphrase)) != 0) {
+		fprintf(stderr, "manne-ledger: cannot read a passphrase from %s (its first line)\n", pass_file);
+		return 2;
+	}
+	rc = backup ? backup_run(data, out, pass_file != NULL ? passphrase : NULL)
+		    : restore_run(in, data, pass_file != NULL ? passphrase : NULL);
+	sodium_memzero(passphrase, sizeof(passphrase));
+	return rc;
+}
+
 /* --make-tls-cert DIR: a first certificate, and the pin to publish. */
 static int make_tls_cert(const char *dir)
 {
@@ -241,17 +280,8 @@ int main(int argc, char **argv)
 	}
 	if (argc == 3 && strcmp(argv[1], "--make-tls-cert") == 0)
 		return make_tls_cert(argv[2]);
-	if (argc == 6 && strcmp(argv[1], "backup") == 0 && strcmp(argv[2], "--data") == 0 &&
-	    strcmp(argv[4], "--out") == 0)
-		return backup_run(argv[3], argv[5]);
-	if (argc == 6 && strcmp(argv[1], "restore") == 0 && strcmp(argv[2], "--in") == 0 &&
-	    strcmp(argv[4], "--data") == 0)
-		return restore_run(argv[3], argv[5]);
-	if (argc > 1 && (strcmp(argv[1], "backup") == 0 || strcmp(argv[1], "restore") == 0)) {
-		fputs("usage: manne-ledger backup --data DIR --out FILE\n       manne-ledger restore --in FILE --data DIR\n",
-		      stderr);
-		return 2;
-	}
+	if (argc > 1 && (strcmp(argv[1], "backup") == 0 || strcmp(argv[1], "restore") == 0))
+		return backup_command(argc, argv);
 	config_defaults(&s->config);
 	if (config_parse_args(&s->config, argc, argv, why, sizeof(why)) != 0) {
 		fprintf(stderr, "manne-ledger: %s\n", why);

@@ -254,8 +254,10 @@ size_t pipeline_queued(struct server *s);
 
 /* backup.c: `manne-ledger backup --data DIR --out FILE` (while the daemon
  * serves) and `manne-ledger restore --in FILE --data DIR`; exit codes. */
-int backup_run(const char *data_dir, const char *out_path);
-int restore_run(const char *in_path, const char *data_dir);
+int backup_run(const char *data_dir, const char *out_path, const char *passphrase /* NULL: no keys */);
+int restore_run(const char *in_path, const char *data_dir, const char *passphrase /* NULL: keys stay sealed */);
+/* The first line of a passphrase file: 0, or -1. */
+int backup_read_passphrase(const char *path, char *out, size_t size);
 
 /* demo.c: a demo ledger in an empty data directory. */
 int demo_create(struct server *s, char *why, size_t why_size);
