@@ -124,6 +124,14 @@ def main():
         assert moved == {"pay ok": 1, "pay refused": 1, "submits": 2, "leaves": 1}, moved
         assert commits in (1, 2), commits  # the refusal's batch commits too, if it had one of its own
 
+        # A backup taken: counted, with its time.
+        assert value(after, "manne_backups_total") == 0
+        subprocess.run([os.environ["MANNE_LEDGER"], "backup", "--data", os.path.join(data, "ledger"), "--out",
+                        os.path.join(data, "one.backup")], check=True, capture_output=True)
+        _, _, backed = scrape(metrics_port)
+        assert value(backed, "manne_backups_total") == 1, backed
+        assert abs(value(backed, "manne_last_backup_timestamp_seconds") - time.time()) < 60
+
         # Anything but GET /metrics is refused.
         for path in ("/", "/metrics/x"):
             try:

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ledger/keys/keyfile.h"
@@ -177,6 +178,36 @@ static int backup_keys(int out_fd, const char *data_dir, const char *out_path, c
 	return rc;
 }
 
+/* DATA/backup-stamp: "<backups taken> <unix time of the last>", replaced
+ * atomically; the daemon's metrics read it. A stamp that cannot be written
+ * does not fail the backup. */
+static void backup_stamp(const char *data_dir)
+{
+	char path[PATH_BYTES], tmp[PATH_BYTES + 8], text[64];
+	unsigned long long count = 0, when = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/backup-stamp", data_dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if (backup_stamp_read(data_dir, &count, &when) != 0)
+		count = 0;
+	snprintf(text, sizeof(text), "%llu %llu\n", count + 1, (unsigned long long)time(NULL));
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return;
+	if (write_all(fd, text, strlen(text)) != 0 || close(fd) != 0 || rename(tmp, path) != 0)
+		unlink(tmp);
+}
+
+int backup_stamp_read(const char *data_dir, unsigned long long *count, unsigned long long *when)
+{
+	char path[PATH_BYTES], text[64];
+	long n;
+	snprintf(path, sizeof(path), "%s/backup-stamp", data_dir);
+	n = read_small(path, text, sizeof(text));
+	return n > 0 && sscanf(text, "%llu %llu", count, when) == 2 ? 0 : -1;
+}
+
 int backup_run(const char *data_dir, const char *out_path, const char *passphrase)
 {
 	char store_dir[PATH_BYTES], tmp_path[PATH_BYTES + 8], note[CHECKPOINT_NOTE_BYTES], header[64];
@@ -234,6 +265,7 @@ int backup_run(const char *data_dir, const char *out_path, const char *passphras
 		goto out;
 	}
 	unlink(tmp_path);
+	backup_stamp(data_dir);
 	printf("backup %s: checkpoint %llu, store %llu bytes (compacted)\n", out_path,
 	       (unsigned long long)(note_len > 0 ? checkpoint_note_tree_size(note, note_len) : 0),
 	       (unsigned long long)st.st_size);

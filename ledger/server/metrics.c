@@ -109,6 +109,17 @@ static void gauges_out(struct evbuffer *b, struct server *s)
 	evbuffer_add_printf(b, "# HELP manne_checkpoint_age_seconds Since the checkpoint served was signed.\n"
 			       "# TYPE manne_checkpoint_age_seconds gauge\nmanne_checkpoint_age_seconds %.3f\n",
 			    age < 0 ? 0 : age);
+	{
+		unsigned long long count = 0, when = 0;
+		if (backup_stamp_read(s->config.data_dir, &count, &when) != 0)
+			count = when = 0;
+		evbuffer_add_printf(b, "# HELP manne_backups_total Backups taken with manne-ledger backup.\n"
+				       "# TYPE manne_backups_total counter\nmanne_backups_total %llu\n"
+				       "# HELP manne_last_backup_timestamp_seconds When the last backup was taken (0: never).\n"
+				       "# TYPE manne_last_backup_timestamp_seconds gauge\n"
+				       "manne_last_backup_timestamp_seconds %llu\n",
+				    count, when);
+	}
 	evbuffer_add_printf(b, "# HELP manne_reply_bytes Replies not yet read, all connections.\n"
 			       "# TYPE manne_reply_bytes gauge\nmanne_reply_bytes %llu\n",
 			    (unsigned long long)s->reply_bytes);

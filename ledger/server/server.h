@@ -256,6 +256,9 @@ size_t pipeline_queued(struct server *s);
  * serves) and `manne-ledger restore --in FILE --data DIR`; exit codes. */
 int backup_run(const char *data_dir, const char *out_path, const char *passphrase /* NULL: no keys */);
 int restore_run(const char *in_path, const char *data_dir, const char *passphrase /* NULL: keys stay sealed */);
+/* The backups taken of data_dir and the time of the last (unix seconds),
+ * from the stamp the backup command leaves there: 0, or -1 if none. */
+int backup_stamp_read(const char *data_dir, unsigned long long *count, unsigned long long *when);
 /* The first line of a passphrase file: 0, or -1. */
 int backup_read_passphrase(const char *path, char *out, size_t size);
 
