@@ -15,6 +15,9 @@
  *   checkpoint_file.c  the last signed checkpoint, kept outside the store
  *   config.c    flags and the config file;  log_line.c  stderr lines
  *   demo.c      the demo ledger of --demo
+ *   tls.c       TLS 1.3: the context, certificates, the session binding
+ *   metrics.c   the Prometheus text on metrics-listen
+ *   backup.c    manne-ledger backup and restore
  *
  * Calls run one way: main -> dispatch -> req_* -> reads, pipeline -> conn.
  * conn.c reaches the requests only through the handler main.c gives it.
