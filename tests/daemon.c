@@ -535,3 +535,52 @@ void daemon_send_submit(struct manne_wire *w, uint64_t id, const uint8_t *bytes,
 	request.submit = &submit;
 	assert_int_equal(manne_wire_send(w, &request), 0);
 }
+
+int daemon_run_program(const char *const *argv, char *out, size_t out_size)
+{
+	char sink[256];
+	size_t used = 0;
+	int fds[2], status;
+	ssize_t n;
+	pid_t pid;
+
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		dup2(fds[1], 2);
+		close(fds[0]);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	for (;;) {
+		if (out != NULL && used + 1 < out_size)
+			n = read(fds[0], out + used, out_size - 1 - used);
+		else
+			n = read(fds[0], sink, sizeof(sink));
+		if (n <= 0)
+			break;
+		if (out != NULL && used + 1 < out_size)
+			used += (size_t)n;
+	}
+	close(fds[0]);
+	if (out != NULL)
+		out[used] = '\0';
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+uint32_t daemon_connections(struct daemon *d)
+{
+	struct manne_wire w;
+	Manne__Response *r;
+	uint32_t n;
+	daemon_connect(d, &w);
+	r = daemon_read_status(&w);
+	n = (uint32_t)r->status_info->connections;
+	manne__response__free_unpacked(r, NULL);
+	manne_wire_close(&w);
+	return n - 1;
+}

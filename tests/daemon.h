@@ -55,6 +55,12 @@ void daemon_finish(struct daemon *d);
 /* Fails if daemon.log holds a sanitizer report. */
 void daemon_assert_log_clean(struct daemon *d);
 
+/* Runs a program (argv NULL-terminated) and waits: its exit status; what it
+ * printed (stdout and stderr) in out when out is not NULL. */
+int daemon_run_program(const char *const *argv, char *out, size_t out_size);
+/* Connections the daemon has open, besides the one that asks. */
+uint32_t daemon_connections(struct daemon *d);
+
 /* A fresh random key. */
 void daemon_keypair(struct manne_keypair *kp);
 

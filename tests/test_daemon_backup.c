@@ -30,19 +30,6 @@ static struct manne_keypair payer, shop;
 static atomic_bool stop_load;
 static atomic_uint paid;
 
-static int run(const char *const *argv)
-{
-	int status;
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-}
-
 /* Payments one after another until told to stop. */
 static void *load(void *arg)
 {
@@ -109,9 +96,9 @@ static void test_backup_under_load_restores_and_audits(void **state)
 	unsigned before_backup = atomic_load(&paid), after_backup;
 	{
 		const char *argv[] = {exe, "backup", "--data", d.dir, "--out", backup, NULL};
-		assert_int_equal(run(argv), 0);
+		assert_int_equal(daemon_run_program(argv, NULL, 0), 0);
 		after_backup = atomic_load(&paid);
-		assert_int_equal(run(argv), 1); /* never over an existing backup */
+		assert_int_equal(daemon_run_program(argv, NULL, 0), 1); /* never over an existing backup */
 	}
 	while (atomic_load(&paid) < after_backup + 50)
 		usleep(1000);
@@ -138,8 +125,8 @@ static void test_backup_under_load_restores_and_audits(void **state)
 	snprintf(restored, sizeof(restored), "%.40s/ledger", r.dir);
 	{
 		const char *argv[] = {exe, "restore", "--in", backup, "--data", restored, NULL};
-		assert_int_equal(run(argv), 0);
-		assert_int_equal(run(argv), 1); /* never over a store */
+		assert_int_equal(daemon_run_program(argv, NULL, 0), 0);
+		assert_int_equal(daemon_run_program(argv, NULL, 0), 1); /* never over a store */
 	}
 	snprintf(cmd, sizeof(cmd), "cp -rp '%s/keys' '%s/keys'", d.dir, restored);
 	assert_int_equal(system(cmd), 0);
@@ -204,13 +191,13 @@ static void test_restore_refuses_damage(void **state)
 	snprintf(into, sizeof(into), "%s/restored", d.dir);
 	{
 		const char *argv[] = {exe, "backup", "--data", d.dir, "--out", backup, NULL};
-		assert_int_equal(run(argv), 0);
+		assert_int_equal(daemon_run_program(argv, NULL, 0), 0);
 	}
 	bytes = audit_file_read(backup, &len);
 	audit_file_write(cut, bytes, len - 100);
 	{
 		const char *argv[] = {exe, "restore", "--in", cut, "--data", into, NULL};
-		assert_int_equal(run(argv), 1);
+		assert_int_equal(daemon_run_program(argv, NULL, 0), 1);
 		assert_int_equal(access(into, F_OK), -1);
 	}
 	bytes[0] = 'X';
@@ -220,7 +207,7 @@ static void test_restore_refuses_damage(void **state)
 		char other[160];
 		snprintf(other, sizeof(other), "%s/restored2", d.dir);
 		const char *argv[] = {exe, "restore", "--in", cut, "--data", other, NULL};
-		assert_int_equal(run(argv), 1);
+		assert_int_equal(daemon_run_program(argv, NULL, 0), 1);
 		assert_int_equal(access(other, F_OK), -1);
 	}
 }
@@ -249,7 +236,7 @@ static void test_older_backup_plus_export(void **state)
 	snprintf(b0, sizeof(b0), "%s/keys/board0.key", d.dir);
 	{
 		const char *argv[] = {exe, "backup", "--data", d.dir, "--out", backup, NULL};
-		assert_int_equal(run(argv), 0);
+		assert_int_equal(daemon_run_program(argv, NULL, 0), 0);
 	}
 	/* The ledger moves on and publishes. */
 	daemon_connect(&d, &w);
@@ -263,7 +250,7 @@ static void test_older_backup_plus_export(void **state)
 	sodium_bin2hex(key_hex, sizeof(key_hex), d.checkpoint.public_key, 32);
 	{
 		const char *argv[] = {cli, "export", export, "--port", port, "--key", b0, "--checkpoint-key", key_hex, NULL};
-		assert_int_equal(run(argv), 0);
+		assert_int_equal(daemon_run_program(argv, NULL, 0), 0);
 	}
 	snprintf(latest, sizeof(latest), "%s/checkpoint", d.dir);
 
@@ -275,18 +262,18 @@ static void test_older_backup_plus_export(void **state)
 	snprintf(restored, sizeof(restored), "%.40s/ledger", r.dir);
 	{
 		const char *argv[] = {exe, "restore", "--in", backup, "--data", restored, NULL};
-		assert_int_equal(run(argv), 0);
+		assert_int_equal(daemon_run_program(argv, NULL, 0), 0);
 	}
 	{
 		/* The wrong key: refused, nothing written. */
 		char other[65];
 		sodium_bin2hex(other, sizeof(other), d.board[2].public_key, 32);
 		const char *argv[] = {cli, "replay-export", "--data", restored, "--file", export, "--checkpoint-key", other, NULL};
-		assert_int_equal(run(argv), 5);
+		assert_int_equal(daemon_run_program(argv, NULL, 0), 5);
 	}
 	{
 		const char *argv[] = {cli, "replay-export", "--data", restored, "--file", export, "--checkpoint-key", key_hex, NULL};
-		assert_int_equal(run(argv), 0);
+		assert_int_equal(daemon_run_program(argv, NULL, 0), 0);
 	}
 	snprintf(cmd, sizeof(cmd), "cp -rp '%s/keys' '%s/keys'", d.dir, restored);
 	assert_int_equal(system(cmd), 0);
@@ -341,12 +328,12 @@ static void test_backup_with_keys(void **state)
 	fclose(f);
 	{
 		const char *argv[] = {exe, "backup", "--data", d.dir, "--out", backup, "--with-keys", NULL};
-		assert_int_equal(run(argv), 2); /* --with-keys needs a passphrase */
+		assert_int_equal(daemon_run_program(argv, NULL, 0), 2); /* --with-keys needs a passphrase */
 	}
 	{
 		const char *argv[] = {exe, "backup", "--data", d.dir, "--out", backup, "--with-keys", "--passphrase-file", pass,
 				      NULL};
-		assert_int_equal(run(argv), 0);
+		assert_int_equal(daemon_run_program(argv, NULL, 0), 0);
 	}
 	bytes = audit_file_read(backup, &len);
 	crypto_sign_ed25519_sk_to_seed(seed, d.checkpoint.secret_key);
@@ -359,13 +346,13 @@ static void test_backup_with_keys(void **state)
 	snprintf(into, sizeof(into), "%s/wrongly", d.dir);
 	{
 		const char *argv[] = {exe, "restore", "--in", backup, "--data", into, "--passphrase-file", wrong, NULL};
-		assert_int_equal(run(argv), 1);
+		assert_int_equal(daemon_run_program(argv, NULL, 0), 1);
 		assert_int_equal(access(into, F_OK), -1);
 	}
 	snprintf(sealed, sizeof(sealed), "%s/sealed", d.dir);
 	{
 		const char *argv[] = {exe, "restore", "--in", backup, "--data", sealed, NULL};
-		assert_int_equal(run(argv), 0);
+		assert_int_equal(daemon_run_program(argv, NULL, 0), 0);
 		snprintf(key_path, sizeof(key_path), "%s/keys-sealed/checkpoint.key", sealed);
 		assert_int_equal(access(key_path, F_OK), 0);
 		assert_true(keyfile_read(key_path, &restored_key) != 0); /* sealed: no plain read */
@@ -376,7 +363,7 @@ static void test_backup_with_keys(void **state)
 	assert_int_equal(rmdir(r.dir), 0); /* restore makes it */
 	{
 		const char *argv[] = {exe, "restore", "--in", backup, "--data", r.dir, "--passphrase-file", pass, NULL};
-		assert_int_equal(run(argv), 0);
+		assert_int_equal(daemon_run_program(argv, NULL, 0), 0);
 	}
 	snprintf(key_path, sizeof(key_path), "%s/keys/checkpoint.key", r.dir);
 	assert_int_equal(keyfile_read(key_path, &restored_key), 0);

@@ -39,35 +39,6 @@ static struct manne_key board[3], member, shop;
 				 manne_status_name(want));                                                 \
 	} while (0)
 
-/* Runs argv; its exit status, its output in out (may be NULL). */
-static int run(const char *const *argv, char *out, size_t out_size)
-{
-	int fds[2], status;
-	pid_t pid;
-	size_t used = 0;
-	ssize_t n;
-
-	assert_int_equal(pipe(fds), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		dup2(fds[1], 1);
-		dup2(fds[1], 2);
-		close(fds[0]);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	close(fds[1]);
-	while ((n = read(fds[0], out != NULL ? out + used : (char[256]){0}, out != NULL ? out_size - 1 - used : 256)) > 0)
-		if (out != NULL)
-			used += (size_t)n;
-	close(fds[0]);
-	if (out != NULL)
-		out[used] = '\0';
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-}
-
 static void read_tls_port(void)
 {
 	char path[128];
@@ -97,7 +68,7 @@ static int setup(void **state)
 		char dir[128];
 		snprintf(dir, sizeof(dir), "%s/tls", cert_dir);
 		const char *argv[] = {exe, "--make-tls-cert", dir, NULL};
-		assert_int_equal(run(argv, output, sizeof(output)), 0);
+		assert_int_equal(daemon_run_program(argv, output, sizeof(output)), 0);
 		snprintf(cert, sizeof(cert), "%s/tls.crt", dir);
 		snprintf(key, sizeof(key), "%s/tls.key", dir);
 	}
@@ -236,13 +207,13 @@ static void test_openssl_versions(void **state)
 	snprintf(connect, sizeof(connect), "127.0.0.1:%s", port);
 	{
 		const char *argv[] = {"/usr/bin/openssl", "s_client", "-connect", connect, "-tls1_2", "-brief", NULL};
-		run(argv, out, sizeof(out));
+		daemon_run_program(argv, out, sizeof(out));
 		assert_null(strstr(out, "Protocol version: TLSv1.2"));
 		assert_non_null(strstr(out, "alert"));
 	}
 	{
 		const char *argv[] = {"/usr/bin/openssl", "s_client", "-connect", connect, "-tls1_3", "-brief", NULL};
-		run(argv, out, sizeof(out));
+		daemon_run_program(argv, out, sizeof(out));
 		assert_non_null(strstr(out, "Protocol version: TLSv1.3"));
 	}
 }
@@ -298,19 +269,6 @@ static void test_auth_bound_to_session(void **state)
 	manne_wire_close(&b);
 }
 
-static uint32_t connections(void)
-{
-	struct manne_wire w;
-	Manne__Response *r;
-	uint32_t n;
-	daemon_connect(&d, &w);
-	r = daemon_read_status(&w);
-	n = (uint32_t)r->status_info->connections;
-	manne__response__free_unpacked(r, NULL);
-	manne_wire_close(&w);
-	return n - 1;
-}
-
 /* A TLS client that pipelines and then sends close_notify still gets every
  * reply; one that resets the connection with replies owed is let go at
  * once, not held. */
@@ -320,7 +278,7 @@ static void test_tls_close_with_replies_owed(void **state)
 	Manne__Request request = MANNE__REQUEST__INIT;
 	Manne__StatusRequest status = MANNE__STATUS_REQUEST__INIT;
 	struct manne_wire w;
-	uint32_t before = connections();
+	uint32_t before = daemon_connections(&d);
 	(void)state;
 
 	assert_int_equal(tls_pin_parse(pin, expected), 0);
@@ -358,9 +316,9 @@ static void test_tls_close_with_replies_owed(void **state)
 		w.ssl = NULL;
 		manne_wire_close(&w); /* RST with replies owed */
 	}
-	for (int i = 0; i < 200 && connections() != before; i++)
+	for (int i = 0; i < 200 && daemon_connections(&d) != before; i++)
 		usleep(10000);
-	assert_int_equal(connections(), before);
+	assert_int_equal(daemon_connections(&d), before);
 }
 
 /* The daemon closes an idle TLS connection without close_notify; the

@@ -271,3 +271,18 @@ int keyfile_read(const char *path, struct manne_keypair *out)
 {
 	return keyfile_read_keypair(path, NULL, out->public_key, out->secret_key) == MANNE_OK ? 0 : -1;
 }
+
+int keyfile_read_passphrase(const char *path, char *out, size_t size)
+{
+	FILE *f = path != NULL && size > 1 ? fopen(path, "re") : NULL;
+	int rc = -1;
+
+	if (f == NULL)
+		return -1;
+	if (fgets(out, (int)size, f) != NULL) {
+		out[strcspn(out, "\r\n")] = '\0';
+		rc = out[0] != '\0' ? 0 : -1;
+	}
+	fclose(f);
+	return rc;
+}

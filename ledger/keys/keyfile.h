@@ -36,6 +36,10 @@ enum manne_status keyfile_read_keypair(const char *path, const char *passphrase,
 /* 1 sealed, 0 plain, -1 unreadable. */
 int keyfile_is_sealed(const char *path);
 
+/* The passphrase of a sealed key, from the first line of a file (its line
+ * end dropped): 0, or -1 when it cannot be read or the line is empty. */
+int keyfile_read_passphrase(const char *path, char *out, size_t size);
+
 /* Makes a new random key and writes it, plain, to path (which must not exist). */
 int keyfile_create(const char *path, struct manne_keypair *out) __attribute__((warn_unused_result));
 /* Reads a plain key; refuses a file that others may read. */

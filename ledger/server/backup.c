@@ -102,20 +102,6 @@ static bool key_name_ok(const char *name)
 	return true;
 }
 
-int backup_read_passphrase(const char *path, char *out, size_t size)
-{
-	FILE *f = fopen(path, "re");
-	int rc = -1;
-	if (f == NULL)
-		return -1;
-	if (fgets(out, (int)size, f) != NULL) {
-		out[strcspn(out, "\r\n")] = '\0';
-		rc = out[0] != '\0' ? 0 : -1;
-	}
-	fclose(f);
-	return rc;
-}
-
 /* Reads a whole small file into text (NUL-terminated): its length, or -1. */
 static long read_small(const char *path, char *text, size_t size)
 {

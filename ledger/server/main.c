@@ -242,7 +242,7 @@ static int backup_command(int argc, char **argv)
 	}
 	if (sodium_init() < 0)
 		return 1;
-	if (pass_file != NULL && backup_read_passphrase(pass_file, passphrase, sizeof(passphrase)) != 0) {
+	if (pass_file != NULL && keyfile_read_passphrase(pass_file, passphrase, sizeof(passphrase)) != 0) {
 		fprintf(stderr, "manne-ledger: cannot read a passphrase from %s (its first line)\n", pass_file);
 		return 2;
 	}

@@ -262,8 +262,6 @@ int restore_run(const char *in_path, const char *data_dir, const char *passphras
 /* The backups taken of data_dir and the time of the last (unix seconds),
  * from the stamp the backup command leaves there: 0, or -1 if none. */
 int backup_stamp_read(const char *data_dir, unsigned long long *count, unsigned long long *when);
-/* The first line of a passphrase file: 0, or -1. */
-int backup_read_passphrase(const char *path, char *out, size_t size);
 
 /* demo.c: a demo ledger in an empty data directory. */
 int demo_create(struct server *s, char *why, size_t why_size);

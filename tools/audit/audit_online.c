@@ -20,6 +20,7 @@
 #include <sodium.h>
 
 #include "audit.h"
+#include "ledger/keys/keyfile.h"
 
 #define PASSPHRASE_BYTES_MAX 1024U
 
@@ -44,21 +45,6 @@ static int fail_call(struct audit *a, struct manne *m, enum manne_status s, cons
 	return audit_unreachable(a, "%s: %s", doing, manne_message(m));
 }
 
-static int read_passphrase(const char *path, char *out, size_t size)
-{
-	FILE *f = fopen(path, "re");
-	int rc = -1;
-
-	if (f == NULL)
-		return -1;
-	if (fgets(out, (int)size, f) != NULL) {
-		out[strcspn(out, "\r\n")] = '\0';
-		rc = out[0] != '\0' ? 0 : -1;
-	}
-	fclose(f);
-	return rc;
-}
-
 static int connect_ledger(struct audit *a, struct manne **out)
 {
 	char passphrase[PASSPHRASE_BYTES_MAX];
@@ -71,7 +57,7 @@ static int connect_ledger(struct audit *a, struct manne **out)
 					 manne_message(*out));
 	if (a->key_file == NULL)
 		return 0;
-	if (a->passphrase_file != NULL && read_passphrase(a->passphrase_file, passphrase, sizeof(passphrase)) != 0) {
+	if (a->passphrase_file != NULL && keyfile_read_passphrase(a->passphrase_file, passphrase, sizeof(passphrase)) != 0) {
 		sodium_memzero(passphrase, sizeof(passphrase));
 		return audit_key_failure(a, "cannot read --passphrase-file %s", a->passphrase_file);
 	}

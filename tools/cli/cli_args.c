@@ -16,6 +16,7 @@
 #include <sodium.h>
 
 #include "cli.h"
+#include "ledger/keys/keyfile.h"
 
 #define PASSPHRASE_BYTES_MAX 1024U
 
@@ -200,18 +201,7 @@ int cli_prompt_secret(const char *prompt, char *out, size_t size)
 
 int cli_read_passphrase_file(const struct cli *c, char *out, size_t size)
 {
-	const char *file = cli_value(c, OPT_PASSPHRASE_FILE);
-	int rc = -1;
-	FILE *f = file != NULL ? fopen(file, "r") : NULL;
-
-	if (f == NULL)
-		return -1;
-	if (fgets(out, (int)size, f) != NULL) {
-		out[strcspn(out, "\r\n")] = '\0';
-		rc = out[0] != '\0' ? 0 : -1;
-	}
-	fclose(f);
-	return rc;
+	return keyfile_read_passphrase(cli_value(c, OPT_PASSPHRASE_FILE), out, size);
 }
 
 /* The passphrase: from --passphrase-file, or asked on the terminal without echo. */
