@@ -509,6 +509,22 @@ struct manne_checkpoint {
 MANNE_API enum manne_status manne_checkpoint_verify(const char *note, size_t note_len, const char *origin,
 						    const uint8_t checkpoint_key[MANNE_PUBLICKEYBYTES],
 						    struct manne_checkpoint *out) MANNE_MUST_CHECK;
+/* An inclusion proof in the open (RFC 9162): what a verifier that is not
+ * this library needs to check that leaf `index` is in the tree of a signed
+ * checkpoint. */
+struct manne_inclusion_proof {
+	uint64_t index;
+	uint64_t tree_size;
+	uint8_t root[MANNE_HASHBYTES];
+	uint8_t leaf_hash[MANNE_HASHBYTES];
+	size_t count;
+	uint8_t hashes[MANNE_PROOF_HASHES_MAX][MANNE_HASHBYTES];
+};
+/* Fetches the proof of leaf `index` in the tree of `checkpoint` (verified
+ * by the caller) with the leaf's hash, and verifies it: MANNE_ERR_VERIFY if
+ * the proof does not give the checkpoint's root. */
+MANNE_API enum manne_status manne_inclusion_proof(struct manne *m, const struct manne_checkpoint *checkpoint,
+						  uint64_t index, struct manne_inclusion_proof *out) MANNE_MUST_CHECK;
 /* Fetches the latest checkpoint and verifies it under checkpoint_key. With
  * checkpoint_key NULL the key the ledger publishes is used: that proves
  * nothing about the ledger, only pin a key you got by other means. The

@@ -193,6 +193,42 @@ enum manne_status manne_inclusion_check(struct manne *m, const struct manne_chec
 	return status;
 }
 
+enum manne_status manne_inclusion_proof(struct manne *m, const struct manne_checkpoint *checkpoint, uint64_t index,
+					struct manne_inclusion_proof *out)
+{
+	Manne__Request request = MANNE__REQUEST__INIT;
+	Manne__InclusionProofRequest p = MANNE__INCLUSION_PROOF_REQUEST__INIT;
+	Manne__Response *r = NULL;
+	enum manne_status status;
+
+	if (m == NULL || checkpoint == NULL || out == NULL)
+		return manne_fail(m, MANNE_ERR_ARGUMENT, "a checkpoint and room for the proof are needed");
+	memset(out, 0, sizeof(*out));
+	p.leaf_index = index;
+	p.tree_size = checkpoint->tree_size;
+	request.kind_case = MANNE__REQUEST__KIND_INCLUSION_PROOF;
+	request.inclusion_proof = &p;
+	status = manne_call(m, &request, 0, &r);
+	if (status == MANNE_OK && (r->kind_case != MANNE__RESPONSE__KIND_INCLUSION_PROOF ||
+				   r->inclusion_proof->leaf_hash.len != MANNE_HASHBYTES ||
+				   !take_proof(r->inclusion_proof->hashes, r->inclusion_proof->n_hashes, out->hashes)))
+		status = manne_fail(m, MANNE_ERR_PROTOCOL, "the ledger did not send an inclusion proof with its leaf hash");
+	if (status == MANNE_OK) {
+		out->index = index;
+		out->tree_size = checkpoint->tree_size;
+		out->count = r->inclusion_proof->n_hashes;
+		memcpy(out->root, checkpoint->root, MANNE_HASHBYTES);
+		memcpy(out->leaf_hash, r->inclusion_proof->leaf_hash.data, MANNE_HASHBYTES);
+		if (manne_inclusion_verify(checkpoint, index, out->leaf_hash, (const uint8_t(*)[MANNE_HASHBYTES])out->hashes,
+					   out->count) != MANNE_OK)
+			status = manne_fail(m, MANNE_ERR_VERIFY, "leaf %llu is not proved to be in the tree of %llu leaves",
+					    (unsigned long long)index, (unsigned long long)checkpoint->tree_size);
+	}
+	if (r != NULL)
+		manne__response__free_unpacked(r, NULL);
+	return status;
+}
+
 enum manne_status manne_consistency_verify(const struct manne_checkpoint *older, const struct manne_checkpoint *newer,
 					   const uint8_t (*proof)[MANNE_HASHBYTES], size_t proof_count)
 {

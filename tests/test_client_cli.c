@@ -410,8 +410,43 @@ static void test_cli_round(void **state)
 	assert_int_equal(jint(j, "reconverted"), 500);
 	json_decref(j);
 	EXPECT_EXIT(0, "prove", "--port", port, "--index", index, "--leaf-hash", leaf_hash, "--checkpoint-key", ck_pub);
+	/* The proof in the open, checked by a verifier that is not ours
+	 * (docs/examples/verify_inclusion.py: hashlib and RFC 9162 only). */
+	EXPECT_EXIT(0, "prove", "--port", port, "--index", index, "--print-proof", "--checkpoint-key", ck_pub, "--json");
+	{
+		char proof_path[192], cmd[512];
+		const char *script = getenv("MANNE_VERIFY_INCLUSION");
+		FILE *f;
+		j = json_out();
+		assert_int_equal(json_object_size(j), 5); /* exactly index, tree_size, root, leaf_hash, proof */
+		assert_int_equal((uint64_t)jint(j, "index"), strtoull(index, NULL, 10));
+		assert_non_null(json_object_get(j, "proof"));
+		json_decref(j);
+		path_of(proof_path, sizeof(proof_path), "proof.json");
+		f = fopen(proof_path, "w");
+		fputs(out_buf, f);
+		fclose(f);
+		assert_non_null(script);
+		snprintf(cmd, sizeof(cmd), "/usr/bin/python3 '%s' '%s' >/dev/null", script, proof_path);
+		assert_int_equal(system(cmd), 0);
+		/* One byte of the leaf hash changed: the third party refuses it. */
+		{
+			char *p = strstr(out_buf, "\"leaf_hash\":\"");
+			assert_non_null(p);
+			p += 13;
+			*p = *p == 'A' ? 'B' : 'A';
+		}
+		f = fopen(proof_path, "w");
+		fputs(out_buf, f);
+		fclose(f);
+		assert_int_not_equal(system(cmd), 0);
+	}
+	EXPECT_EXIT(0, "prove", "--port", port, "--index", index, "--print-proof", "--checkpoint-key", ck_pub);
+	assert_non_null(strchr(out_buf, '\n'));
 	leaf_hash[10] = leaf_hash[10] == 'a' ? 'b' : 'a';
 	EXPECT_EXIT(5, "prove", "--port", port, "--index", index, "--leaf-hash", leaf_hash, "--checkpoint-key", ck_pub);
+	EXPECT_EXIT(5, "prove", "--port", port, "--index", index, "--leaf-hash", leaf_hash, "--print-proof",
+		    "--checkpoint-key", ck_pub);
 	EXPECT_EXIT(0, "fund", "--port", port, "--key", b0, "--key", b1, "--amount", "1", "--bank-reference", "VIR-43");
 	EXPECT_EXIT(0, "prove", "--port", port, "--old-checkpoint", note, "--checkpoint-key", ck_pub, "--json");
 	j = json_out();

@@ -5,6 +5,7 @@
 #include "reads.h"
 
 static uint8_t proof[MERKLE_PROOF_HASHES_MAX][MERKLE_HASH_BYTES];
+static uint8_t leaf_hash[MERKLE_HASH_BYTES];
 static ProtobufCBinaryData fields[MERKLE_PROOF_HASHES_MAX];
 
 static void reply_proof(struct slot *slot, int rc, size_t count, Manne__Response *response)
@@ -31,6 +32,15 @@ static int prove(struct slot *slot, bool inclusion, uint64_t a, uint64_t b, size
 	nodes = store_merkle_nodes(txn);
 	rc = inclusion ? merkle_inclusion_proof(&nodes, a, b, proof, count)
 		       : merkle_consistency_proof(&nodes, a, b, proof, count);
+	if (rc == 0 && inclusion) {
+		/* The leaf's hash too: a verifier that has only the index can
+		 * then check the proof (and so the hash) against a signed root. */
+		const uint8_t *leaf;
+		size_t len;
+		rc = store_leaf_get(txn, a, &leaf, &len) == STORE_OK ? 0 : -1;
+		if (rc == 0)
+			merkle_leaf_hash(leaf, len, leaf_hash);
+	}
 	store_abort(txn);
 	for (size_t i = 0; rc == 0 && i < *count; i++)
 		fields[i] = (ProtobufCBinaryData){.len = MERKLE_HASH_BYTES, .data = proof[i]};
@@ -47,6 +57,7 @@ static void req_inclusion(struct slot *slot, const Manne__Request *request)
 
 	p.leaf_index = r->leaf_index;
 	p.tree_size = r->tree_size;
+	p.leaf_hash = (ProtobufCBinaryData){.len = rc == 0 ? MERKLE_HASH_BYTES : 0, .data = leaf_hash};
 	p.n_hashes = count;
 	p.hashes = fields;
 	response.kind_case = MANNE__RESPONSE__KIND_INCLUSION_PROOF;

@@ -43,7 +43,7 @@ enum cli_opt {
 	OPT_PROGRAMME, OPT_ISSUE, OPT_REDEEM, OPT_OUTCOME, OPT_FEE_BP, OPT_BOARD, OPT_THRESHOLD,
 	OPT_CHECKPOINT, OPT_TXID, OPT_OUT, OPT_VALID_DAYS, OPT_SIGNATURES_NEEDED, OPT_CHECKPOINT_KEY,
 	OPT_BEFORE, OPT_LIMIT, OPT_PAYEE, OPT_WAIT_MS, OPT_INDEX, OPT_LEAF_HASH, OPT_OLD_CHECKPOINT, OPT_SAVE,
-	OPT_SEAL, OPT_DATA, OPT_ORIGIN, OPT_BOARD_KEY, OPT_ASSOCIATION, OPT_UTC_OFFSET, OPT_EU_SUMMER, OPT_LEDGER, OPT_TLS, OPT_PIN, OPT_FILE,
+	OPT_SEAL, OPT_DATA, OPT_ORIGIN, OPT_BOARD_KEY, OPT_ASSOCIATION, OPT_UTC_OFFSET, OPT_EU_SUMMER, OPT_LEDGER, OPT_TLS, OPT_PIN, OPT_FILE, OPT_PRINT_PROOF,
 	OPT_COUNT
 };
 
@@ -91,6 +91,8 @@ void out_bool(const struct cli *c, const char *key, const char *label, bool valu
 void out_hex(const struct cli *c, const char *key, const char *label, const uint8_t *bytes, size_t len);
 void out_time(const struct cli *c, const char *key, const char *label, uint64_t ms);
 void out_array_begin(const struct cli *c, const char *key);
+/* A string element of the array begun (a line of its own for people). */
+void out_array_str(const struct cli *c, const char *value);
 void out_array_end(const struct cli *c);
 void out_object_begin(const struct cli *c);  /* an element of an array */
 void out_object_end(const struct cli *c);

@@ -159,6 +159,16 @@ void out_array_begin(const struct cli *c, const char *k)
 	}
 }
 
+void out_array_str(const struct cli *c, const char *value)
+{
+	if (c->json) {
+		comma();
+		json_string(value);
+	} else {
+		printf("%s\n", value);
+	}
+}
+
 void out_array_end(const struct cli *c)
 {
 	if (c->json)

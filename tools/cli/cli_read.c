@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "cli.h"
 
 static const char *const role_names[] = {"none", "member", "shop", "producer", "auditor", "association"};
@@ -319,6 +321,36 @@ static int read_note(const struct cli *c, const char *path, char *out, size_t *l
 	return 0;
 }
 
+/* --print-proof: the proof itself, for a verifier that is not ours
+ * (RFC 9162; Go's golang.org/x/mod/sumdb/tlog takes the same hashes). With
+ * --json exactly: index, tree_size, root, leaf_hash, proof (standard
+ * base64); for people the same values one a line, in that order. */
+static void print_inclusion(const struct cli *c, const struct manne_inclusion_proof *p)
+{
+	char b64[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_ORIGINAL)];
+
+	out_begin(c);
+	out_u64(c, "index", NULL, p->index);
+	if (!c->json)
+		printf("%llu\n", (unsigned long long)p->tree_size);
+	out_u64(c, "tree_size", NULL, p->tree_size);
+	sodium_bin2base64(b64, sizeof(b64), p->root, 32, sodium_base64_VARIANT_ORIGINAL);
+	out_str(c, "root", NULL, b64);
+	if (!c->json)
+		printf("%s\n", b64);
+	sodium_bin2base64(b64, sizeof(b64), p->leaf_hash, 32, sodium_base64_VARIANT_ORIGINAL);
+	out_str(c, "leaf_hash", NULL, b64);
+	if (!c->json)
+		printf("%s\n", b64);
+	out_array_begin(c, "proof");
+	for (size_t i = 0; i < p->count; i++) {
+		sodium_bin2base64(b64, sizeof(b64), p->hashes[i], 32, sodium_base64_VARIANT_ORIGINAL);
+		out_array_str(c, b64);
+	}
+	out_array_end(c);
+	out_end(c);
+}
+
 int cmd_prove(struct cli *c)
 {
 	struct manne *m = NULL;
@@ -329,19 +361,44 @@ int cmd_prove(struct cli *c)
 	size_t note_len = 0;
 	enum manne_status status;
 	bool pinned, inclusion = cli_value(c, OPT_INDEX) != NULL || cli_value(c, OPT_LEAF_HASH) != NULL;
+	bool print = cli_flag(c, OPT_PRINT_PROOF);
 	int rc = 0;
 
 	if (latest == NULL || old == NULL || note == NULL)
 		rc = cli_fail(c, MANNE_ERR_NO_MEMORY, NULL);
 	else if (inclusion == (cli_value(c, OPT_OLD_CHECKPOINT) != NULL))
 		rc = cli_usage_error(c, "give --index and --leaf-hash (inclusion), or --old-checkpoint FILE (consistency)");
+	else if (print && !inclusion)
+		rc = cli_usage_error(c, "--print-proof goes with --index (an inclusion proof)");
 	else if (inclusion && (!cli_parse_u64("index", cli_value(c, OPT_INDEX), 0, UINT64_MAX, &index) ||
-			       !cli_parse_hex32("leaf-hash", cli_value(c, OPT_LEAF_HASH), leaf_hash)))
-		rc = EXIT_USAGE;
+			       (!print && cli_value(c, OPT_LEAF_HASH) == NULL) ||
+			       (cli_value(c, OPT_LEAF_HASH) != NULL &&
+				!cli_parse_hex32("leaf-hash", cli_value(c, OPT_LEAF_HASH), leaf_hash))))
+		rc = cli_value(c, OPT_LEAF_HASH) == NULL && !print
+			     ? cli_usage_error(c, "--leaf-hash (or --print-proof, which learns it from the proof)")
+			     : EXIT_USAGE;
 	if (rc == 0)
 		rc = cli_connect(c, &m);
 	if (rc == 0)
 		rc = latest_checkpoint(c, m, latest, &pinned, vkey);
+	if (rc == 0 && inclusion && print) {
+		struct manne_inclusion_proof *proof = malloc(sizeof(*proof));
+		status = proof == NULL ? MANNE_ERR_NO_MEMORY : manne_inclusion_proof(m, latest, index, proof);
+		if (status == MANNE_OK && cli_value(c, OPT_LEAF_HASH) != NULL &&
+		    sodium_memcmp(proof->leaf_hash, leaf_hash, 32) != 0)
+			status = MANNE_ERR_VERIFY;
+		if (status != MANNE_OK)
+			rc = cli_fail(c, status, status == MANNE_ERR_VERIFY ? "the leaf at that index has another hash"
+									    : manne_message(m));
+		else
+			print_inclusion(c, proof);
+		free(proof);
+		free(latest);
+		free(old);
+		free(note);
+		manne_close(m);
+		return rc;
+	}
 	if (rc == 0 && inclusion) {
 		status = manne_inclusion_check(m, latest, index, leaf_hash);
 		if (status != MANNE_OK)
