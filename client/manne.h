@@ -525,6 +525,20 @@ struct manne_inclusion_proof {
  * the proof does not give the checkpoint's root. */
 MANNE_API enum manne_status manne_inclusion_proof(struct manne *m, const struct manne_checkpoint *checkpoint,
 						  uint64_t index, struct manne_inclusion_proof *out) MANNE_MUST_CHECK;
+/* A consistency proof in the open (RFC 9162) between any two sizes, with the
+ * roots the server gives for them: the proof is verified to connect the two
+ * roots, but a root is worth only what a signed checkpoint of that size
+ * says (compare). */
+struct manne_consistency_proof {
+	uint64_t old_size, new_size;
+	uint8_t old_root[MANNE_HASHBYTES], new_root[MANNE_HASHBYTES];
+	size_t count;
+	uint8_t hashes[MANNE_PROOF_HASHES_MAX][MANNE_HASHBYTES];
+};
+/* 0 < old_size <= new_size <= the tree size. MANNE_ERR_VERIFY if the proof
+ * does not connect the roots. */
+MANNE_API enum manne_status manne_consistency_proof(struct manne *m, uint64_t old_size, uint64_t new_size,
+						    struct manne_consistency_proof *out) MANNE_MUST_CHECK;
 /* Fetches the latest checkpoint and verifies it under checkpoint_key. With
  * checkpoint_key NULL the key the ledger publishes is used: that proves
  * nothing about the ledger, only pin a key you got by other means. The

@@ -242,6 +242,60 @@ enum manne_status manne_consistency_verify(const struct manne_checkpoint *older,
 		       : MANNE_ERR_VERIFY;
 }
 
+enum manne_status manne_consistency_proof(struct manne *m, uint64_t old_size, uint64_t new_size,
+					  struct manne_consistency_proof *out)
+{
+	Manne__Request request = MANNE__REQUEST__INIT;
+	Manne__ConsistencyProofRequest p = MANNE__CONSISTENCY_PROOF_REQUEST__INIT;
+	Manne__Response *r = NULL;
+	struct manne_checkpoint *older, *newer;
+	enum manne_status status;
+
+	if (m == NULL || out == NULL || old_size == 0 || old_size > new_size)
+		return manne_fail(m, MANNE_ERR_ARGUMENT, "sizes with 0 < old <= new are needed");
+	memset(out, 0, sizeof(*out));
+	p.old_size = old_size;
+	p.new_size = new_size;
+	request.kind_case = MANNE__REQUEST__KIND_CONSISTENCY_PROOF;
+	request.consistency_proof = &p;
+	status = manne_call(m, &request, 0, &r);
+	if (status == MANNE_OK &&
+	    (r->kind_case != MANNE__RESPONSE__KIND_CONSISTENCY_PROOF || r->consistency_proof->old_root.len != MANNE_HASHBYTES ||
+	     r->consistency_proof->new_root.len != MANNE_HASHBYTES ||
+	     !take_proof(r->consistency_proof->hashes, r->consistency_proof->n_hashes, out->hashes)))
+		status = manne_fail(m, MANNE_ERR_PROTOCOL, "the ledger did not send a consistency proof with its roots");
+	if (status == MANNE_OK) {
+		out->old_size = old_size;
+		out->new_size = new_size;
+		out->count = r->consistency_proof->n_hashes;
+		memcpy(out->old_root, r->consistency_proof->old_root.data, MANNE_HASHBYTES);
+		memcpy(out->new_root, r->consistency_proof->new_root.data, MANNE_HASHBYTES);
+	}
+	if (r != NULL)
+		manne__response__free_unpacked(r, NULL);
+	if (status != MANNE_OK)
+		return status;
+	older = calloc(1, sizeof(*older));
+	newer = calloc(1, sizeof(*newer));
+	if (older == NULL || newer == NULL) {
+		free(older);
+		free(newer);
+		return manne_fail(m, MANNE_ERR_NO_MEMORY, "out of memory");
+	}
+	older->tree_size = old_size;
+	newer->tree_size = new_size;
+	memcpy(older->root, out->old_root, MANNE_HASHBYTES);
+	memcpy(newer->root, out->new_root, MANNE_HASHBYTES);
+	if (old_size == new_size ? sodium_memcmp(out->old_root, out->new_root, MANNE_HASHBYTES) != 0
+				 : manne_consistency_verify(older, newer, (const uint8_t(*)[MANNE_HASHBYTES])out->hashes,
+							    out->count) != MANNE_OK)
+		status = manne_fail(m, MANNE_ERR_VERIFY, "the proof does not connect the roots of %llu and %llu leaves",
+				    (unsigned long long)old_size, (unsigned long long)new_size);
+	free(older);
+	free(newer);
+	return status;
+}
+
 enum manne_status manne_consistency_check(struct manne *m, const struct manne_checkpoint *older,
 					  const struct manne_checkpoint *newer)
 {

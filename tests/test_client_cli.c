@@ -441,6 +441,40 @@ static void test_cli_round(void **state)
 		fclose(f);
 		assert_int_not_equal(system(cmd), 0);
 	}
+	/* A consistency proof between two sizes, checked the same way. */
+	EXPECT_EXIT(0, "prove", "--port", port, "--old-size", "3", "--new-size", "7", "--print-proof", "--checkpoint-key",
+		    ck_pub, "--json");
+	{
+		char proof_path[192], cmd[512];
+		const char *script = getenv("MANNE_VERIFY_CONSISTENCY");
+		FILE *f;
+		j = json_out();
+		assert_int_equal(json_object_size(j), 5); /* exactly old_size, new_size, old_root, new_root, proof */
+		assert_int_equal(jint(j, "old_size"), 3);
+		assert_int_equal(jint(j, "new_size"), 7);
+		json_decref(j);
+		path_of(proof_path, sizeof(proof_path), "consistency.json");
+		f = fopen(proof_path, "w");
+		fputs(out_buf, f);
+		fclose(f);
+		assert_non_null(script);
+		snprintf(cmd, sizeof(cmd), "/usr/bin/python3 '%s' '%s' >/dev/null", script, proof_path);
+		assert_int_equal(system(cmd), 0);
+		{
+			char *p = strstr(out_buf, "\"old_root\":\"");
+			assert_non_null(p);
+			p += 12;
+			*p = *p == 'A' ? 'B' : 'A';
+		}
+		f = fopen(proof_path, "w");
+		fputs(out_buf, f);
+		fclose(f);
+		assert_int_not_equal(system(cmd), 0);
+	}
+	EXPECT_EXIT(0, "prove", "--port", port, "--old-size", "1", "--print-proof", "--checkpoint-key", ck_pub);
+	EXPECT_EXIT(2, "prove", "--port", port, "--old-size", "7", "--new-size", "3", "--print-proof", "--checkpoint-key",
+		    ck_pub);
+	EXPECT_EXIT(2, "prove", "--port", port, "--old-size", "3", "--checkpoint-key", ck_pub);
 	EXPECT_EXIT(0, "prove", "--port", port, "--index", index, "--print-proof", "--checkpoint-key", ck_pub);
 	assert_non_null(strchr(out_buf, '\n'));
 	leaf_hash[10] = leaf_hash[10] == 'a' ? 'b' : 'a';

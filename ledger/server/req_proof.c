@@ -6,6 +6,7 @@
 
 static uint8_t proof[MERKLE_PROOF_HASHES_MAX][MERKLE_HASH_BYTES];
 static uint8_t leaf_hash[MERKLE_HASH_BYTES];
+static uint8_t roots[2][MERKLE_HASH_BYTES];
 static ProtobufCBinaryData fields[MERKLE_PROOF_HASHES_MAX];
 
 static void reply_proof(struct slot *slot, int rc, size_t count, Manne__Response *response)
@@ -32,6 +33,8 @@ static int prove(struct slot *slot, bool inclusion, uint64_t a, uint64_t b, size
 	nodes = store_merkle_nodes(txn);
 	rc = inclusion ? merkle_inclusion_proof(&nodes, a, b, proof, count)
 		       : merkle_consistency_proof(&nodes, a, b, proof, count);
+	if (rc == 0 && !inclusion)
+		rc = merkle_root(&nodes, a, roots[0]) == 0 && merkle_root(&nodes, b, roots[1]) == 0 ? 0 : -1;
 	if (rc == 0 && inclusion) {
 		/* The leaf's hash too: a verifier that has only the index can
 		 * then check the proof (and so the hash) against a signed root. */
@@ -75,6 +78,8 @@ static void req_consistency(struct slot *slot, const Manne__Request *request)
 
 	p.old_size = r->old_size;
 	p.new_size = r->new_size;
+	p.old_root = (ProtobufCBinaryData){.len = rc == 0 ? MERKLE_HASH_BYTES : 0, .data = roots[0]};
+	p.new_root = (ProtobufCBinaryData){.len = rc == 0 ? MERKLE_HASH_BYTES : 0, .data = roots[1]};
 	p.n_hashes = count;
 	p.hashes = fields;
 	response.kind_case = MANNE__RESPONSE__KIND_CONSISTENCY_PROOF;

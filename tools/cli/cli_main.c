@@ -75,6 +75,8 @@ static const struct option_def {
 	[OPT_UTC_OFFSET] = {"utc-offset-minutes", true, false, "ledger day: standard offset from UTC (default 60)"},
 	[OPT_EU_SUMMER] = {"eu-summer-time", true, false, "ledger day: yes or no (default yes)"},
 	[OPT_PRINT_PROOF] = {"print-proof", false, false, "print the proof itself (RFC 9162, base64) for any verifier: tree size, root, leaf hash, hashes"},
+	[OPT_OLD_SIZE] = {"old-size", true, false, "with --print-proof: the older tree size of a consistency proof"},
+	[OPT_NEW_SIZE] = {"new-size", true, false, "with --print-proof: the newer tree size (default: the latest checkpoint's)"},
 	[OPT_FILE] = {"file", true, false, "an export of the log (manne export)"},
 	[OPT_TLS] = {"tls", false, false, "TLS 1.3 to the ledger's TLS port (with --pin)"},
 	[OPT_PIN] = {"pin", true, false, "the ledger's TLS key pin, SHA256:<base64> or hex (manne tls-pin, published by the association)"},
@@ -156,7 +158,8 @@ static const struct command {
 	{"checkpoint", "", "the latest signed checkpoint, verified, with the backing totals", cmd_checkpoint, 0, 0,
 	 {CONNECT, OPT_CHECKPOINT_KEY, OPT_SAVE, END}},
 	{"prove", "", "prove a leaf is in the log (--index, --leaf-hash), or that an old checkpoint is a prefix of the latest",
-	 cmd_prove, 0, 0, {CONNECT, OPT_CHECKPOINT_KEY, OPT_INDEX, OPT_LEAF_HASH, OPT_OLD_CHECKPOINT, OPT_PRINT_PROOF, END}},
+	 cmd_prove, 0, 0, {CONNECT, OPT_CHECKPOINT_KEY, OPT_INDEX, OPT_LEAF_HASH, OPT_OLD_CHECKPOINT, OPT_PRINT_PROOF,
+			     OPT_OLD_SIZE, OPT_NEW_SIZE, END}},
 	{"export", "FILE", "write the whole log up to a verified checkpoint to FILE (board or auditor --key)", cmd_export, 0,
 	 1, {CONNECT, OPT_KEY, OPT_CHECKPOINT_KEY, END}},
 };

@@ -351,6 +351,79 @@ static void print_inclusion(const struct cli *c, const struct manne_inclusion_pr
 	out_end(c);
 }
 
+/* --old-size N --new-size M --print-proof: with --json exactly old_size,
+ * new_size, old_root, new_root, proof; for people one a line. */
+static void print_consistency(const struct cli *c, const struct manne_consistency_proof *p)
+{
+	char b64[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_ORIGINAL)];
+
+	out_begin(c);
+	out_u64(c, "old_size", NULL, p->old_size);
+	out_u64(c, "new_size", NULL, p->new_size);
+	if (!c->json)
+		printf("%llu\n%llu\n", (unsigned long long)p->old_size, (unsigned long long)p->new_size);
+	sodium_bin2base64(b64, sizeof(b64), p->old_root, 32, sodium_base64_VARIANT_ORIGINAL);
+	out_str(c, "old_root", NULL, b64);
+	if (!c->json)
+		printf("%s\n", b64);
+	sodium_bin2base64(b64, sizeof(b64), p->new_root, 32, sodium_base64_VARIANT_ORIGINAL);
+	out_str(c, "new_root", NULL, b64);
+	if (!c->json)
+		printf("%s\n", b64);
+	out_array_begin(c, "proof");
+	for (size_t i = 0; i < p->count; i++) {
+		sodium_bin2base64(b64, sizeof(b64), p->hashes[i], 32, sodium_base64_VARIANT_ORIGINAL);
+		out_array_str(c, b64);
+	}
+	out_array_end(c);
+	out_end(c);
+}
+
+/* A consistency proof between any two sizes, printed; the newer root is
+ * checked against the latest signed checkpoint when the sizes meet. */
+static int prove_sizes(struct cli *c)
+{
+	struct manne *m = NULL;
+	struct manne_checkpoint *latest = malloc(sizeof(*latest));
+	struct manne_consistency_proof *proof = malloc(sizeof(*proof));
+	char vkey[MANNE_VERIFIER_KEY_BYTES_MAX + 1];
+	uint64_t old_size = 0, new_size = 0;
+	enum manne_status status;
+	bool pinned;
+	int rc = 0;
+
+	if (latest == NULL || proof == NULL)
+		rc = cli_fail(c, MANNE_ERR_NO_MEMORY, NULL);
+	else if (!cli_flag(c, OPT_PRINT_PROOF))
+		rc = cli_usage_error(c, "--old-size goes with --print-proof");
+	else if (!cli_parse_u64("old-size", cli_value(c, OPT_OLD_SIZE), 1, UINT64_MAX, &old_size) ||
+		 (cli_value(c, OPT_NEW_SIZE) != NULL &&
+		  !cli_parse_u64("new-size", cli_value(c, OPT_NEW_SIZE), 1, UINT64_MAX, &new_size)))
+		rc = EXIT_USAGE;
+	if (rc == 0)
+		rc = cli_connect(c, &m);
+	if (rc == 0)
+		rc = latest_checkpoint(c, m, latest, &pinned, vkey);
+	if (rc == 0 && new_size == 0)
+		new_size = latest->tree_size;
+	if (rc == 0 && (old_size > new_size || new_size > latest->tree_size))
+		rc = cli_usage_error(c, "sizes with old <= new <= %llu (the latest checkpoint's)",
+				     (unsigned long long)latest->tree_size);
+	if (rc == 0) {
+		status = manne_consistency_proof(m, old_size, new_size, proof);
+		if (status != MANNE_OK)
+			rc = cli_fail(c, status, manne_message(m));
+		else if (new_size == latest->tree_size && sodium_memcmp(proof->new_root, latest->root, 32) != 0)
+			rc = cli_fail(c, MANNE_ERR_VERIFY, "the newer root is not the signed checkpoint's");
+		else
+			print_consistency(c, proof);
+	}
+	free(latest);
+	free(proof);
+	manne_close(m);
+	return rc;
+}
+
 int cmd_prove(struct cli *c)
 {
 	struct manne *m = NULL;
@@ -363,6 +436,13 @@ int cmd_prove(struct cli *c)
 	bool pinned, inclusion = cli_value(c, OPT_INDEX) != NULL || cli_value(c, OPT_LEAF_HASH) != NULL;
 	bool print = cli_flag(c, OPT_PRINT_PROOF);
 	int rc = 0;
+
+	if (cli_value(c, OPT_OLD_SIZE) != NULL || cli_value(c, OPT_NEW_SIZE) != NULL) {
+		free(latest);
+		free(old);
+		free(note);
+		return prove_sizes(c);
+	}
 
 	if (latest == NULL || old == NULL || note == NULL)
 		rc = cli_fail(c, MANNE_ERR_NO_MEMORY, NULL);
