@@ -401,6 +401,20 @@ static void test_cli_round(void **state)
 	assert_string_equal(jstr(j, "txid"), txid);
 	json_decref(j);
 
+	/* A receipt's proof saved for a verifier that is not ours. */
+	{
+		char saved[192], cmd[512];
+		path_of(saved, sizeof(saved), "receipt-proof.json");
+		EXPECT_EXIT(2, "pay", "--port", port, "--key", member, "--to", shop_pub, "--amount", "0.10", "--save-proof",
+			    saved); /* no key to verify it: refused before paying */
+		EXPECT_EXIT(0, "pay", "--port", port, "--key", member, "--to", shop_pub, "--amount", "0.10", "--save-proof",
+			    saved, "--checkpoint-key", ck_pub);
+		assert_non_null(getenv("MANNE_VERIFY_INCLUSION"));
+		snprintf(cmd, sizeof(cmd), "/usr/bin/python3 '%s' '%s' >/dev/null", getenv("MANNE_VERIFY_INCLUSION"), saved);
+		assert_int_equal(system(cmd), 0);
+		EXPECT_EXIT(6, "pay", "--port", port, "--key", member, "--to", shop_pub, "--amount", "0.10", "--save-proof",
+			    saved, "--checkpoint-key", ck_pub); /* never over a file (the payment itself went through) */
+	}
 	/* Checkpoint, inclusion and consistency proofs; a flipped hash is exit 5. */
 	path_of(note, sizeof(note), "old.note");
 	EXPECT_EXIT(0, "checkpoint", "--port", port, "--checkpoint-key", ck_pub, "--save", note, "--json");

@@ -221,6 +221,31 @@ static int check_validity(const struct cli *c, const struct prepared *p)
 }
 
 /* After a submission: the receipt, checked against a pinned checkpoint key if one was given. */
+/* --save-proof FILE: the receipt's inclusion proof in the form of
+ * `prove --print-proof --json`, for any RFC 9162 verifier (the receipt was
+ * verified under the pinned key first). */
+static int save_proof(const struct cli *c, const struct manne_receipt *r, const struct manne_checkpoint *cp)
+{
+	char b64[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_ORIGINAL)];
+	FILE *f = fopen(cli_value(c, OPT_SAVE_PROOF), "wx");
+	int ok;
+
+	if (f == NULL)
+		return -1;
+	ok = fprintf(f, "{\"index\":%llu,\"tree_size\":%llu,", (unsigned long long)r->leaf_index,
+		     (unsigned long long)cp->tree_size) > 0;
+	sodium_bin2base64(b64, sizeof(b64), cp->root, 32, sodium_base64_VARIANT_ORIGINAL);
+	ok = ok && fprintf(f, "\"root\":\"%s\",", b64) > 0;
+	sodium_bin2base64(b64, sizeof(b64), r->leaf_hash, 32, sodium_base64_VARIANT_ORIGINAL);
+	ok = ok && fprintf(f, "\"leaf_hash\":\"%s\",\"proof\":[", b64) > 0;
+	for (size_t i = 0; ok && i < r->proof_count; i++) {
+		sodium_bin2base64(b64, sizeof(b64), r->proof[i], 32, sodium_base64_VARIANT_ORIGINAL);
+		ok = fprintf(f, "%s\"%s\"", i == 0 ? "" : ",", b64) > 0;
+	}
+	ok = ok && fprintf(f, "]}\n") > 0;
+	return fclose(f) == 0 && ok ? 0 : -1;
+}
+
 static int report_receipt(const struct cli *c, struct manne *m, const char *kind, const struct manne_receipt *r)
 {
 	uint8_t key[32];
@@ -230,7 +255,13 @@ static int report_receipt(const struct cli *c, struct manne *m, const char *kind
 	if (!cli_checkpoint_key(c, key, &given))
 		return EXIT_USAGE;
 	if (given) {
-		status = manne_receipt_verify(r, manne_origin(m), key, NULL);
+		struct manne_checkpoint *cp = malloc(sizeof(*cp));
+		status = cp == NULL ? MANNE_ERR_NO_MEMORY : manne_receipt_verify(r, manne_origin(m), key, cp);
+		if (status == MANNE_OK && cli_value(c, OPT_SAVE_PROOF) != NULL && save_proof(c, r, cp) != 0)
+			status = MANNE_ERR_IO;
+		free(cp);
+		if (status == MANNE_ERR_IO)
+			return cli_fail(c, status, "cannot write the proof file (it must not exist)");
 		if (status != MANNE_OK)
 			return cli_fail(c, status, "the receipt's checkpoint or inclusion proof does not verify under the pinned key");
 	}
@@ -463,6 +494,8 @@ int cmd_tx(struct cli *c, enum manne_kind kind)
 		return EXIT_USAGE;
 	if (account_act && c->counts[OPT_KEY] != 1)
 		return cli_usage_error(c, "%s is signed by one --key: the account's", c->command);
+	if (cli_value(c, OPT_SAVE_PROOF) != NULL && cli_value(c, OPT_CHECKPOINT_KEY) == NULL)
+		return cli_usage_error(c, "--save-proof needs --checkpoint-key: the root saved is the one it verifies");
 	if (!account_act && !cli_flag(c, OPT_OUT) && c->counts[OPT_KEY] == 0)
 		return cli_usage_error(c, "give the signing board members' --key files, or --out FILE to prepare the act");
 	keys = calloc(MANNE_SIGNATURES_MAX, sizeof(*keys));
