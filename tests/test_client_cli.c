@@ -185,6 +185,37 @@ static void write_prepared_fund(const char *path, uint64_t valid_ms)
 	free(bytes);
 }
 
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	assert_true(fputs(text, f) >= 0);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* The JSON in out_buf, written to `name`, passes the verifier script named
+ * by the environment variable `script_env` (hashlib only); with the first
+ * character of `field`'s value changed, it fails. */
+static void third_party_check(const char *script_env, const char *name, const char *field)
+{
+	char path[192], cmd[512], needle[64];
+	const char *script = getenv(script_env);
+	char *p;
+
+	assert_non_null(script);
+	path_of(path, sizeof(path), name);
+	write_file(path, out_buf);
+	snprintf(cmd, sizeof(cmd), "/usr/bin/python3 '%s' '%s' >/dev/null", script, path);
+	assert_int_equal(system(cmd), 0);
+	snprintf(needle, sizeof(needle), "\"%s\":\"", field);
+	p = strstr(out_buf, needle);
+	assert_non_null(p);
+	p += strlen(needle);
+	*p = *p == 'A' ? 'B' : 'A';
+	write_file(path, out_buf);
+	assert_int_not_equal(system(cmd), 0);
+}
+
 static void keygen(const char *name, char *path, size_t size, char pub[65])
 {
 	struct stat st;
@@ -427,70 +458,33 @@ static void test_cli_round(void **state)
 	/* The proof in the open, checked by a verifier that is not ours
 	 * (docs/examples/verify_inclusion.py: hashlib and RFC 9162 only). */
 	EXPECT_EXIT(0, "prove", "--port", port, "--index", index, "--print-proof", "--checkpoint-key", ck_pub, "--json");
-	{
-		char proof_path[192], cmd[512];
-		const char *script = getenv("MANNE_VERIFY_INCLUSION");
-		FILE *f;
-		j = json_out();
-		assert_int_equal(json_object_size(j), 5); /* exactly index, tree_size, root, leaf_hash, proof */
-		assert_int_equal((uint64_t)jint(j, "index"), strtoull(index, NULL, 10));
-		assert_non_null(json_object_get(j, "proof"));
-		json_decref(j);
-		path_of(proof_path, sizeof(proof_path), "proof.json");
-		f = fopen(proof_path, "w");
-		fputs(out_buf, f);
-		fclose(f);
-		assert_non_null(script);
-		snprintf(cmd, sizeof(cmd), "/usr/bin/python3 '%s' '%s' >/dev/null", script, proof_path);
-		assert_int_equal(system(cmd), 0);
-		/* One byte of the leaf hash changed: the third party refuses it. */
-		{
-			char *p = strstr(out_buf, "\"leaf_hash\":\"");
-			assert_non_null(p);
-			p += 13;
-			*p = *p == 'A' ? 'B' : 'A';
-		}
-		f = fopen(proof_path, "w");
-		fputs(out_buf, f);
-		fclose(f);
-		assert_int_not_equal(system(cmd), 0);
-	}
+	j = json_out();
+	assert_int_equal(json_object_size(j), 5); /* exactly index, tree_size, root, leaf_hash, proof */
+	assert_int_equal((uint64_t)jint(j, "index"), strtoull(index, NULL, 10));
+	size_t proof_hashes = json_array_size(json_object_get(j, "proof"));
+	json_decref(j);
+	third_party_check("MANNE_VERIFY_INCLUSION", "proof.json", "leaf_hash");
 	/* A consistency proof between two sizes, checked the same way. */
 	EXPECT_EXIT(0, "prove", "--port", port, "--old-size", "3", "--new-size", "7", "--print-proof", "--checkpoint-key",
 		    ck_pub, "--json");
-	{
-		char proof_path[192], cmd[512];
-		const char *script = getenv("MANNE_VERIFY_CONSISTENCY");
-		FILE *f;
-		j = json_out();
-		assert_int_equal(json_object_size(j), 5); /* exactly old_size, new_size, old_root, new_root, proof */
-		assert_int_equal(jint(j, "old_size"), 3);
-		assert_int_equal(jint(j, "new_size"), 7);
-		json_decref(j);
-		path_of(proof_path, sizeof(proof_path), "consistency.json");
-		f = fopen(proof_path, "w");
-		fputs(out_buf, f);
-		fclose(f);
-		assert_non_null(script);
-		snprintf(cmd, sizeof(cmd), "/usr/bin/python3 '%s' '%s' >/dev/null", script, proof_path);
-		assert_int_equal(system(cmd), 0);
-		{
-			char *p = strstr(out_buf, "\"old_root\":\"");
-			assert_non_null(p);
-			p += 12;
-			*p = *p == 'A' ? 'B' : 'A';
-		}
-		f = fopen(proof_path, "w");
-		fputs(out_buf, f);
-		fclose(f);
-		assert_int_not_equal(system(cmd), 0);
-	}
+	j = json_out();
+	assert_int_equal(json_object_size(j), 5); /* exactly old_size, new_size, old_root, new_root, proof */
+	assert_int_equal(jint(j, "old_size"), 3);
+	assert_int_equal(jint(j, "new_size"), 7);
+	json_decref(j);
+	third_party_check("MANNE_VERIFY_CONSISTENCY", "consistency.json", "old_root");
 	EXPECT_EXIT(0, "prove", "--port", port, "--old-size", "1", "--print-proof", "--checkpoint-key", ck_pub);
 	EXPECT_EXIT(2, "prove", "--port", port, "--old-size", "7", "--new-size", "3", "--print-proof", "--checkpoint-key",
 		    ck_pub);
 	EXPECT_EXIT(2, "prove", "--port", port, "--old-size", "3", "--checkpoint-key", ck_pub);
 	EXPECT_EXIT(0, "prove", "--port", port, "--index", index, "--print-proof", "--checkpoint-key", ck_pub);
-	assert_non_null(strchr(out_buf, '\n'));
+	{ /* for people: the tree size, root, leaf hash, then each proof hash, one a line */
+		size_t lines = 0;
+		for (const char *p = out_buf; *p != '\0'; p++)
+			lines += *p == '\n';
+		assert_int_equal(lines, 3 + proof_hashes);
+		assert_true(out_buf[0] >= '1' && out_buf[0] <= '9');
+	}
 	leaf_hash[10] = leaf_hash[10] == 'a' ? 'b' : 'a';
 	EXPECT_EXIT(5, "prove", "--port", port, "--index", index, "--leaf-hash", leaf_hash, "--checkpoint-key", ck_pub);
 	EXPECT_EXIT(5, "prove", "--port", port, "--index", index, "--leaf-hash", leaf_hash, "--print-proof",

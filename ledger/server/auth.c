@@ -74,6 +74,22 @@ static enum reader reader_of(struct server *s, const uint8_t key[KEY_BYTES], Man
 	return a.role == ROLE_AUDITOR ? READER_AUDITOR : READER_ACCOUNT;
 }
 
+/* What a refused authentication says, by status. */
+static const char *refusal(enum manne_status why)
+{
+	switch (why) {
+	case MANNE_ERR_UNKNOWN_ACCOUNT:
+		return "this key is neither an account nor the board's";
+	case MANNE_ERR_NOT_ACTIVE:
+		return "this account is frozen or closed: it reads only what is public";
+	case MANNE_ERR_NOT_PERMITTED:
+		return "a card-held key does not authenticate: the till being paid learns the card's next sequence on "
+		       "its own connection";
+	default:
+		return NULL;
+	}
+}
+
 void auth_refresh(struct conn *c)
 {
 	struct server *s = conn_server(c);
@@ -112,8 +128,17 @@ static void req_authenticate(struct slot *slot, const Manne__Request *request)
 	memcpy(message + AUTH_DOMAIN_BYTES + TXID_BYTES + AUTH_NONCE_BYTES, r->client_nonce.data, AUTH_NONCE_BYTES);
 	/* On TLS the proof also signs this session's keying material: a proof
 	 * seen by anyone else is worth nothing in another session. */
-	if (conn_tls_binding(c, message + message_len))
+	switch (conn_tls_binding(c, message + message_len)) {
+	case 1:
 		message_len += TLS_BINDING_BYTES;
+		break;
+	case 0:
+		break; /* plain TCP: loopback only */
+	default:
+		conn_forget_nonce(c);
+		slot_reply_status(slot, MANNE_ERR_INTERNAL, "TLS gives no keying material to bind the proof to");
+		return;
+	}
 	int bad = crypto_sign_verify_detached(r->signature.data, message, message_len, r->key.data);
 	conn_forget_nonce(c);
 	if (bad != 0) {
@@ -122,10 +147,7 @@ static void req_authenticate(struct slot *slot, const Manne__Request *request)
 	}
 	reader = reader_of(s, r->key.data, &role, &why);
 	if (reader == READER_ANYONE) {
-		slot_reply_status(slot, why, why == MANNE_ERR_UNKNOWN_ACCOUNT ? "this key is neither an account nor the board's"
-					     : why == MANNE_ERR_NOT_ACTIVE ? "this account is frozen or closed: it reads only what is public"
-					     : why == MANNE_ERR_NOT_PERMITTED ? "a card-held key does not authenticate: the till being paid learns the card's next sequence on its own connection"
-					     : NULL);
+		slot_reply_status(slot, why, refusal(why));
 		return;
 	}
 	conn_set_auth(c, r->key.data, reader, s->state.tree_size);

@@ -466,9 +466,11 @@ static void conn_free(struct conn *c)
 	free(c);
 }
 
-bool conn_tls_binding(struct conn *c, uint8_t out[32])
+int conn_tls_binding(struct conn *c, uint8_t out[32])
 {
-	return c->tls && tls_binding(c->bev, out);
+	if (!c->tls)
+		return 0;
+	return tls_binding(c->bev, out) ? 1 : -1;
 }
 
 /* Connections open from this address. */

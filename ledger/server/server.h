@@ -168,9 +168,9 @@ struct server {
 /* conn.c */
 /* addr: the client's IPv4 address (network order), for its cap. */
 void conn_accept(struct server *s, int fd, bool tls, uint32_t addr);
-/* On a TLS connection, the keying material an authentication signs (false
- * on a plain one, or if TLS cannot give it). */
-bool conn_tls_binding(struct conn *c, uint8_t out[32]);
+/* The keying material an authentication signs: 1 (on TLS, in out), 0 (plain
+ * TCP: none), -1 (TLS that cannot give it: refuse). */
+int conn_tls_binding(struct conn *c, uint8_t out[32]);
 void conn_advance(struct conn *c);             /* run what can run, flush replies */
 void conn_slot_done(struct slot *slot);        /* a parked read's reply was set */
 /* A submission's reply was set by the pipeline: its connection moves on in

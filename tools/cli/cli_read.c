@@ -321,33 +321,45 @@ static int read_note(const struct cli *c, const char *path, char *out, size_t *l
 	return 0;
 }
 
+/* A 32-byte hash in standard base64: a JSON member, or a bare line for people. */
+static void out_b64(const struct cli *c, const char *k, const uint8_t hash[32])
+{
+	char b64[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_ORIGINAL)];
+	sodium_bin2base64(b64, sizeof(b64), hash, 32, sodium_base64_VARIANT_ORIGINAL);
+	if (k != NULL)
+		out_str(c, k, NULL, b64);
+	if (k == NULL || !c->json)
+		out_array_str(c, b64);
+}
+
+static void out_proof_hashes(const struct cli *c, const uint8_t (*hashes)[32], size_t count)
+{
+	out_array_begin(c, "proof");
+	for (size_t i = 0; i < count; i++)
+		out_b64(c, NULL, hashes[i]);
+	out_array_end(c);
+}
+
+/* A size: a JSON member, or a bare line for people. */
+static void out_size(const struct cli *c, const char *k, uint64_t size)
+{
+	out_u64(c, k, NULL, size);
+	if (!c->json)
+		printf("%llu\n", (unsigned long long)size);
+}
+
 /* --print-proof: the proof itself, for a verifier that is not ours
  * (RFC 9162; Go's golang.org/x/mod/sumdb/tlog takes the same hashes). With
  * --json exactly: index, tree_size, root, leaf_hash, proof (standard
- * base64); for people the same values one a line, in that order. */
+ * base64); for people the values but the index, one a line, in that order. */
 static void print_inclusion(const struct cli *c, const struct manne_inclusion_proof *p)
 {
-	char b64[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_ORIGINAL)];
-
 	out_begin(c);
 	out_u64(c, "index", NULL, p->index);
-	if (!c->json)
-		printf("%llu\n", (unsigned long long)p->tree_size);
-	out_u64(c, "tree_size", NULL, p->tree_size);
-	sodium_bin2base64(b64, sizeof(b64), p->root, 32, sodium_base64_VARIANT_ORIGINAL);
-	out_str(c, "root", NULL, b64);
-	if (!c->json)
-		printf("%s\n", b64);
-	sodium_bin2base64(b64, sizeof(b64), p->leaf_hash, 32, sodium_base64_VARIANT_ORIGINAL);
-	out_str(c, "leaf_hash", NULL, b64);
-	if (!c->json)
-		printf("%s\n", b64);
-	out_array_begin(c, "proof");
-	for (size_t i = 0; i < p->count; i++) {
-		sodium_bin2base64(b64, sizeof(b64), p->hashes[i], 32, sodium_base64_VARIANT_ORIGINAL);
-		out_array_str(c, b64);
-	}
-	out_array_end(c);
+	out_size(c, "tree_size", p->tree_size);
+	out_b64(c, "root", p->root);
+	out_b64(c, "leaf_hash", p->leaf_hash);
+	out_proof_hashes(c, (const uint8_t(*)[32])p->hashes, p->count);
 	out_end(c);
 }
 
@@ -355,27 +367,12 @@ static void print_inclusion(const struct cli *c, const struct manne_inclusion_pr
  * new_size, old_root, new_root, proof; for people one a line. */
 static void print_consistency(const struct cli *c, const struct manne_consistency_proof *p)
 {
-	char b64[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_ORIGINAL)];
-
 	out_begin(c);
-	out_u64(c, "old_size", NULL, p->old_size);
-	out_u64(c, "new_size", NULL, p->new_size);
-	if (!c->json)
-		printf("%llu\n%llu\n", (unsigned long long)p->old_size, (unsigned long long)p->new_size);
-	sodium_bin2base64(b64, sizeof(b64), p->old_root, 32, sodium_base64_VARIANT_ORIGINAL);
-	out_str(c, "old_root", NULL, b64);
-	if (!c->json)
-		printf("%s\n", b64);
-	sodium_bin2base64(b64, sizeof(b64), p->new_root, 32, sodium_base64_VARIANT_ORIGINAL);
-	out_str(c, "new_root", NULL, b64);
-	if (!c->json)
-		printf("%s\n", b64);
-	out_array_begin(c, "proof");
-	for (size_t i = 0; i < p->count; i++) {
-		sodium_bin2base64(b64, sizeof(b64), p->hashes[i], 32, sodium_base64_VARIANT_ORIGINAL);
-		out_array_str(c, b64);
-	}
-	out_array_end(c);
+	out_size(c, "old_size", p->old_size);
+	out_size(c, "new_size", p->new_size);
+	out_b64(c, "old_root", p->old_root);
+	out_b64(c, "new_root", p->new_root);
+	out_proof_hashes(c, (const uint8_t(*)[32])p->hashes, p->count);
 	out_end(c);
 }
 
