@@ -130,6 +130,7 @@ static enum manne_status (*const kind_apply[])(struct apply_ctx *) = {
 	[MANNE__TX_BODY__KIND_SET_BOARD] = tx_set_board_apply,
 	[MANNE__TX_BODY__KIND_SET_CHECKPOINT_KEY] = tx_set_checkpoint_key_apply,
 	[MANNE__TX_BODY__KIND_VOID_TX] = tx_void_apply,
+	[MANNE__TX_BODY__KIND_SET_CARD] = tx_set_card_apply,
 };
 
 /* The original receipt of an applied transaction. */

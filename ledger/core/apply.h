@@ -122,5 +122,6 @@ enum manne_status tx_set_ledger_apply(struct apply_ctx *c);
 enum manne_status tx_set_board_apply(struct apply_ctx *c);
 enum manne_status tx_set_checkpoint_key_apply(struct apply_ctx *c);
 enum manne_status tx_void_apply(struct apply_ctx *c);
+enum manne_status tx_set_card_apply(struct apply_ctx *c);
 
 #endif

@@ -27,6 +27,7 @@ static const struct wire_limit tx_limits[] = {
 	{&manne__pay__descriptor, 4, PAYEE_REFERENCE_BYTES_MAX},
 	{&manne__refund__descriptor, 3, MEMO_BYTES_MAX},
 	{&manne__settle_redemption__descriptor, 3, REFERENCE_BYTES_MAX},
+	{&manne__set_card__descriptor, 3, CARD_PIN_CHECK_BYTES},
 };
 
 /* Keys, txids, nonces and the genesis id are at most 32 bytes. */
@@ -126,7 +127,7 @@ static bool kind_shape_ok(const Manne__TxBody *b)
 	case MANNE__TX_BODY__KIND_RETIRE_DORMANT:
 		return is_key(b->retire_dormant->account) && b->retire_dormant->reason[0] != '\0';
 	case MANNE__TX_BODY__KIND_PAY:
-		return is_key(b->pay->payee);
+		return is_key(b->pay->payee) && (b->pay->counter.len == 0 || is_key(b->pay->counter));
 	case MANNE__TX_BODY__KIND_REFUND:
 		return b->refund->payment_txid.len == TXID_BYTES;
 	case MANNE__TX_BODY__KIND_REDEEM:
@@ -147,6 +148,12 @@ static bool kind_shape_ok(const Manne__TxBody *b)
 		return is_key(b->set_checkpoint_key->key);
 	case MANNE__TX_BODY__KIND_VOID_TX:
 		return b->void_tx->txid.len == TXID_BYTES;
+	case MANNE__TX_BODY__KIND_SET_CARD:
+		if (!is_key(b->set_card->account))
+			return false;
+		if (b->set_card->action == MANNE__CARD_ACTION__CARD_REGISTER)
+			return b->set_card->pin_check.len == CARD_PIN_CHECK_BYTES;
+		return b->set_card->action == MANNE__CARD_ACTION__CARD_UNLOCK && b->set_card->pin_check.len == 0;
 	default:
 		return false;
 	}

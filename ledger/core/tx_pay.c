@@ -8,7 +8,8 @@
  * reference for the till that waits for it; the first payment with a
  * reference keeps it, and a later payment to the same payee reusing it is
  * refused (SPEC §5), so a look-up never returns a substitute. Refunds read
- * the payment's own leaf.
+ * the payment's own leaf. A payment to the association may name the counter
+ * that took it (SPEC §3): an active counter, whose history then shows it.
  */
 #include <string.h>
 
@@ -25,7 +26,8 @@ enum manne_status tx_pay_apply(struct apply_ctx *c)
 {
 	const Manne__Pay *p = c->body->pay;
 	struct account *payer = &c->signer;
-	struct account payee;
+	struct account payee, counter;
+	bool has_counter = p->counter.len != 0;
 	uint64_t used, used_new;
 	enum manne_status status;
 	size_t reference_len = strlen(p->payee_reference);
@@ -35,6 +37,13 @@ enum manne_status tx_pay_apply(struct apply_ctx *c)
 	status = apply_counterparty(c, p->payee.data, true, &payee);
 	if (status != MANNE_OK)
 		return status;
+	if (has_counter) {
+		status = apply_counterparty(c, p->counter.data, true, &counter);
+		if (status != MANNE_OK)
+			return status;
+		if (counter.role != ROLE_COUNTER || payee.role != ROLE_ASSOCIATION)
+			return MANNE_ERR_ROLE_FORBIDDEN;
+	}
 	if (!may_pay(payer->role, payee.role))
 		return MANNE_ERR_ROLE_FORBIDDEN;
 	if (reference_len > 0) {
@@ -64,6 +73,12 @@ enum manne_status tx_pay_apply(struct apply_ctx *c)
 	payer->used_today = used_new;
 	payer->used_day = c->day;
 	apply_party(c, &payee);
+	if (has_counter) {
+		apply_party(c, &counter);
+		status = apply_put_account(c, p->counter.data, &counter);
+		if (status != MANNE_OK)
+			return status;
+	}
 
 	status = apply_put_account(c, p->payee.data, &payee);
 	if (status != MANNE_OK || reference_len == 0)

@@ -55,6 +55,8 @@ enum manne_status {
 	MANNE_ERR_KEY_ALREADY_USED = 26,
 	MANNE_ERR_NOT_DORMANT = 27,
 	MANNE_ERR_REFERENCE_USED = 28,
+	MANNE_ERR_WRONG_PIN = 29,         /* a card unlock with the wrong PIN (tries left are given) */
+	MANNE_ERR_TOO_MANY_TRIES = 30,    /* card unlocks too fast for this card or connection: try again later */
 
 	/* The library's own outcomes: never on the wire. */
 	MANNE_ERR_CONNECT = 100,          /* cannot reach the ledger in time */
@@ -70,9 +72,14 @@ enum manne_status {
 	MANNE_ERR_VERIFY = 110,           /* a signature or proof does not verify: do not trust this reply */
 	MANNE_ERR_PAYMENT_MISMATCH = 111, /* the payment found by reference is not for the amount (or payer) expected */
 	MANNE_ERR_TLS = 112,              /* no TLS 1.3 handshake, or the server does not hold the pinned key: nothing was sent */
+	MANNE_ERR_CARD_FORMAT = 113,      /* not a card: a bad character, truncated, too long, or damaged */
+	MANNE_ERR_CARD_VERSION = 114,     /* a card of a version this library does not know */
+	MANNE_ERR_CARD_LIMITS = 115,      /* the card's Argon2id limits are above the caps (or below libsodium's minimum) */
+	MANNE_ERR_PIN_FORMAT = 116,       /* a PIN must be 4 to 6 digits (and, for a new card, not a trivial one) */
+	MANNE_ERR_CARD_OPEN = 117,        /* the card does not open with the secret the ledger gave: not this account's card now */
 };
 
-#define MANNE_STATUS_COUNT 29         /* the ledger's codes: 0 .. MANNE_STATUS_COUNT - 1 */
+#define MANNE_STATUS_COUNT 31         /* the ledger's codes: 0 .. MANNE_STATUS_COUNT - 1 */
 
 /* "insufficient_funds": stable names for logs, the CLI and JSON. Never NULL. */
 MANNE_API const char *manne_status_name(enum manne_status status);

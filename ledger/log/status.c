@@ -36,6 +36,8 @@ SAME(MANNE_ERR_VOIDED, MANNE__STATUS__VOIDED);
 SAME(MANNE_ERR_KEY_ALREADY_USED, MANNE__STATUS__KEY_ALREADY_USED);
 SAME(MANNE_ERR_NOT_DORMANT, MANNE__STATUS__NOT_DORMANT);
 SAME(MANNE_ERR_REFERENCE_USED, MANNE__STATUS__REFERENCE_USED);
+SAME(MANNE_ERR_WRONG_PIN, MANNE__STATUS__WRONG_PIN);
+SAME(MANNE_ERR_TOO_MANY_TRIES, MANNE__STATUS__TOO_MANY_TRIES);
 
 static const struct {
 	const char *name;
@@ -70,12 +72,14 @@ static const struct {
 	[MANNE_ERR_KEY_ALREADY_USED] = {"key_already_used", "this key is or once was an account"},
 	[MANNE_ERR_NOT_DORMANT] = {"not_dormant", "the account has not been frozen for 12 months"},
 	[MANNE_ERR_REFERENCE_USED] = {"reference_used", "the payee already has a payment with this payee reference"},
+	[MANNE_ERR_WRONG_PIN] = {"wrong_pin", "wrong PIN for this card"},
+	[MANNE_ERR_TOO_MANY_TRIES] = {"too_many_tries", "PIN tries come too fast for this card or this till; try again in a few seconds"},
 };
 
 /* The client library's own outcomes (manne.h), from 100: never on the wire. */
 #define CLIENT_STATUS_FIRST 100
-#define CLIENT_STATUS_COUNT 13
-_Static_assert(MANNE_ERR_TLS == CLIENT_STATUS_FIRST + CLIENT_STATUS_COUNT - 1, "one entry per client code");
+#define CLIENT_STATUS_COUNT 18
+_Static_assert(MANNE_ERR_CARD_OPEN == CLIENT_STATUS_FIRST + CLIENT_STATUS_COUNT - 1, "one entry per client code");
 
 static const struct {
 	const char *name;
@@ -94,6 +98,11 @@ static const struct {
 	[MANNE_ERR_VERIFY - CLIENT_STATUS_FIRST] = {"verify", "a signature or proof does not verify: do not trust this reply"},
 	[MANNE_ERR_TLS - CLIENT_STATUS_FIRST] = {"tls", "no TLS 1.3 handshake, or the server does not hold the pinned TLS key: nothing was sent"},
 	[MANNE_ERR_PAYMENT_MISMATCH - CLIENT_STATUS_FIRST] = {"payment_mismatch", "the payment with this reference is not for the amount or payer expected: it does not pay this order"},
+	[MANNE_ERR_CARD_FORMAT - CLIENT_STATUS_FIRST] = {"card_format", "not a card: a bad character, truncated, too long or damaged"},
+	[MANNE_ERR_CARD_VERSION - CLIENT_STATUS_FIRST] = {"card_version", "a card of a version this software does not know"},
+	[MANNE_ERR_CARD_LIMITS - CLIENT_STATUS_FIRST] = {"card_limits", "the card asks for more Argon2id work or memory than the caps allow"},
+	[MANNE_ERR_PIN_FORMAT - CLIENT_STATUS_FIRST] = {"pin_format", "a PIN is 4 to 6 digits, and a new card's PIN may not be trivial (0000, 1234)"},
+	[MANNE_ERR_CARD_OPEN - CLIENT_STATUS_FIRST] = {"card_open", "the card does not open with the ledger's secret: it is not the card registered for this account now"},
 };
 
 const char *manne_status_name(enum manne_status status)

@@ -57,6 +57,7 @@ enum account_role {
 	ROLE_PRODUCER = 3,
 	ROLE_AUDITOR = 4,
 	ROLE_ASSOCIATION = 5,
+	ROLE_COUNTER = 6,    /* a service point of the association: takes payments to it */
 };
 
 enum account_state {
@@ -113,6 +114,24 @@ struct tx_record {
 	uint8_t padding[6];
 };
 
+/* A card (SPEC §10, set_card): its PIN check, sealed to the ledger's card
+ * key, and the generation, the leaf of the last register or unlock plus one:
+ * wrong tries counted under an older generation no longer count. */
+struct card_record {
+	uint8_t pin_check[CARD_PIN_CHECK_BYTES];
+	uint64_t generation;
+};
+
+/* Wrong PINs since the card's generation began (not from the log). */
+struct card_tries {
+	uint64_t generation;
+	uint64_t last_wrong_ms;  /* wall clock of the last wrong PIN (the per-account pace) */
+	uint32_t wrong;
+	uint32_t padding;
+};
+
+_Static_assert(sizeof(struct card_record) == CARD_PIN_CHECK_BYTES + 8, "card_record has no padding");
+_Static_assert(sizeof(struct card_tries) == 24, "card_tries has no padding");
 _Static_assert(sizeof(struct totals) == 64, "totals has no padding");
 _Static_assert(sizeof(struct account) == 96 + KEY_BYTES + ACCOUNT_REFERENCE_BYTES_MAX + 8,
 	       "account has no padding");

@@ -100,6 +100,14 @@ int store_void_has(struct store_txn *txn, const uint8_t txid[TXID_BYTES]);
 int store_record_put(struct store_txn *txn, const uint8_t txid[TXID_BYTES], const struct tx_record *record);
 int store_record_get(struct store_txn *txn, const uint8_t txid[TXID_BYTES], struct tx_record *out);
 
+/* The card of a card-held account (set_card, from the log), and the wrong
+ * PINs tried since it was registered or unlocked (the ledger's own count,
+ * kept with the store so that a restart or a restore keeps it). */
+int store_card_get(struct store_txn *txn, const uint8_t account[KEY_BYTES], struct card_record *out);
+int store_card_put(struct store_txn *txn, const uint8_t account[KEY_BYTES], const struct card_record *card);
+int store_card_tries_get(struct store_txn *txn, const uint8_t account[KEY_BYTES], struct card_tries *out);
+int store_card_tries_put(struct store_txn *txn, const uint8_t account[KEY_BYTES], const struct card_tries *tries);
+
 /* An account's history is a chain through the log: each leaf that concerns
  * accounts keeps, for each of them, the previous leaf that concerned it, and
  * the account record keeps the latest (struct account.history_last, written

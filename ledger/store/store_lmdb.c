@@ -21,7 +21,7 @@ static const char *const db_names[DB_COUNT] = {
 	[DB_TXIDS] = "txids",     [DB_TXIDS_1] = "txids_1",   [DB_TXIDS_2] = "txids_2",
 	[DB_TXIDS_3] = "txids_3", [DB_REFUNDED] = "refunded", [DB_NONCES] = "nonces",
 	[DB_VOIDS] = "voids",     [DB_RECORDS] = "records",   [DB_PAYEE_REFS] = "payee_refs",
-	[DB_AUDIT] = "audit",
+	[DB_CARDS] = "cards",     [DB_CARD_TRIES] = "card_tries", [DB_AUDIT] = "audit",
 };
 
 int store_open(const char *dir, const struct store_options *options, struct store **out)
@@ -255,6 +255,26 @@ int store_void_put(struct store_txn *txn, const uint8_t txid[TXID_BYTES])
 int store_void_has(struct store_txn *txn, const uint8_t txid[TXID_BYTES])
 {
 	return has_key(txn, DB_VOIDS, txid, TXID_BYTES);
+}
+
+int store_card_get(struct store_txn *txn, const uint8_t account[KEY_BYTES], struct card_record *out)
+{
+	return get_fixed(txn, DB_CARDS, account, KEY_BYTES, out, sizeof(*out));
+}
+
+int store_card_put(struct store_txn *txn, const uint8_t account[KEY_BYTES], const struct card_record *card)
+{
+	return put_raw(txn, DB_CARDS, account, KEY_BYTES, card, sizeof(*card), 0);
+}
+
+int store_card_tries_get(struct store_txn *txn, const uint8_t account[KEY_BYTES], struct card_tries *out)
+{
+	return get_fixed(txn, DB_CARD_TRIES, account, KEY_BYTES, out, sizeof(*out));
+}
+
+int store_card_tries_put(struct store_txn *txn, const uint8_t account[KEY_BYTES], const struct card_tries *tries)
+{
+	return put_raw(txn, DB_CARD_TRIES, account, KEY_BYTES, tries, sizeof(*tries), 0);
 }
 
 int store_record_put(struct store_txn *txn, const uint8_t txid[TXID_BYTES], const struct tx_record *record)

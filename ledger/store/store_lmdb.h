@@ -25,6 +25,8 @@ enum store_db {
 	DB_VOIDS,
 	DB_RECORDS,
 	DB_PAYEE_REFS,
+	DB_CARDS,       /* the card registered for a card-held account (from the log) */
+	DB_CARD_TRIES,  /* wrong PINs per card account (the ledger's own, not from the log) */
 	DB_AUDIT,    /* only with store_options.audit_tables */
 	DB_COUNT
 };
