@@ -241,8 +241,10 @@ static void test_status_names(void **state)
 	assert_string_equal(manne_status_name(MANNE_ERR_PAYMENT_MISMATCH), "payment_mismatch");
 	assert_string_equal(manne_status_name(MANNE_ERR_REFERENCE_USED), "reference_used");
 	assert_string_equal(manne_status_name(MANNE_ERR_TLS), "tls");
-	assert_string_equal(manne_status_name((enum manne_status)113), "unknown");
-	assert_string_equal(manne_status_name((enum manne_status)29), "unknown");
+	assert_string_equal(manne_status_name(MANNE_ERR_CARD_OPEN), "card_open");
+	assert_string_equal(manne_status_name(MANNE_ERR_WRONG_PIN), "wrong_pin");
+	assert_string_equal(manne_status_name((enum manne_status)118), "unknown");
+	assert_string_equal(manne_status_name((enum manne_status)31), "unknown");
 	assert_non_null(manne_status_message((enum manne_status)-1));
 	assert_string_equal(manne_kind_name(MANNE_KIND_PAY), "pay");
 	assert_null(manne_kind_name((enum manne_kind)3));

@@ -217,7 +217,7 @@ int ledger_batch_commit(struct batch *batch)
 	}
 	/* Only refusals and duplicates: nothing to write, so their answers
 	 * stand even on a full map (SPEC §8: reads go on), without a sync. */
-	if (batch->applied == 0) {
+	if (batch->applied == 0 && !batch->other_writes) {
 		ledger_batch_abort(batch);
 		return STORE_OK;
 	}

@@ -40,6 +40,7 @@ struct batch {
 	uint8_t *arena_buffer;
 	struct apply_work *work;    /* apply's scratch memory */
 	uint32_t applied;
+	bool other_writes;          /* the daemon's own records written in txn (a card's wrong PINs): commit them too */
 	enum manne_status failed;   /* MANNE_OK until a write fails */
 };
 

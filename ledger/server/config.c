@@ -98,6 +98,8 @@ static int set_one(struct server_config *c, const char *name, const char *value,
 		rc = copy_path(c->port_file, sizeof(c->port_file), value);
 	} else if (strcmp(name, "checkpoint-key") == 0) {
 		rc = copy_path(c->checkpoint_key_file, sizeof(c->checkpoint_key_file), value);
+	} else if (strcmp(name, "card-key") == 0) {
+		rc = copy_path(c->card_key_file, sizeof(c->card_key_file), value);
 	} else if (strcmp(name, "frame-max") == 0) {
 		rc = parse_u64(value, 1024, FRAME_BYTES_MAX_CEILING, &v);
 		c->frame_bytes_max = (uint32_t)v;

@@ -13,6 +13,7 @@ static const struct wire_limit request_limits[] = {
 	{&manne__submit_request__descriptor, 1, SIGNED_TX_BYTES_MAX},
 	{&manne__payment_by_reference_request__descriptor, 2, PAYEE_REFERENCE_BYTES_MAX},
 	{&manne__authenticate_request__descriptor, 3, crypto_sign_BYTES},
+	{&manne__card_unlock_request__descriptor, 2, CARD_UNLOCK_SEALED_BYTES},
 };
 
 static const struct wire_rules request_rules = {
@@ -49,6 +50,8 @@ static const struct req_entry *entry_for(Manne__Request__KindCase kind)
 		return &req_auth_challenge_entry;
 	case MANNE__REQUEST__KIND_AUTHENTICATE:
 		return &req_authenticate_entry;
+	case MANNE__REQUEST__KIND_CARD_UNLOCK:
+		return &req_card_unlock_entry;
 	default:
 		return NULL;
 	}

@@ -19,6 +19,7 @@
 #include <event2/thread.h>
 #include <netinet/in.h>
 
+#include "ledger/keys/card.h"
 #include "ledger/keys/keyfile.h"
 #include "ledger/keys/tls_pin.h"
 #include "server.h"
@@ -38,6 +39,7 @@ static const char usage[] =
 	"  --demo                   on an empty DIR, create the demo ledger manne.demo/v1\n"
 	"  --accept-unsigned-store  start on a store whose checkpoint file is missing (logged)\n"
 	"  --checkpoint-key FILE    default DIR/keys/checkpoint.key\n"
+	"  --card-key FILE          the key card PIN checks are sealed to; default DIR/keys/card.key (made if missing)\n"
 	"  --threads N              signature verifier threads (default: one per core)\n"
 	"  --map-size BYTES         the most the store may grow to (default 8G; K, M, G)\n"
 	"  --frame-max BYTES        largest request frame (default 65600)\n"
@@ -155,6 +157,35 @@ static void load_checkpoint_key(struct server *s)
 	if (note_verifier_format(s->ledger->state.origin, s->ledger->state.checkpoint_key, s->verifier_key,
 				 sizeof(s->verifier_key)) != 0)
 		fatal("cannot format the verifier key");
+}
+
+/* The card key (SPEC §10): PIN checks are sealed to it, and it stays
+ * outside the store, so that a copy of the store tests no PIN. A ledger
+ * without one gets one: no card can have been sealed to a key that never
+ * existed. A backup with --with-keys keeps it (DIR/keys). */
+static void load_card_key(struct server *s)
+{
+	struct manne_keypair kp;
+	char path[DATA_DIR_BYTES + 32], keys[DATA_DIR_BYTES + 16];
+
+	if (s->config.card_key_file[0] != '\0') {
+		snprintf(path, sizeof(path), "%s", s->config.card_key_file);
+	} else {
+		snprintf(keys, sizeof(keys), "%s/keys", s->config.data_dir);
+		snprintf(path, sizeof(path), "%s/card.key", keys);
+		if (mkdir(keys, 0700) != 0 && errno != EEXIST)
+			fatal("cannot create the keys directory for the card key");
+	}
+	if (access(path, F_OK) != 0 && errno == ENOENT) {
+		if (keyfile_create(path, &kp) != 0)
+			fatal("cannot create the card key");
+		log_line("info", "card_key_created", "path=%s", path);
+	} else if (keyfile_read(path, &kp) != 0) {
+		fatal("cannot read the card key (a key file, mode 0600): set --card-key");
+	}
+	if (card_ledger_keypair(kp.secret_key, s->card_public, s->card_secret) != 0)
+		fatal("the card key file holds no usable key");
+	sodium_memzero(&kp, sizeof(kp));
 }
 
 static void write_port_file(struct server *s, uint16_t port, uint16_t tls_port)
@@ -306,6 +337,7 @@ int main(int argc, char **argv)
 			fatal(why);
 	}
 	load_checkpoint_key(s);
+	load_card_key(s);
 	s->state = s->ledger->state;
 	if (checkpoint_check_store(s, why, sizeof(why)) != 0)
 		fatal(why);
@@ -374,6 +406,7 @@ int main(int argc, char **argv)
 	event_base_free(s->base);
 	ledger_close(s->ledger);
 	sodium_memzero(s->checkpoint_secret, sizeof(s->checkpoint_secret));
+	sodium_memzero(s->card_secret, sizeof(s->card_secret));
 	log_line("info", "stopped", "tree_size=%llu", (unsigned long long)s->state.tree_size);
 	return 0;
 }

@@ -23,6 +23,7 @@
 struct submission {
 	struct submission *next;
 	struct slot *slot;
+	struct card_job *card;      /* a card unlock (card_unlock.c) rather than a transaction */
 	uint8_t *bytes;
 	size_t len;
 	bool want_proof;
@@ -77,6 +78,9 @@ struct pipeline {
 
 static void submission_free(struct submission *sub)
 {
+	if (sub->card != NULL)
+		sodium_memzero(sub->card, card_job_size());
+	free(sub->card);
 	free(sub->bytes);
 	free(sub->arena_buffer);
 	free(sub);
@@ -85,6 +89,8 @@ static void submission_free(struct submission *sub)
 /* Decoding and signature checks: pure work, done without the lock. */
 static void verify_one(struct pipeline *p, struct submission *sub, const struct tx_board *board)
 {
+	if (sub->card != NULL)
+		return; /* nothing to decode: the writer opens it */
 	sub->status = tx_decode(sub->bytes, sub->len, &p->identity, &sub->arena, &sub->tx);
 	if (sub->status == MANNE_OK)
 		sub->status = tx_verify_signatures(&sub->tx, board);
@@ -125,7 +131,9 @@ static void *verifier_main(void *arg)
 }
 
 /* SPEC §10: a card-held key pays only on a connection authenticated as the
- * payee (the till being paid). A rule of admission, not of the log. */
+ * payee (the till being paid), or, for a payment to the association, as the
+ * counter the payment names (SPEC §3; apply checks that it is an active
+ * counter). A rule of admission, not of the log. */
 static enum manne_status admission(struct batch *batch, const struct submission *sub)
 {
 	struct account payer;
@@ -134,7 +142,9 @@ static enum manne_status admission(struct batch *batch, const struct submission 
 		return MANNE_OK;
 	if (store_account_get(batch->txn, sub->tx.signer, &payer) != STORE_OK || !payer.card_held)
 		return MANNE_OK;
-	if (sub->authenticated && memcmp(sub->auth_key, sub->tx.body->pay->payee.data, 32) == 0)
+	const Manne__Pay *pay = sub->tx.body->pay;
+	if (sub->authenticated && (memcmp(sub->auth_key, pay->payee.data, 32) == 0 ||
+				   (pay->counter.len == 32 && memcmp(sub->auth_key, pay->counter.data, 32) == 0)))
 		return MANNE_OK;
 	/* A payment already applied is answered with its original receipt
 	 * wherever it is sent again (SPEC §5 duplicates). */
@@ -191,6 +201,11 @@ static size_t apply_run(struct pipeline *p, struct submission *run)
 		return 0;
 	}
 	for (struct submission *sub = run; sub != NULL; sub = sub->next) {
+		if (sub->card != NULL) {
+			sub->status = card_unlock_apply(s, batch.txn, sub->card, now);
+			batch.other_writes = true;
+			continue;
+		}
 		if (sub->status == MANNE_OK)
 			sub->status = admission(&batch, sub);
 		if (sub->status != MANNE_OK) {
@@ -207,8 +222,9 @@ static size_t apply_run(struct pipeline *p, struct submission *run)
 		enum manne_status failed = rc == STORE_FULL ? MANNE_ERR_STORAGE_FULL : MANNE_ERR_INTERNAL;
 		log_line("error", "commit_failed", "result=%s transactions=%u",
 			 rc == STORE_FULL ? "storage_full" : "error", applied);
+		/* A card's wrong PIN that was not kept is not answered as counted. */
 		for (struct submission *sub = run; sub != NULL; sub = sub->next)
-			if (sub->status == MANNE_OK)
+			if (sub->status == MANNE_OK || sub->card != NULL)
 				sub->status = failed;
 		return 0;
 	}
@@ -415,6 +431,12 @@ static void done_callback(evutil_socket_t fd, short what, void *arg)
 		ProtobufCBinaryData proof_fields[MERKLE_PROOF_HASHES_MAX];
 
 		next = sub->next;
+		if (sub->card != NULL) {
+			card_unlock_reply(sub->slot, sub->status, sub->card);
+			conn_slot_landed(sub->slot);
+			submission_free(sub);
+			continue;
+		}
 		response.status = (Manne__Status)sub->status;
 		/* Applied (not duplicates) and refused, by kind and status. */
 		if ((unsigned)sub->status < MANNE_STATUS_COUNT && !(sub->status == MANNE_OK && sub->receipt.duplicate))
@@ -441,6 +463,25 @@ static void done_callback(evutil_socket_t fd, short what, void *arg)
 		submission_free(sub);
 	}
 	server_retry_parked(s);
+}
+
+/* Appends a prepared submission to the queue. */
+static void enqueue(struct pipeline *p, struct submission *sub)
+{
+	pthread_mutex_lock(&p->lock);
+	if (p->tail != NULL)
+		p->tail->next = sub;
+	else
+		p->head = sub;
+	p->tail = sub;
+	if (p->unclaimed == NULL)
+		p->unclaimed = sub;
+	p->queued++;
+	p->queued_bytes += sub->len;
+	pthread_cond_signal(&p->work);
+	if (p->head == sub)
+		pthread_cond_signal(&p->verified); /* an idle writer may check it itself */
+	pthread_mutex_unlock(&p->lock);
 }
 
 enum manne_status pipeline_submit(struct server *s, struct slot *slot, const uint8_t *signed_tx, size_t len,
@@ -481,20 +522,30 @@ enum manne_status pipeline_submit(struct server *s, struct slot *slot, const uin
 		memcpy(sub->auth_key, key, 32);
 	}
 
-	pthread_mutex_lock(&p->lock);
-	if (p->tail != NULL)
-		p->tail->next = sub;
-	else
-		p->head = sub;
-	p->tail = sub;
-	if (p->unclaimed == NULL)
-		p->unclaimed = sub;
-	p->queued++;
-	p->queued_bytes += len;
-	pthread_cond_signal(&p->work);
-	if (p->head == sub)
-		pthread_cond_signal(&p->verified); /* an idle writer may check it itself */
-	pthread_mutex_unlock(&p->lock);
+	enqueue(p, sub);
+	return MANNE_OK;
+}
+
+enum manne_status pipeline_card_unlock(struct server *s, struct slot *slot, struct card_job *job)
+{
+	struct pipeline *p = s->pipeline;
+	struct submission *sub;
+
+	bool stopping = true;
+	if (p != NULL) {
+		pthread_mutex_lock(&p->lock);
+		stopping = p->stopping || p->queued >= SUBMISSIONS_QUEUED_MAX;
+		pthread_mutex_unlock(&p->lock);
+	}
+	if (stopping || (sub = calloc(1, sizeof(*sub))) == NULL) {
+		sodium_memzero(job, card_job_size());
+		free(job);
+		return MANNE_ERR_OVERLOADED;
+	}
+	sub->card = job;
+	sub->slot = slot;
+	sub->len = card_job_size();
+	enqueue(p, sub);
 	return MANNE_OK;
 }
 

@@ -10,7 +10,7 @@
 
 /* SPEC §6, §10: a till about to charge a card signs the card's payment with
  * its next sequence, and learns it on its own connection, authenticated as
- * an active shop or producer; nothing else of the card's account, and only
+ * an active shop, producer or counter; nothing else of the card's account, and only
  * while the card is active. Anyone else is NOT_PERMITTED, whether the
  * account exists or not. (A shop can still learn whether a key is an active
  * card, and how its sequence moves: what it needs to charge it.) */
@@ -30,7 +30,8 @@ static void card_sequence(struct slot *slot, const uint8_t card[KEY_BYTES])
 	if ((txn = reads_begin(slot)) == NULL)
 		return;
 	may = store_account_get(txn, payee, &till) == STORE_OK && till.state == ACCOUNT_ACTIVE &&
-	      (till.role == ROLE_SHOP || till.role == ROLE_PRODUCER) && store_account_get(txn, card, &a) == STORE_OK &&
+	      (till.role == ROLE_SHOP || till.role == ROLE_PRODUCER || till.role == ROLE_COUNTER) &&
+	      store_account_get(txn, card, &a) == STORE_OK &&
 	      a.card_held && a.state == ACCOUNT_ACTIVE;
 	store_abort(txn);
 	if (!may) {

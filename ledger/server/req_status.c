@@ -17,6 +17,7 @@ static void req_status(struct slot *slot, const Manne__Request *request)
 	info.refused = s->counters.refused;
 	info.batches = s->counters.batches;
 	info.duplicates = s->counters.duplicates;
+	info.card_key = (ProtobufCBinaryData){.len = sizeof(s->card_public), .data = s->card_public};
 	info.n_batch_size_histogram = BATCH_HISTOGRAM_BUCKETS;
 	info.batch_size_histogram = s->counters.batch_sizes;
 	response.kind_case = MANNE__RESPONSE__KIND_STATUS_INFO;

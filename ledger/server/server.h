@@ -18,6 +18,7 @@
  *   tls.c       TLS 1.3: the context, certificates, the session binding
  *   metrics.c   the Prometheus text on metrics-listen
  *   backup.c    manne-ledger backup and restore
+ *   card_unlock.c  a till's card unlock request, and the writer's PIN check
  *
  * Calls run one way: main -> dispatch -> req_* -> reads, pipeline -> conn.
  * conn.c reaches the requests only through the handler main.c gives it.
@@ -74,6 +75,7 @@ struct server_config {
 	uint32_t fee_bp;
 	char port_file[DATA_DIR_BYTES]; /* if set, the bound port is written there (tests) */
 	char checkpoint_key_file[DATA_DIR_BYTES]; /* default DATA_DIR/keys/checkpoint.key */
+	char card_key_file[DATA_DIR_BYTES];       /* default DATA_DIR/keys/card.key (made if missing) */
 };
 
 /* Who a connection reads as (SPEC §6). */
@@ -152,6 +154,8 @@ struct server {
 	struct ledger *ledger;
 	struct pipeline *pipeline;
 	uint8_t checkpoint_secret[64];  /* the checkpoint key (seed || public key) */
+	uint8_t card_public[32];        /* the card key (X25519): PIN checks are sealed to it */
+	uint8_t card_secret[32];
 	/* Owned by the loop thread: what readers see. */
 	struct ledger_state state;      /* as of the last batch handed back */
 	char checkpoint[CHECKPOINT_NOTE_BYTES]; /* the last signed checkpoint note */
@@ -223,6 +227,19 @@ uint64_t checkpoint_note_tree_size(const char *note, size_t len);
  * after them must cover them (each reply reflects the requests before it). */
 void conn_saw_leaf(struct conn *c, uint64_t index);
 uint64_t conn_leaves_seen(const struct conn *c);
+
+/* card_unlock.c: a till asks for a card's secret (SPEC §10). The request
+ * is checked and paced on the loop thread, then joins the pipeline, whose
+ * writer compares the PIN proof and counts wrong tries in the batch it
+ * commits: no answer leaves before the count is durable. */
+struct card_job;
+enum manne_status card_unlock_apply(struct server *s, struct store_txn *txn, struct card_job *job, uint64_t now_ms);
+void card_unlock_reply(struct slot *slot, enum manne_status status, const struct card_job *job);
+size_t card_job_size(void);
+/* pipeline.c: joins the queue like a submission; takes job (freed with it). */
+enum manne_status pipeline_card_unlock(struct server *s, struct slot *slot, struct card_job *job);
+/* conn.c: the pace of unlock requests on one connection. */
+bool conn_card_try_allowed(struct conn *c, uint64_t now_ms);
 
 /* checkpoint_file.c */
 int checkpoint_sign(struct server *s, const struct ledger_state *state, char *out, size_t out_size, size_t *len);

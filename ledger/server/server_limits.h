@@ -91,4 +91,11 @@
 /* LMDB map: the most the store can grow to before STORAGE_FULL. */
 #define MAP_BYTES_DEFAULT (8ULL << 30)
 
+/* Card unlocks (SPEC §10): after a wrong PIN the card takes no other try for
+ * CARD_TRY_INTERVAL_MS (a person retyping is slower); one connection makes at
+ * most CARD_TRIES_PER_MINUTE unlock requests a minute, so that a rogue till
+ * cannot cycle through stolen cards (each locks after CARD_WRONG_PINS_MAX). */
+#define CARD_TRY_INTERVAL_MS 1000U
+#define CARD_TRIES_PER_MINUTE 12U
+
 #endif
