@@ -105,7 +105,8 @@ static void put_time(struct out *o, const char *label, uint64_t ms)
 	put(o, "%s: %s (%llu ms)\n", label, when, (unsigned long long)ms);
 }
 
-static const char *const roles[] = {NULL, "member", "shop", "producer", "auditor", "association"};
+static const char *const roles[] = {NULL, "member", "shop", "producer", "auditor", "association", "counter"};
+static const char *const card_actions[] = {NULL, "register a new card (the old one stops opening)", "unlock the card"};
 static const char *const actions[] = {NULL, "unfreeze", "set limits", "close"};
 static const char *const issue_reasons[] = {NULL, "participation (worksite hours)", "allowance (food allowance funded by grants)",
 					    "purchase (euros the member paid in)", "grant"};
@@ -178,6 +179,8 @@ static void describe_kind(struct out *o, const Manne__TxBody *b)
 		put_amount(o, "amount", b->pay->amount);
 		put_text(o, "memo", b->pay->memo);
 		put_text(o, "payee reference", b->pay->payee_reference);
+		if (b->pay->counter.len != 0)
+			put_hex(o, "taken at counter", &b->pay->counter);
 		break;
 	case MANNE__TX_BODY__KIND_REFUND:
 		put_hex(o, "payment txid", &b->refund->payment_txid);
@@ -207,6 +210,12 @@ static void describe_kind(struct out *o, const Manne__TxBody *b)
 		break;
 	case MANNE__TX_BODY__KIND_VOID_TX:
 		put_hex(o, "txid voided for ever", &b->void_tx->txid);
+		break;
+	case MANNE__TX_BODY__KIND_SET_CARD:
+		put_hex(o, "card account", &b->set_card->account);
+		put(o, "action: %s\n", enum_word((int)b->set_card->action, WORDS(card_actions)));
+		if (b->set_card->pin_check.len != 0)
+			put(o, "PIN check: %zu bytes sealed to the ledger's card key\n", b->set_card->pin_check.len);
 		break;
 	default:
 		put(o, "kind: (none: the ledger will refuse it)\n");

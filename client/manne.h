@@ -65,6 +65,9 @@ extern "C" {
 #define MANNE_SIGNATURES_MAX 32U
 #define MANNE_PAGE_ENTRIES_MAX 256U            /* the ledger's page maximum */
 #define MANNE_AMOUNT_CENTIMES_MAX 100000000000ULL
+#define MANNE_CARD_TEXT_BYTES 204U             /* a card: "MANNE:C1:" and 195 Base45 characters */
+#define MANNE_CARD_PIN_CHECK_BYTES 144U        /* what the board registers with a card (set_card) */
+#define MANNE_CARD_WRONG_PINS_MAX 5U           /* wrong PINs in a row before a card locks */
 /* SPEC §5: what the library signs. Payments (and every account
  * transaction) are valid for 10 minutes; board acts for at most 31 days. */
 #define MANNE_ACCOUNT_TX_VALID_MS (10U * 60U * 1000U)
@@ -204,6 +207,12 @@ enum manne_role {
 	MANNE_ROLE_PRODUCER = 3,
 	MANNE_ROLE_AUDITOR = 4,
 	MANNE_ROLE_ASSOCIATION = 5,
+	MANNE_ROLE_COUNTER = 6,         /* a service point of the association: takes payments to it */
+};
+
+enum manne_card_action {
+	MANNE_CARD_REGISTER = 1,        /* a new card (a PIN check); the account's old card stops opening */
+	MANNE_CARD_UNLOCK = 2,          /* a card locked by wrong PINs pays again */
 };
 
 enum manne_issue_reason {
@@ -251,6 +260,7 @@ enum manne_kind {
 	MANNE_KIND_SET_BOARD = 31,
 	MANNE_KIND_SET_CHECKPOINT_KEY = 32,
 	MANNE_KIND_VOID = 33,
+	MANNE_KIND_SET_CARD = 34,
 };
 
 /* "pay", "open_account", ...; NULL for a number that is not a kind. */
@@ -266,11 +276,12 @@ MANNE_API enum manne_status manne_kind_parse(const char *name, enum manne_kind *
 struct manne_tx {
 	enum manne_kind kind;
 	const uint8_t *account;        /* open_account (the new key), set_account, freeze, issue, retire_dormant,
-					  recover_account (the old key), pay (the payee) */
+					  recover_account (the old key), pay (the payee), set_card */
 	const uint8_t *new_account;    /* recover_account */
 	const uint8_t *txid;           /* refund (the payment), reverse_issue, settle_redemption, void */
 	uint64_t amount;               /* centimes */
-	int code;                      /* role, set_account action, issue / release reason, settle outcome */
+	int code;                      /* role, set_account action, issue / release reason, settle outcome,
+					  set_card action */
 	uint64_t max_payment;          /* open_account, set_account limits; 0 = no limit */
 	uint64_t max_daily;
 	bool card_held;                /* open_account */
@@ -280,6 +291,8 @@ struct manne_tx {
 	uint32_t threshold;            /* set_board */
 	const uint8_t *const *keys;    /* set_board: the new board; set_checkpoint_key: keys[0] */
 	size_t key_count;
+	const uint8_t *counter;        /* pay to the association: the counter taking it (NULL: none) */
+	const uint8_t *pin_check;      /* set_card register: MANNE_CARD_PIN_CHECK_BYTES (manne_card_seal) */
 };
 
 /* Builds, signs and submits `tx` and fills receipt_out (which may be NULL).
@@ -402,6 +415,73 @@ MANNE_API enum manne_status manne_submit_signed(struct manne *m, const uint8_t *
 						const struct manne_signature *signatures, size_t signature_count,
 						struct manne_receipt *receipt_out) MANNE_MUST_CHECK;
 MANNE_API void manne_free(void *p);
+
+/* ---- Cards (SPEC §10, docs/cards.md) ------------------------------------
+ * A card holds a member's key sealed under the PIN and a secret the ledger
+ * releases only for the right PIN, to a till authenticated as an active
+ * shop, producer or counter. The till opens the key, signs one payment,
+ * and wipes it: libmanne keeps it in memory for that long and never writes
+ * it anywhere. */
+
+struct manne_card {
+	uint8_t account[MANNE_PUBLICKEYBYTES];  /* the card-held member's account */
+	uint32_t argon2_passes;                 /* the Argon2id limits the card names */
+	uint64_t argon2_memory_kib;
+	char text[MANNE_CARD_TEXT_BYTES + 1];   /* the card, as printed */
+};
+
+/* Parses a card as printed or scanned (spaces and line ends around it are
+ * ignored): MANNE_ERR_CARD_FORMAT (not a card: a character outside the QR
+ * alphanumeric set, truncated, damaged), MANNE_ERR_CARD_VERSION (a card of a
+ * later version) or MANNE_ERR_CARD_LIMITS (asks for more than 10 Argon2id
+ * passes or 256 MiB, so that a forged card cannot stall a till). */
+MANNE_API enum manne_status manne_card_parse(const char *text, size_t len, struct manne_card *out) MANNE_MUST_CHECK;
+
+/* Opens a card with its PIN over a handle authenticated as the till (the
+ * shop, producer or counter to be paid): the member's key into key_out
+ * (wipe it with manne_key_wipe as soon as it has signed). The ledger counts
+ * wrong PINs: MANNE_ERR_WRONG_PIN with *tries_left (may be NULL) the tries
+ * before the card locks, then MANNE_ERR_CARD_LOCKED until the board unlocks
+ * it; MANNE_ERR_TOO_MANY_TRIES when tries come too fast (wait a second);
+ * MANNE_ERR_NOT_ACTIVE for a frozen or closed card; MANNE_ERR_NOT_FOUND when
+ * the ledger has no card for the account; MANNE_ERR_CARD_OPEN when the
+ * secret does not open this card (a card since replaced); MANNE_ERR_PIN_FORMAT
+ * for a PIN that is not 4 to 6 digits (nothing is sent). */
+MANNE_API enum manne_status manne_card_unlock(struct manne *m, const struct manne_card *card, const char *pin,
+					      struct manne_key *key_out, uint32_t *tries_left) MANNE_MUST_CHECK;
+
+/* The till's whole step: opens the card, signs the payment (to payee; at an
+ * association counter, payee is the association and counter the counter's
+ * own key, else NULL), wipes the key, submits. The handle must be
+ * authenticated as the payee, or as the counter. Errors as manne_card_unlock
+ * and manne_pay. */
+MANNE_API enum manne_status manne_card_pay(struct manne *m, const struct manne_card *card, const char *pin,
+					   const uint8_t payee[MANNE_PUBLICKEYBYTES], const uint8_t *counter,
+					   uint64_t amount_centimes, const char *memo, const char *payee_reference,
+					   uint32_t *tries_left, struct manne_receipt *receipt_out) MANNE_MUST_CHECK;
+
+/* The board's side. The ledger's card key (what PIN checks are sealed to),
+ * as it publishes it in its status. */
+MANNE_API enum manne_status manne_card_ledger_key(struct manne *m, uint8_t out[32]) MANNE_MUST_CHECK;
+/* Seals member's key into a new card under pin (4 to 6 digits, not one digit
+ * repeated nor a run such as 1234: MANNE_ERR_PIN_FORMAT) for the ledger's
+ * card key, with a fresh salt and card secret; passes and memory_kib are the
+ * Argon2id limits (0, 0: 2 passes, 64 MiB; memory a power of two from 8 KiB
+ * to 256 MiB). pin_check is what the board registers (manne_card_register). */
+MANNE_API enum manne_status manne_card_seal(const struct manne_key *member, const char *pin,
+					    const uint8_t ledger_card_key[32], uint32_t passes, uint64_t memory_kib,
+					    struct manne_card *card_out,
+					    uint8_t pin_check[MANNE_CARD_PIN_CHECK_BYTES]) MANNE_MUST_CHECK;
+/* Board acts (set_card): register a sealed card for a card-held member (its
+ * previous card stops opening; wrong tries start again from 0), or unlock a
+ * card that wrong PINs locked. */
+MANNE_API enum manne_status manne_card_register(struct manne *m, const struct manne_key *const *board,
+						size_t board_count, const uint8_t account[MANNE_PUBLICKEYBYTES],
+						const uint8_t pin_check[MANNE_CARD_PIN_CHECK_BYTES],
+						struct manne_receipt *receipt_out) MANNE_MUST_CHECK;
+MANNE_API enum manne_status manne_card_unlock_board(struct manne *m, const struct manne_key *const *board,
+						    size_t board_count, const uint8_t account[MANNE_PUBLICKEYBYTES],
+						    struct manne_receipt *receipt_out) MANNE_MUST_CHECK;
 
 /* ---- Reads ---------------------------------------------------------------- */
 

@@ -38,10 +38,12 @@ static const char *const kind_names[] = {
 	[MANNE_KIND_SET_BOARD] = "set_board",
 	[MANNE_KIND_SET_CHECKPOINT_KEY] = "set_checkpoint_key",
 	[MANNE_KIND_VOID] = "void_tx",
+	[MANNE_KIND_SET_CARD] = "set_card",
 };
 
 _Static_assert((int)MANNE_KIND_PAY == (int)MANNE__TX_BODY__KIND_PAY, "kinds are TxBody's field numbers");
 _Static_assert((int)MANNE_KIND_VOID == (int)MANNE__TX_BODY__KIND_VOID_TX, "kinds are TxBody's field numbers");
+_Static_assert((int)MANNE_KIND_SET_CARD == (int)MANNE__TX_BODY__KIND_SET_CARD, "kinds are TxBody's field numbers");
 _Static_assert((int)MANNE_KIND_GENESIS == (int)MANNE__TX_BODY__KIND_GENESIS, "kinds are TxBody's field numbers");
 
 const char *manne_kind_name(enum manne_kind kind)
@@ -53,7 +55,7 @@ const char *manne_kind_name(enum manne_kind kind)
 
 enum manne_status manne_kind_parse(const char *name, enum manne_kind *out)
 {
-	for (unsigned k = MANNE_KIND_GENESIS; name != NULL && k <= MANNE_KIND_VOID; k++) {
+	for (unsigned k = MANNE_KIND_GENESIS; name != NULL && k <= MANNE_KIND_SET_CARD; k++) {
 		if (strcmp(kind_names[k], name) == 0) {
 			*out = (enum manne_kind)k;
 			return MANNE_OK;
@@ -94,6 +96,7 @@ struct body_parts {
 	Manne__SetBoard set_board;
 	Manne__SetCheckpointKey set_checkpoint_key;
 	Manne__VoidTx void_tx;
+	Manne__SetCard set_card;
 	ProtobufCBinaryData keys[MANNE_BOARD_KEYS_MAX];
 	uint8_t nonce[BOARD_NONCE_BYTES];
 };
@@ -123,7 +126,8 @@ static bool fill_kind(struct body_parts *p, const struct manne_tx *tx)
 	switch (tx->kind) {
 	case MANNE_KIND_OPEN_ACCOUNT:
 		manne__open_account__init(&p->open_account);
-		if (tx->account == NULL || tx->code < MANNE_ROLE_MEMBER || tx->code > MANNE_ROLE_AUDITOR ||
+		if (tx->account == NULL || tx->code < MANNE_ROLE_MEMBER || tx->code > MANNE_ROLE_COUNTER ||
+		    tx->code == MANNE_ROLE_ASSOCIATION ||
 		    !manne_text_ok(tx->reference, MANNE_ACCOUNT_REFERENCE_BYTES_MAX))
 			return false;
 		p->open_account.key = key_field(tx->account);
@@ -216,6 +220,8 @@ static bool fill_kind(struct body_parts *p, const struct manne_tx *tx)
 		p->pay.amount = tx->amount;
 		p->pay.memo = text_field(tx->text);
 		p->pay.payee_reference = text_field(tx->reference);
+		if (tx->counter != NULL)
+			p->pay.counter = key_field(tx->counter);
 		b->pay = &p->pay;
 		return amount_ok(tx->amount) && manne_text_ok(tx->text, MANNE_MEMO_BYTES_MAX) &&
 		       manne_text_ok(tx->reference, MANNE_PAYEE_REFERENCE_BYTES_MAX);
@@ -276,6 +282,18 @@ static bool fill_kind(struct body_parts *p, const struct manne_tx *tx)
 			return false;
 		p->void_tx.txid = (ProtobufCBinaryData){.len = MANNE_TXIDBYTES, .data = (uint8_t *)tx->txid};
 		b->void_tx = &p->void_tx;
+		return true;
+	case MANNE_KIND_SET_CARD:
+		manne__set_card__init(&p->set_card);
+		if (tx->account == NULL || (tx->code != MANNE_CARD_REGISTER && tx->code != MANNE_CARD_UNLOCK) ||
+		    (tx->code == MANNE_CARD_REGISTER) != (tx->pin_check != NULL))
+			return false;
+		p->set_card.account = key_field(tx->account);
+		p->set_card.action = (Manne__CardAction)tx->code;
+		if (tx->pin_check != NULL)
+			p->set_card.pin_check =
+				(ProtobufCBinaryData){.len = MANNE_CARD_PIN_CHECK_BYTES, .data = (uint8_t *)tx->pin_check};
+		b->set_card = &p->set_card;
 		return true;
 	case MANNE_KIND_GENESIS:  /* made by `manne create`, offline, with the ledger's own code */
 	default:
