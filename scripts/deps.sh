@@ -7,7 +7,7 @@ packages=(
   build-essential meson ninja-build pkg-config
   libsodium-dev liblmdb-dev libevent-dev libssl-dev openssl
   libprotobuf-c-dev protobuf-c-compiler
-  libcmocka-dev libjansson-dev
+  libcmocka-dev libjansson-dev libqrencode-dev libpng-dev zbar-tools
   valgrind python3 scdoc man-db systemd
   protobuf-compiler python3-protobuf python3-nacl python3-openssl python3-prometheus-client
 )

@@ -9,6 +9,7 @@
  *   cli_read.c    balance, history, tx, payment, status, checkpoint, prove, export
  *   cli_create.c  create: a new ledger's genesis and store, offline
  *   cli_replay.c  replay-export: a restored store's missing leaves, from an export
+ *   cli_card.c    card new, pay, unlock, renew (SPEC §10); card_png.c the printable QR image
  *
  * Exit codes (docs/cli.md): see enum cli_exit.
  */
@@ -44,6 +45,7 @@ enum cli_opt {
 	OPT_CHECKPOINT, OPT_TXID, OPT_OUT, OPT_VALID_DAYS, OPT_SIGNATURES_NEEDED, OPT_CHECKPOINT_KEY,
 	OPT_BEFORE, OPT_LIMIT, OPT_PAYEE, OPT_WAIT_MS, OPT_INDEX, OPT_LEAF_HASH, OPT_OLD_CHECKPOINT, OPT_SAVE,
 	OPT_SEAL, OPT_DATA, OPT_ORIGIN, OPT_BOARD_KEY, OPT_ASSOCIATION, OPT_UTC_OFFSET, OPT_EU_SUMMER, OPT_LEDGER, OPT_TLS, OPT_PIN, OPT_FILE, OPT_PRINT_PROOF, OPT_OLD_SIZE, OPT_NEW_SIZE, OPT_SAVE_PROOF,
+	OPT_CARD_FILE, OPT_PNG, OPT_PIN_FILE, OPT_ARGON_PASSES, OPT_ARGON_MEMORY_KIB,
 	OPT_COUNT
 };
 
@@ -71,6 +73,8 @@ bool cli_parse_public(const struct cli *c, const char *what, const char *s, uint
 int cli_load_key(const struct cli *c, const char *path, struct manne_key *out);
 /* Reads a line from the terminal without echo; 0 or -1 (no terminal). */
 int cli_prompt_secret(const char *prompt, char *out, size_t size);
+/* The first line of a file (a PIN, a passphrase), its line end dropped; 0 or -1. */
+int cli_read_secret_line(const char *path, char *out, size_t size);
 /* The first line of --passphrase-file; 0 or -1. */
 int cli_read_passphrase_file(const struct cli *c, char *out, size_t size);
 /* Opens the connection given by --host/--port/--timeout-ms. Exit code or 0. */
@@ -103,6 +107,12 @@ void out_entry(const struct cli *c, const struct manne_entry *e);
 void out_checkpoint(const struct cli *c, const struct manne_checkpoint *cp);
 void format_amount(char *out, size_t size, uint64_t centimes);
 
+/* ---- cli_tx.c, shared with cli_card.c ---- */
+/* Loads every value of opt as a key file; wipes them all on failure. Exit code or 0. */
+int cli_load_keys(const struct cli *c, enum cli_opt opt, struct manne_key *keys, size_t *count);
+/* Prints a receipt, verified first under --checkpoint-key if given. Exit code. */
+int cli_report_receipt(const struct cli *c, struct manne *m, const char *kind, const struct manne_receipt *r);
+
 /* ---- the commands ---- */
 int cmd_keygen(struct cli *c);
 int cmd_pubkey(struct cli *c);
@@ -122,5 +132,9 @@ int cmd_status(struct cli *c);
 int cmd_checkpoint(struct cli *c);
 int cmd_prove(struct cli *c);
 int cmd_export(struct cli *c);
+int cmd_card_new(struct cli *c);
+int cmd_card_pay(struct cli *c);
+int cmd_card_unlock(struct cli *c);
+int cmd_card_renew(struct cli *c);
 
 #endif

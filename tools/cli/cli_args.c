@@ -51,6 +51,10 @@ static int exit_code(enum manne_status status)
 	case MANNE_ERR_PROTOCOL:
 		return EXIT_UNREACHABLE;
 	case MANNE_ERR_ARGUMENT:
+	case MANNE_ERR_CARD_FORMAT:
+	case MANNE_ERR_CARD_VERSION:
+	case MANNE_ERR_CARD_LIMITS:
+	case MANNE_ERR_PIN_FORMAT:
 		return EXIT_USAGE;
 	case MANNE_ERR_KEY_FILE:
 	case MANNE_ERR_KEY_FILE_MODE:
@@ -61,6 +65,7 @@ static int exit_code(enum manne_status status)
 	case MANNE_ERR_TLS:
 		return EXIT_UNVERIFIED;
 	case MANNE_ERR_PAYMENT_MISMATCH:
+	case MANNE_ERR_CARD_OPEN:
 		return EXIT_REFUSED;
 	case MANNE_ERR_IO:
 	case MANNE_ERR_NO_MEMORY:
@@ -201,7 +206,12 @@ int cli_prompt_secret(const char *prompt, char *out, size_t size)
 
 int cli_read_passphrase_file(const struct cli *c, char *out, size_t size)
 {
-	return keyfile_read_passphrase(cli_value(c, OPT_PASSPHRASE_FILE), out, size);
+	return cli_read_secret_line(cli_value(c, OPT_PASSPHRASE_FILE), out, size);
+}
+
+int cli_read_secret_line(const char *path, char *out, size_t size)
+{
+	return keyfile_read_passphrase(path, out, size);
 }
 
 /* The passphrase: from --passphrase-file, or asked on the terminal without echo. */

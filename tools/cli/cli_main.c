@@ -39,7 +39,7 @@ static const struct option_def {
 	[OPT_ACCOUNT] = {"account", true, false, "an account (64 hex characters or a key file)"},
 	[OPT_NEW_KEY] = {"new-key", true, true, "key file of a key that must co-sign (new account, new board member, new checkpoint key)"},
 	[OPT_NEW_ACCOUNT] = {"new-account", true, false, "the new key of a recovered account (hex or key file)"},
-	[OPT_ROLE] = {"role", true, false, "member, shop, producer or auditor"},
+	[OPT_ROLE] = {"role", true, false, "member, shop, producer, auditor or counter (a service point of the association)"},
 	[OPT_MAX_PAYMENT] = {"max-payment", true, false, "largest single payment in Manne (0: no limit)"},
 	[OPT_MAX_DAILY] = {"max-daily", true, false, "most paid per ledger day in Manne (0: no limit)"},
 	[OPT_CARD] = {"card", false, false, "the member's key is held on a card (SPEC §10)"},
@@ -82,6 +82,11 @@ static const struct option_def {
 	[OPT_TLS] = {"tls", false, false, "TLS 1.3 to the ledger's TLS port (with --pin)"},
 	[OPT_PIN] = {"pin", true, false, "the ledger's TLS key pin, SHA256:<base64> or hex (manne tls-pin, published by the association)"},
 	[OPT_LEDGER] = {"ledger", true, false, "ORIGIN+GENESIS_ID: refuse a server that answers for another ledger (manne status prints it)"},
+	[OPT_CARD_FILE] = {"card", true, false, "the card file (as card new wrote it, or the text a scanner read)"},
+	[OPT_PNG] = {"png", true, false, "also write the card as a printable QR image (with the account's short id) to this new file"},
+	[OPT_PIN_FILE] = {"pin-file", true, false, "read the PIN from the first line of this file instead of asking on the terminal"},
+	[OPT_ARGON_PASSES] = {"argon-passes", true, false, "Argon2id passes of the card's PIN (1..10, default 2)"},
+	[OPT_ARGON_MEMORY_KIB] = {"argon-memory-kib", true, false, "Argon2id memory of the card's PIN in KiB, a power of two (8..262144, default 65536)"},
 };
 
 #define CONNECT OPT_HOST, OPT_PORT, OPT_TIMEOUT_MS, OPT_JSON, OPT_PASSPHRASE_FILE, OPT_LEDGER, OPT_TLS, OPT_PIN
@@ -95,7 +100,7 @@ static const struct command {
 	int (*run)(struct cli *c);
 	enum manne_kind kind;  /* transaction commands */
 	size_t positional;     /* how many positional arguments */
-	enum cli_opt opts[24];
+	enum cli_opt opts[26];
 } commands[] = {
 	{"keygen", "FILE", "make a new key in FILE (mode 0600), optionally sealed; prints its public key", cmd_keygen, 0, 1,
 	 {OPT_JSON, OPT_SEAL, OPT_PASSPHRASE_FILE, END}},
@@ -163,6 +168,20 @@ static const struct command {
 			     OPT_OLD_SIZE, OPT_NEW_SIZE, END}},
 	{"export", "FILE", "write the whole log up to a verified checkpoint to FILE (board or auditor --key)", cmd_export, 0,
 	 1, {CONNECT, OPT_KEY, OPT_CHECKPOINT_KEY, END}},
+	{"card new", "", "board: seal a member's key (--account KEY_FILE) into a card under a PIN, register it, write it "
+	 "(--out) and its QR image (--png); opens the card-held account first if needed", cmd_card_new, 0, 0,
+	 {CONNECT, OPT_KEY, OPT_ACCOUNT, OPT_OUT, OPT_PNG, OPT_PIN_FILE, OPT_MAX_PAYMENT, OPT_MAX_DAILY, OPT_REFERENCE,
+	  OPT_ARGON_PASSES, OPT_ARGON_MEMORY_KIB, OPT_CHECKPOINT_KEY, END}},
+	{"card pay", "", "till: a member pays with a card and PIN; --key is the till's (the shop, or a counter paying --to "
+	 "the association)", cmd_card_pay, 0, 0,
+	 {CONNECT, OPT_KEY, OPT_CARD_FILE, OPT_TO, OPT_AMOUNT, OPT_MEMO, OPT_REFERENCE, OPT_PIN_FILE, OPT_CHECKPOINT_KEY,
+	  END}},
+	{"card unlock", "", "board: unlock a card that wrong PINs locked", cmd_card_unlock, 0, 0,
+	 {CONNECT, OPT_KEY, OPT_ACCOUNT, OPT_CHECKPOINT_KEY, END}},
+	{"card renew", "", "board: after a lost card, move the account (--account) to a new key and print it a new card; "
+	 "the old card stops working", cmd_card_renew, 0, 0,
+	 {CONNECT, OPT_KEY, OPT_ACCOUNT, OPT_NEW_KEY, OPT_OUT, OPT_PNG, OPT_PIN_FILE, OPT_ARGON_PASSES,
+	  OPT_ARGON_MEMORY_KIB, OPT_CHECKPOINT_KEY, END}},
 };
 
 #define COMMAND_COUNT (sizeof(commands) / sizeof(commands[0]))
@@ -222,10 +241,12 @@ static int parse(struct cli *c, const struct command *cmd, int argc, char **argv
 			c->args[c->arg_count++] = a;
 			continue;
 		}
+		/* Two options may share a name (--card: a flag of open-account,
+		 * a file of card pay): the one this command takes. */
 		for (opt = 0; opt < OPT_COUNT; opt++)
-			if (strcmp(a + 2, options[opt].name) == 0)
+			if (strcmp(a + 2, options[opt].name) == 0 && takes(cmd, (enum cli_opt)opt))
 				break;
-		if (opt == OPT_COUNT || !takes(cmd, (enum cli_opt)opt))
+		if (opt == OPT_COUNT)
 			return cli_usage_error(c, "%s takes no option %s (see manne %s --help)", cmd->name, a, cmd->name);
 		if (c->counts[opt] > 0 && !options[opt].repeats)
 			return cli_usage_error(c, "%s is given twice", a);
@@ -267,6 +288,7 @@ int main(int argc, char **argv)
 	static struct cli cli;
 	const struct command *cmd;
 	int rc, first = 2;
+	bool preparing = false;
 
 	if (manne_init() != MANNE_OK) {
 		fprintf(stderr, "manne: libsodium failed to start\n");
@@ -278,7 +300,19 @@ int main(int argc, char **argv)
 			fprintf(argc < 2 ? stderr : stdout, "  %-19s %s\n", commands[i].name, commands[i].summary);
 		return argc < 2 ? EXIT_USAGE : EXIT_DONE;
 	}
-	cmd = find_command(argv[1]);
+	if (strcmp(argv[1], "card") == 0) {
+		/* card new | pay | unlock | renew: a command of two words. */
+		char name[32];
+		snprintf(name, sizeof(name), "card %s", argc > 2 ? argv[2] : "");
+		cmd = find_command(name);
+		if (cmd == NULL) {
+			fprintf(stderr, "manne card: new, pay, unlock or renew (manne card new --help)\n");
+			return EXIT_USAGE;
+		}
+		first = 3;
+	} else {
+		cmd = find_command(argv[1]);
+	}
 	if (cmd == NULL) {
 		fprintf(stderr, "manne: no command '%s' (manne --help lists them)\n", argv[1]);
 		return EXIT_USAGE;
@@ -299,6 +333,7 @@ int main(int argc, char **argv)
 		cmd = kind_cmd;
 		cli.command = cmd->name;
 		first = 3;
+		preparing = true;
 	}
 	if (wants_help(argc, argv)) {
 		command_help(cmd);
@@ -307,7 +342,7 @@ int main(int argc, char **argv)
 	rc = parse(&cli, cmd, argc, argv, first);
 	if (rc != 0)
 		return rc;
-	if (first == 3 && !cli_flag(&cli, OPT_OUT))
+	if (preparing && !cli_flag(&cli, OPT_OUT))
 		return cli_usage_error(&cli, "prepare writes the body to --out FILE");
 	if (cmd->kind != 0)
 		return cmd_tx(&cli, cmd->kind);

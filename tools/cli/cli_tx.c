@@ -246,7 +246,7 @@ static int save_proof(const struct cli *c, const struct manne_receipt *r, const 
 	return fclose(f) == 0 && ok ? 0 : -1;
 }
 
-static int report_receipt(const struct cli *c, struct manne *m, const char *kind, const struct manne_receipt *r)
+int cli_report_receipt(const struct cli *c, struct manne *m, const char *kind, const struct manne_receipt *r)
 {
 	uint8_t key[32];
 	bool given;
@@ -272,8 +272,7 @@ static int report_receipt(const struct cli *c, struct manne *m, const char *kind
 	return EXIT_DONE;
 }
 
-/* Loads every --key (or only count of them); wipes them all on failure. */
-static int load_keys(const struct cli *c, enum cli_opt opt, struct manne_key *keys, size_t *count)
+int cli_load_keys(const struct cli *c, enum cli_opt opt, struct manne_key *keys, size_t *count)
 {
 	*count = 0;
 	for (size_t i = 0; i < c->counts[opt]; i++) {
@@ -298,13 +297,14 @@ static bool parse_word(const char *what, const char *s, const char *const *words
 	}
 	fprintf(stderr, "manne: --%s must be one of:", what);
 	for (size_t i = 1; i < n; i++)
-		fprintf(stderr, " %s", words[i]);
+		if (words[i] != NULL)
+			fprintf(stderr, " %s", words[i]);
 	fputc('\n', stderr);
 	return false;
 }
 
 #define WORDS(a) a, sizeof(a) / sizeof(a[0])
-static const char *const roles[] = {NULL, "member", "shop", "producer", "auditor"};
+static const char *const roles[] = {NULL, "member", "shop", "producer", "auditor", NULL, "counter"};
 static const char *const actions[] = {NULL, "unfreeze", "limits", "close"};
 static const char *const issue_reasons[] = {NULL, "participation", "allowance", "purchase", "grant"};
 static const char *const release_reasons[] = {NULL, "surplus", "fees", "bank-charges", "correction"};
@@ -501,9 +501,9 @@ int cmd_tx(struct cli *c, enum manne_kind kind)
 	keys = calloc(MANNE_SIGNATURES_MAX, sizeof(*keys));
 	if (keys == NULL)
 		return cli_fail(c, MANNE_ERR_NO_MEMORY, NULL);
-	rc = load_keys(c, OPT_KEY, keys, &key_count);
+	rc = cli_load_keys(c, OPT_KEY, keys, &key_count);
 	if (rc == 0) {
-		rc = load_keys(c, OPT_NEW_KEY, keys + key_count, &new_count);
+		rc = cli_load_keys(c, OPT_NEW_KEY, keys + key_count, &new_count);
 		if (rc != 0)
 			for (size_t i = 0; i < key_count; i++)
 				manne_key_wipe(&keys[i]);
@@ -534,7 +534,7 @@ int cmd_tx(struct cli *c, enum manne_kind kind)
 		rc = cli_fail(c, status, manne_message(m));
 		goto out;
 	}
-	rc = report_receipt(c, m, manne_kind_name(kind), &receipt);
+	rc = cli_report_receipt(c, m, manne_kind_name(kind), &receipt);
 out:
 	for (size_t i = 0; i < key_count + new_count; i++)
 		manne_key_wipe(&keys[i]);
@@ -684,7 +684,7 @@ int cmd_submit(struct cli *c)
 	if (rc == 0) {
 		body_kind(description, kind, sizeof(kind));
 		status = manne_submit_signed(m, p.body, p.body_len, p.sigs, p.sig_count, &receipt);
-		rc = status == MANNE_OK ? report_receipt(c, m, kind, &receipt) : cli_fail(c, status, manne_message(m));
+		rc = status == MANNE_OK ? cli_report_receipt(c, m, kind, &receipt) : cli_fail(c, status, manne_message(m));
 	}
 	manne_close(m);
 	free(description);
