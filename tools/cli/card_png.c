@@ -134,7 +134,7 @@ int card_png_write(const char *path, const char *card_text, const uint8_t accoun
 					memset(image + ((y + QUIET) * MODULE_PX + dy) * width + (x + QUIET) * MODULE_PX, 0,
 					       MODULE_PX);
 	card_short_id(account, short_id);
-	draw_text(image, width, width - 2 * MODULE_PX, short_id);
+	draw_text(image, width, width, short_id);
 	rc = write_png(path, image, width, height);
 	if (rc != 0)
 		snprintf(why, why_size, "cannot create %s (it must not exist)", path);
