@@ -1,8 +1,6 @@
 /*
- * card_unlock.c: a till asks for a card's secret with the PIN proof (SPEC
- * §10, docs/cards.md). On the loop thread the request is checked (a
- * connection authenticated as an active shop, producer or counter, the
- * connection's pace) and joins the pipeline; the writer then opens it,
+ * card_unlock.c: the writer's side of a card unlock (SPEC §10,
+ * docs/cards.md; req_card_unlock.c is the request's). The writer opens it,
  * compares the PIN proof with the card's sealed PIN check, and counts a
  * wrong PIN in the batch it commits, so that the answer leaves only once
  * the count is durable. The fifth wrong PIN in a row locks the card until a
@@ -13,7 +11,7 @@
 
 #include <sodium.h>
 
-#include "dispatch.h"
+#include "server.h"
 #include "ledger/keys/card.h"
 
 struct card_job {
@@ -30,6 +28,17 @@ struct card_job {
 size_t card_job_size(void)
 {
 	return sizeof(struct card_job);
+}
+
+struct card_job *card_job_new(const uint8_t account[32], const uint8_t till[32], const uint8_t *sealed)
+{
+	struct card_job *job = calloc(1, sizeof(*job));
+	if (job == NULL)
+		return NULL;
+	memcpy(job->account, account, 32);
+	memcpy(job->till, till, 32);
+	memcpy(job->sealed, sealed, CARD_UNLOCK_SEALED_BYTES);
+	return job;
 }
 
 static enum manne_status refuse(struct card_job *job, enum manne_status status, const char *message)
@@ -153,58 +162,3 @@ void card_unlock_reply(struct slot *slot, enum manne_status status, const struct
 	slot_reply(slot, &response);
 }
 
-static bool is_till(const struct account *a)
-{
-	return a->state == ACCOUNT_ACTIVE &&
-	       (a->role == ROLE_SHOP || a->role == ROLE_PRODUCER || a->role == ROLE_COUNTER);
-}
-
-static void req_card_unlock(struct slot *slot, const Manne__Request *request)
-{
-	const Manne__CardUnlockRequest *r = request->card_unlock;
-	struct server *s = conn_server(slot->conn);
-	const uint8_t *till = conn_key(slot->conn);
-	struct store_txn *txn;
-	struct card_job *job;
-	struct account a;
-	bool may = false;
-
-	if (r->account.len != 32 || r->sealed.len != CARD_UNLOCK_SEALED_BYTES) {
-		slot_reply_status(slot, MANNE_ERR_MALFORMED, "an account is 32 bytes and a sealed unlock request 176");
-		return;
-	}
-	if (till != NULL && conn_reader(slot->conn) == READER_ACCOUNT &&
-	    store_begin(s->ledger->store, false, &txn) == STORE_OK) {
-		may = store_account_get(txn, till, &a) == STORE_OK && is_till(&a);
-		store_abort(txn);
-	}
-	if (!may) {
-		slot_reply_status(slot, MANNE_ERR_NOT_PERMITTED,
-				  "only a till authenticated as an active shop, producer or counter unlocks a card");
-		return;
-	}
-	if (!conn_card_try_allowed(slot->conn, clock_now_ms())) {
-		slot_reply_status(slot, MANNE_ERR_TOO_MANY_TRIES, "too many card unlocks on this connection: wait a minute");
-		return;
-	}
-	job = calloc(1, sizeof(*job));
-	if (job == NULL) {
-		slot_reply_status(slot, MANNE_ERR_OVERLOADED, NULL);
-		return;
-	}
-	memcpy(job->account, r->account.data, 32);
-	memcpy(job->till, till, 32);
-	memcpy(job->sealed, r->sealed.data, CARD_UNLOCK_SEALED_BYTES);
-	enum manne_status status = pipeline_card_unlock(s, slot, job);
-	if (status != MANNE_OK) {
-		slot_reply_status(slot, status, NULL);
-		return;
-	}
-	slot->started = true;
-}
-
-const struct req_entry req_card_unlock_entry = {
-	.name = "card_unlock",
-	.writes = true,  /* counts wrong PINs durably before it answers */
-	.run = req_card_unlock,
-};

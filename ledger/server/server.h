@@ -18,7 +18,7 @@
  *   tls.c       TLS 1.3: the context, certificates, the session binding
  *   metrics.c   the Prometheus text on metrics-listen
  *   backup.c    manne-ledger backup and restore
- *   card_unlock.c  a till's card unlock request, and the writer's PIN check
+ *   card_unlock.c  the writer's PIN check of a card unlock (req_card_unlock.c, the request)
  *
  * Calls run one way: main -> dispatch -> req_* -> reads, pipeline -> conn.
  * conn.c reaches the requests only through the handler main.c gives it.
@@ -236,6 +236,8 @@ struct card_job;
 enum manne_status card_unlock_apply(struct server *s, struct store_txn *txn, struct card_job *job, uint64_t now_ms);
 void card_unlock_reply(struct slot *slot, enum manne_status status, const struct card_job *job);
 size_t card_job_size(void);
+/* A job for the writer (NULL without memory); sealed is CARD_UNLOCK_SEALED_BYTES. */
+struct card_job *card_job_new(const uint8_t account[32], const uint8_t till[32], const uint8_t *sealed);
 /* pipeline.c: joins the queue like a submission; takes job (freed with it). */
 enum manne_status pipeline_card_unlock(struct server *s, struct slot *slot, struct card_job *job);
 /* conn.c: the pace of unlock requests on one connection. */
