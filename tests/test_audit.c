@@ -91,6 +91,23 @@ static void save_note(struct fixture *f, const char *name, const char *note)
 }
 
 /* An issue with its own reason and programme (h_issue's are fixed). */
+/* A payment to the association at one of its counters, which the body names. */
+static enum manne_status pay_at_counter(struct harness *h, const char *payer, const char *counter, uint64_t amount)
+{
+	Manne__TxBody body;
+	Manne__Pay p = MANNE__PAY__INIT;
+	const char *signers[] = {payer, NULL};
+	p.payee = (ProtobufCBinaryData){.len = 32, .data = (uint8_t *)h_pk(h, "association")};
+	p.counter = (ProtobufCBinaryData){.len = 32, .data = (uint8_t *)h_pk(h, counter)};
+	p.amount = amount;
+	p.memo = "panier";
+	p.payee_reference = "";
+	h_body_account(h, &body, payer);
+	body.kind_case = MANNE__TX_BODY__KIND_PAY;
+	body.pay = &p;
+	return h_submit(h, &body, signers);
+}
+
 static enum manne_status issue(struct harness *h, const char *name, uint64_t amount, Manne__IssueReason reason,
 			       const char *programme)
 {
@@ -116,6 +133,7 @@ static void life(struct harness *h)
 	assert_int_equal(h_open(h, "shop", MANNE__ROLE__ROLE_SHOP, 0, 0, false), MANNE_OK);
 	assert_int_equal(h_open(h, "farm", MANNE__ROLE__ROLE_PRODUCER, 0, 0, false), MANNE_OK);
 	assert_int_equal(h_open(h, "auditor", MANNE__ROLE__ROLE_AUDITOR, 0, 0, false), MANNE_OK);
+	assert_int_equal(h_open(h, "counter", MANNE__ROLE__ROLE_COUNTER, 0, 0, false), MANNE_OK);
 	assert_int_equal(h_fund(h, 1000000), MANNE_OK);
 	assert_int_equal(issue(h, "alice", 5000, MANNE__ISSUE_REASON__ISSUE_PARTICIPATION, "jardin-2026-11"), MANNE_OK);
 	memcpy(issue_txid, h->last_txid, 32);
@@ -126,7 +144,7 @@ static void life(struct harness *h)
 	assert_int_equal(h_pay(h, "alice", "shop", 400), MANNE_OK);
 	memcpy(pay_txid, h->last_txid, 32);
 	assert_int_equal(h_pay(h, "bob", "farm", 1000), MANNE_OK);
-	assert_int_equal(h_pay(h, "alice", "association", 200), MANNE_OK);  /* retired */
+	assert_int_equal(pay_at_counter(h, "alice", "counter", 200), MANNE_OK);  /* retired, taken at the counter */
 	assert_int_equal(h_refund(h, "shop", pay_txid, 100), MANNE_OK);
 	assert_int_equal(h_pay(h, "shop", "farm", 50), MANNE_OK);
 	assert_int_equal(h_redeem(h, "farm", 600), MANNE_OK);
@@ -226,6 +244,12 @@ static void test_clean_full_and_incremental(void **state)
 	assert_string_equal(audit_json_str(row, "reason"), "allowance");
 	assert_int_equal(audit_json_u64(row, "amount"), 3700);
 	assert_int_equal(audit_json_u64(row, "count"), 2);
+	/* Takings by counter: the one payment taken at the counter. */
+	assert_int_equal(json_array_size(audit_json(j, "counters")), 1);
+	row = audit_json(j, "counters.0");
+	assert_string_equal(audit_json_str(row, "counter"), hex(h_pk(&f->h, "counter")));
+	assert_int_equal(audit_json_u64(row, "taken"), 200);
+	assert_int_equal(audit_json_u64(row, "payments"), 1);
 	/* Reconversions by partner: the farm asked 700, 600 paid (fee 9 at 150 bp), 100 rejected. */
 	assert_int_equal(json_array_size(audit_json(j, "reconversions")), 1);
 	row = audit_json(j, "reconversions.0");

@@ -206,7 +206,7 @@ int audit_note_parse(const char *note, size_t len, struct audit_checkpoint *out)
  * both in step; their size grows with the ledger's months, partners and
  * programmes, on disk, never in memory. */
 
-#define AUDIT_KINDS 18U   /* TxBody kinds 16 (genesis) .. 33 (void) */
+#define AUDIT_KINDS 19U   /* TxBody kinds 16 (genesis) .. 34 (set_card) */
 #define AUDIT_RELEASE_REASONS 4U
 #define AUDIT_ISSUE_REASONS 4U
 
@@ -229,6 +229,11 @@ struct audit_partner_row {
 	uint64_t redeemed, redeem_count, reconverted, fees, rejected;
 };
 
+/* Per counter of the association (SPEC §3): the payments it took. */
+struct audit_counter_row {
+	uint64_t taken, count;
+};
+
 /* Per ledger day: what the regulatory counters sum. */
 struct audit_day_row {
 	uint64_t pay, refund;
@@ -247,6 +252,9 @@ int audit_tables_each_issue(struct store_txn *txn,
 			    void *ctx);
 int audit_tables_each_partner(struct store_txn *txn,
 			      int (*fn)(void *ctx, const uint8_t key[KEY_BYTES], const struct audit_partner_row *row),
+			      void *ctx);
+int audit_tables_each_counter(struct store_txn *txn,
+			      int (*fn)(void *ctx, const uint8_t key[KEY_BYTES], const struct audit_counter_row *row),
 			      void *ctx);
 /* Sums of the day rows for ledger days [from, to). */
 int audit_tables_days(struct store_txn *txn, int64_t from, int64_t to, struct audit_day_row *sum);

@@ -322,7 +322,7 @@ static void check_target(struct audit *a, struct manne *m)
 
 static const char *role_name(unsigned role)
 {
-	static const char *const names[] = {"none", "member", "shop", "producer", "auditor", "association"};
+	static const char *const names[] = {"none", "member", "shop", "producer", "auditor", "association", "counter"};
 	return role < sizeof(names) / sizeof(names[0]) ? names[role] : "unknown";
 }
 

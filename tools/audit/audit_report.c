@@ -20,7 +20,7 @@
 static const char *const kind_names[AUDIT_KINDS] = {
 	"genesis", "open_account", "set_account", "freeze", "recover_account", "fund_reserve",
 	"release_reserve", "issue", "reverse_issue", "retire_dormant", "pay", "refund",
-	"redeem", "settle_redemption", "set_ledger", "set_board", "set_checkpoint_key", "void",
+	"redeem", "settle_redemption", "set_ledger", "set_board", "set_checkpoint_key", "void", "set_card",
 };
 
 static const char *const issue_reasons[AUDIT_ISSUE_REASONS + 1] = {"unspecified", "participation", "allowance",
@@ -166,6 +166,25 @@ static int issue_row(void *ctx, int32_t year, uint32_t month, unsigned reason, c
 		amount(a, sizeof(a), row->amount);
 		printf("  %s  %-13s %-34s %14s  (%" PRIu64 " issue%s)\n", m, why, programme[0] != '\0' ? programme : "-",
 		       a, row->count, row->count == 1 ? "" : "s");
+	}
+	return 0;
+}
+
+static int counter_row(void *ctx, const uint8_t k[KEY_BYTES], const struct audit_counter_row *row)
+{
+	const struct walk *w = ctx;
+	char hex[65], t[32];
+
+	audit_hex32(k, hex);
+	if (w->json) {
+		open_obj(NULL);
+		j_str("counter", hex);
+		j_u64("payments", row->count);
+		j_u64("taken", row->taken);
+		close_obj();
+	} else {
+		amount(t, sizeof(t), row->taken);
+		printf("  %s  %14s  (%" PRIu64 " payment%s)\n", hex, t, row->count, row->count == 1 ? "" : "s");
 	}
 	return 0;
 }
@@ -478,6 +497,9 @@ static void report_json(struct audit *a, struct store_txn *txn, const struct fig
 		open_arr("reconversions");
 		audit_tables_each_partner(txn, partner_row, &w);
 		close_arr();
+		open_arr("counters");
+		audit_tables_each_counter(txn, counter_row, &w);
+		close_arr();
 		open_arr("months");
 		audit_tables_each_month(txn, month_row, &w);
 		close_arr();
@@ -563,6 +585,8 @@ static void report_text(struct audit *a, struct store_txn *txn, const struct fig
 	audit_tables_each_issue(txn, issue_row, &w);
 	printf("\nReconversions and fees by partner\n");
 	audit_tables_each_partner(txn, partner_row, &w);
+	printf("\nTaken by the association's counters\n");
+	audit_tables_each_counter(txn, counter_row, &w);
 	printf("\nReserve movements and circulation by month\n");
 	audit_tables_each_month(txn, month_row, &w);
 

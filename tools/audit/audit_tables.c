@@ -28,6 +28,7 @@
 #define TABLE_PARTNER 'P'  /* 'P' key (32)                            -> audit_partner_row */
 #define TABLE_DAY 'D'      /* 'D' day (u64, biased)                   -> audit_day_row */
 #define TABLE_KINDS 'C'    /* 'C'                                     -> audit_kind_row */
+#define TABLE_COUNTER 'T'  /* 'T' key (32)                            -> audit_counter_row */
 
 #define DAY_BIAS (UINT64_C(1) << 63)  /* ledger days may be negative: biased so that byte order is numeric */
 
@@ -184,6 +185,30 @@ static int partner(struct store_txn *txn, const uint8_t key[KEY_BYTES], const st
 	return row_add(txn, k, sizeof(k), &row, sizeof(row), partner_add, change);
 }
 
+struct counter_change {
+	struct audit_tables *t;
+	uint64_t amount;
+};
+
+static void counter_add(void *row, const void *arg)
+{
+	const struct counter_change *c = arg;
+	struct audit_counter_row *r = row;
+	add(c->t, &r->taken, c->amount);
+	add(c->t, &r->count, 1);
+}
+
+/* A payment to the association names the counter that took it. */
+static int counter(struct store_txn *txn, const uint8_t key[KEY_BYTES], const struct counter_change *change)
+{
+	uint8_t k[1 + KEY_BYTES];
+	struct audit_counter_row row;
+
+	k[0] = TABLE_COUNTER;
+	memcpy(k + 1, key, KEY_BYTES);
+	return row_add(txn, k, sizeof(k), &row, sizeof(row), counter_add, change);
+}
+
 int audit_tables_leaf(struct audit_tables *t, struct batch *batch, const struct totals *before, const struct tx *tx,
 		      uint64_t time_ms)
 {
@@ -263,6 +288,11 @@ int audit_tables_leaf(struct audit_tables *t, struct batch *batch, const struct 
 		add(t, pay ? &m->pay_count : &m->refund_count, 1);
 		/* Credits paid to the association's own services are retired (SPEC §2). */
 		add(t, &m->retired_paid, delta(after->retired, before->retired));
+		if (pay && b->pay->counter.len == KEY_BYTES) {
+			struct counter_change change = {t, amount};
+			if (counter(txn, b->pay->counter.data, &change) != 0)
+				return -1;
+		}
 		break;
 	}
 	case MANNE__TX_BODY__KIND_REDEEM: {
@@ -432,6 +462,34 @@ int audit_tables_each_partner(struct store_txn *txn,
 	const uint8_t prefix = TABLE_PARTNER;
 	struct partner_walk w = {fn, ctx, false};
 	return store_audit_each(txn, &prefix, 1, NULL, 0, partner_fn, &w) == STORE_OK && !w.bad ? 0 : -1;
+}
+
+struct counter_walk {
+	int (*fn)(void *ctx, const uint8_t key[KEY_BYTES], const struct audit_counter_row *row);
+	void *ctx;
+	bool bad;
+};
+
+static int counter_fn(void *ctx, const uint8_t *k, size_t k_len, const uint8_t *v, size_t v_len)
+{
+	struct counter_walk *w = ctx;
+	struct audit_counter_row row;
+
+	if (k_len != 1 + KEY_BYTES || v_len != sizeof(row)) {
+		w->bad = true;
+		return 1;
+	}
+	memcpy(&row, v, sizeof(row));
+	return w->fn(w->ctx, k + 1, &row);
+}
+
+int audit_tables_each_counter(struct store_txn *txn,
+			      int (*fn)(void *ctx, const uint8_t key[KEY_BYTES], const struct audit_counter_row *row),
+			      void *ctx)
+{
+	const uint8_t prefix = TABLE_COUNTER;
+	struct counter_walk w = {fn, ctx, false};
+	return store_audit_each(txn, &prefix, 1, NULL, 0, counter_fn, &w) == STORE_OK && !w.bad ? 0 : -1;
 }
 
 struct day_walk {

@@ -14,7 +14,7 @@
 
 #include "cli.h"
 
-static const char *const role_names[] = {"none", "member", "shop", "producer", "auditor", "association"};
+static const char *const role_names[] = {"none", "member", "shop", "producer", "auditor", "association", "counter"};
 static const char *const state_names[] = {"none", "active", "frozen", "closed"};
 
 /* Connects and proves --key if one is given. */
@@ -107,7 +107,7 @@ int cmd_balance(struct cli *c)
 	out_bool(c, "ok", NULL, true);
 	out_hex(c, "account", "account", a.account, 32);
 	out_amount(c, "balance", "balance", a.balance);
-	out_str(c, "role", "role", (unsigned)a.role < 6 ? role_names[a.role] : "unknown");
+	out_str(c, "role", "role", (unsigned)a.role < 7 ? role_names[a.role] : "unknown");
 	out_str(c, "state", "state", (unsigned)a.state < 4 ? state_names[a.state] : "unknown");
 	out_amount(c, "max_payment", a.max_payment != 0 ? "maximum per payment" : NULL, a.max_payment);
 	out_amount(c, "max_daily", a.max_daily != 0 ? "maximum per day" : NULL, a.max_daily);
