@@ -612,6 +612,161 @@ static void test_cli_every_kind(void **state)
 #undef BOARD
 }
 
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fchmod(fileno(f), 0600), 0);
+	assert_true(fputs(text, f) >= 0);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void pause_after_wrong_pin(void)
+{
+	struct timespec ts = {.tv_sec = 1, .tv_nsec = 150000000L};
+	nanosleep(&ts, NULL);
+}
+
+/* manne card new, pay, unlock, renew (SPEC §10), as the board and a till run them. */
+static void test_cli_cards(void **state)
+{
+	char b0[192], b1[192], m[192], m_pub[65], s[192], s_pub[65], c[192], c_pub[65], assoc[192];
+	char card[192], card2[192], png[192], pin[192], bad_pin[192], weak_pin[192], text[1024], cmd[600];
+	json_t *j;
+	(void)state;
+
+	snprintf(b0, sizeof(b0), "%s/keys/board0.key", d.dir);
+	snprintf(b1, sizeof(b1), "%s/keys/board1.key", d.dir);
+	snprintf(assoc, sizeof(assoc), "%s/keys/association.key", d.dir);
+	keygen("card-member.key", m, sizeof(m), m_pub);
+	keygen("card-shop.key", s, sizeof(s), s_pub);
+	keygen("card-counter.key", c, sizeof(c), c_pub);
+	path_of(card, sizeof(card), "marie-card.txt");
+	path_of(card2, sizeof(card2), "marie-card-2.txt");
+	path_of(png, sizeof(png), "marie-card.png");
+	path_of(pin, sizeof(pin), "pin");
+	path_of(bad_pin, sizeof(bad_pin), "bad-pin");
+	path_of(weak_pin, sizeof(weak_pin), "weak-pin");
+	write_text(pin, "2580\n");
+	write_text(bad_pin, "0852\n");
+	write_text(weak_pin, "1234\n");
+#define BOARD "--port", port, "--key", b0, "--key", b1, "--json"
+#define LIGHT "--argon-passes", "1", "--argon-memory-kib", "8"
+	EXPECT_EXIT(0, "open-account", BOARD, "--new-key", s, "--role", "shop");
+	EXPECT_EXIT(0, "open-account", BOARD, "--new-key", c, "--role", "counter");
+	EXPECT_EXIT(0, "fund", BOARD, "--amount", "100", "--bank-reference", "VIR-C");
+
+	/* A trivial PIN is refused before anything is registered. */
+	EXPECT_EXIT(2, "card", "new", BOARD, "--account", m, "--out", card, "--pin-file", weak_pin, LIGHT);
+	j = json_out();
+	assert_string_equal(jstr(j, "status"), "pin_format");
+	json_decref(j);
+	assert_int_equal(access(card, F_OK), -1);
+	EXPECT_EXIT(2, "card", "new", BOARD, "--account", m_pub, "--out", card, "--pin-file", pin, LIGHT);
+
+	EXPECT_EXIT(0, "card", "new", BOARD, "--account", m, "--out", card, "--png", png, "--pin-file", pin, LIGHT);
+	j = json_out();
+	assert_string_equal(jstr(j, "account"), m_pub);
+	assert_string_equal(jstr(j, "kind"), "set_card");
+	char short_id[10];
+	snprintf(short_id, sizeof(short_id), "%.4s %.4s", m_pub, m_pub + 4);
+	for (char *p = short_id; *p != '\0'; p++)
+		if (*p >= 'a' && *p <= 'f')
+			*p = (char)(*p - 'a' + 'A');
+	assert_string_equal(jstr(j, "short_id"), short_id);
+	json_decref(j);
+	read_file(card, text, sizeof(text));
+	assert_int_equal(strncmp(text, "MANNE:C1:", 9), 0);
+	assert_int_equal(strlen(text), 204 + 1);
+	/* The printed QR code reads back as the card. */
+	snprintf(cmd, sizeof(cmd), "zbarimg --quiet --raw '%s' 2>/dev/null", png);
+	FILE *z = popen(cmd, "r");
+	char scanned[1024] = "";
+	assert_non_null(z);
+	size_t got = fread(scanned, 1, sizeof(scanned) - 1, z);
+	scanned[got] = '\0';
+	assert_int_equal(pclose(z), 0);
+	assert_string_equal(scanned, text);
+	/* A card account keeps a daily maximum (30.00 by default). */
+	EXPECT_EXIT(0, "balance", "--port", port, "--key", b0, "--account", m_pub, "--json");
+	j = json_out();
+	assert_true(jbool(j, "card_held"));
+	assert_int_equal(jint(j, "max_daily"), 3000);
+	json_decref(j);
+	EXPECT_EXIT(0, "issue", BOARD, "--to", m_pub, "--amount", "40", "--reason", "allowance", "--programme", "p");
+
+	/* The till's side. */
+	EXPECT_EXIT(0, "card", "pay", "--port", port, "--json", "--card", card, "--to", s_pub, "--amount", "4.50",
+		    "--pin-file", pin, "--key", s, "--reference", "T-42");
+	j = json_out();
+	assert_string_equal(jstr(j, "kind"), "pay");
+	json_decref(j);
+	EXPECT_EXIT(0, "card", "pay", "--port", port, "--json", "--card", card, "--to", assoc, "--amount", "2",
+		    "--pin-file", pin, "--key", c);
+	/* Over the card's daily maximum. */
+	EXPECT_EXIT(1, "card", "pay", "--port", port, "--json", "--card", card, "--to", s_pub, "--amount", "25",
+		    "--pin-file", pin, "--key", s);
+	j = json_out();
+	assert_string_equal(jstr(j, "status"), "limit_exceeded");
+	json_decref(j);
+	/* Wrong PINs print the tries left, then that the card is locked. */
+	for (int left = 4; left >= 1; left--) {
+		char want[64];
+		EXPECT_EXIT(1, "card", "pay", "--port", port, "--card", card, "--to", s_pub, "--amount", "1", "--pin-file",
+			    bad_pin, "--key", s);
+		snprintf(want, sizeof(want), "encore %d essai", left);
+		if (strstr(err_buf, want) == NULL || strstr(err_buf, "Code PIN faux") == NULL)
+			fail_msg("want '%s' in: %s", want, err_buf);
+		pause_after_wrong_pin();
+	}
+	EXPECT_EXIT(1, "card", "pay", "--port", port, "--json", "--card", card, "--to", s_pub, "--amount", "1",
+		    "--pin-file", bad_pin, "--key", s);
+	j = json_out();
+	assert_string_equal(jstr(j, "status"), "card_locked");
+	json_decref(j);
+	pause_after_wrong_pin();
+	EXPECT_EXIT(1, "card", "pay", "--port", port, "--card", card, "--to", s_pub, "--amount", "1", "--pin-file", pin,
+		    "--key", s);
+	assert_non_null(strstr(err_buf, "Carte bloquée"));
+	EXPECT_EXIT(0, "card", "unlock", BOARD, "--account", m_pub);
+	EXPECT_EXIT(0, "card", "pay", "--port", port, "--card", card, "--to", s_pub, "--amount", "1", "--pin-file", pin,
+		    "--key", s);
+
+	/* Lost: renewed to a key that lives only on the new card. */
+	EXPECT_EXIT(0, "card", "renew", BOARD, "--account", m_pub, "--out", card2, "--pin-file", pin, LIGHT);
+	j = json_out();
+	char new_pub[65];
+	strcpy(new_pub, jstr(j, "account"));
+	assert_string_not_equal(new_pub, m_pub);
+	json_decref(j);
+	EXPECT_EXIT(1, "card", "pay", "--port", port, "--json", "--card", card, "--to", s_pub, "--amount", "1",
+		    "--pin-file", pin, "--key", s);
+	j = json_out();
+	assert_string_equal(jstr(j, "status"), "not_active");
+	json_decref(j);
+	EXPECT_EXIT(0, "card", "pay", "--port", port, "--card", card2, "--to", s_pub, "--amount", "1", "--pin-file", pin,
+		    "--key", s);
+	EXPECT_EXIT(0, "balance", "--port", port, "--key", b0, "--account", new_pub, "--json");
+	j = json_out();
+	assert_int_equal(jint(j, "balance"), 4000 - 450 - 200 - 100 - 100);
+	json_decref(j);
+
+	/* Not a card. */
+	write_text(card, "MANNE:C1:ABC\n");
+	EXPECT_EXIT(2, "card", "pay", "--port", port, "--json", "--card", card2 /* fine */, "--to", s_pub, "--amount", "1",
+		    "--pin-file", pin, "--key", s, "--bogus");
+	EXPECT_EXIT(2, "card", "pay", "--port", port, "--json", "--card", card, "--to", s_pub, "--amount", "1",
+		    "--pin-file", pin, "--key", s);
+	j = json_out();
+	assert_string_equal(jstr(j, "status"), "card_format");
+	json_decref(j);
+	EXPECT_EXIT(2, "card", "lend", "--port", port);
+	for (const char *const *sub = (const char *const[]){"new", "pay", "unlock", "renew", NULL}; *sub != NULL; sub++)
+		EXPECT_EXIT(0, "card", *sub, "--help");
+#undef LIGHT
+#undef BOARD
+}
+
 static void test_cli_help(void **state)
 {
 	static const char *const commands[] = {
@@ -705,6 +860,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cli_round),
 		cmocka_unit_test(test_cli_every_kind),
+		cmocka_unit_test(test_cli_cards),
 		cmocka_unit_test(test_cli_help),
 		cmocka_unit_test(test_cli_create),
 	};
