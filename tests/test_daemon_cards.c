@@ -3,7 +3,7 @@
  * counters, docs/cards.md), through libmanne as a till would use it. A card
  * pays at its payee's till and nowhere else; at the association's counters,
  * naming the counter, and not at a frozen one; five wrong PINs lock it, the
- * count survives a restart, the board unlocks it; unlock requests are paced
+ * count survives a restart and a backup, the board unlocks it; unlock requests are paced
  * and refused with their codes; after recovery the old card stops and the
  * new one pays from the same balance; and neither the card nor the store's
  * files let anyone find the PIN offline.
@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -57,20 +58,30 @@ static void key_of(const struct manne_keypair *kp, struct manne_key *out)
 	memcpy(out->secret_key, kp->secret_key, 64);
 }
 
-static struct manne *handle(void)
+static struct manne *handle_at(uint16_t port)
 {
 	struct manne *m = NULL;
-	if (manne_open("127.0.0.1", d.port, 5000, &m) != MANNE_OK)
+	if (manne_open("127.0.0.1", port, 5000, &m) != MANNE_OK)
 		fail_msg("manne_open: %s", manne_message(m));
 	return m;
 }
 
-/* A till: a handle authenticated as the shop or counter being paid. */
-static struct manne *till(const struct manne_key *key)
+static struct manne *handle(void)
 {
-	struct manne *m = handle();
+	return handle_at(d.port);
+}
+
+/* A till: a handle authenticated as the shop or counter being paid. */
+static struct manne *till_at(uint16_t port, const struct manne_key *key)
+{
+	struct manne *m = handle_at(port);
 	EXPECT(m, manne_authenticate(m, key), MANNE_OK);
 	return m;
+}
+
+static struct manne *till(const struct manne_key *key)
+{
+	return till_at(d.port, key);
 }
 
 static void open_account(const struct manne_key *k, enum manne_role role, bool card)
@@ -458,6 +469,60 @@ static void test_recovery_renews_the_card(void **state)
 	manne_key_wipe(&renewed);
 }
 
+/* A backup keeps the card and its count of wrong PINs, and with --with-keys
+ * the card key: the restored ledger opens the card, and the count goes on. */
+static void test_backup_keeps_the_card_and_its_count(void **state)
+{
+	(void)state;
+	const char *exe = getenv("MANNE_LEDGER");
+	char backup[160], pass[160], cmd[256];
+	struct manne_key member;
+	struct manne_card card;
+	struct daemon r;
+	FILE *f;
+
+	card_member(&member, "6048", &card);
+	struct manne *a = till(&shop_a);
+	wrong_pin(a, &card, MANNE_ERR_WRONG_PIN, 4);
+	wrong_pin(a, &card, MANNE_ERR_WRONG_PIN, 3);
+	manne_close(a);
+	snprintf(backup, sizeof(backup), "%s/cards.backup", d.dir);
+	snprintf(pass, sizeof(pass), "%s/cards.passphrase", d.dir);
+	f = fopen(pass, "w");
+	assert_non_null(f);
+	fputs("une phrase pour la sauvegarde\n", f);
+	fclose(f);
+	{
+		const char *argv[] = {exe, "backup", "--data", d.dir, "--out", backup, "--with-keys", "--passphrase-file", pass,
+				      NULL};
+		assert_int_equal(daemon_run_program(argv, NULL, 0), 0);
+	}
+	memset(&r, 0, sizeof(r));
+	strcpy(r.dir, "/tmp/manne-cards-XXXXXX");
+	assert_non_null(mkdtemp(r.dir));
+	assert_int_equal(rmdir(r.dir), 0); /* restore makes it */
+	{
+		const char *argv[] = {exe, "restore", "--in", backup, "--data", r.dir, "--passphrase-file", pass, NULL};
+		assert_int_equal(daemon_run_program(argv, NULL, 0), 0);
+	}
+	memcpy(r.board, d.board, sizeof(d.board));
+	memcpy(&r.checkpoint, &d.checkpoint, sizeof(d.checkpoint));
+	assert_int_equal(daemon_try_restart(&r, NULL), 0);
+	a = till_at(r.port, &shop_a);
+	struct manne_key key;
+	uint32_t left = 99;
+	sleep_ms(CARD_TRY_PAUSE_MS);
+	EXPECT(a, manne_card_unlock(a, &card, "9999", &key, &left), MANNE_ERR_WRONG_PIN);
+	assert_int_equal(left, 2);
+	sleep_ms(CARD_TRY_PAUSE_MS);
+	EXPECT(a, manne_card_pay(a, &card, "6048", shop_a.public_key, NULL, 100, NULL, NULL, &left, NULL), MANNE_OK);
+	manne_close(a);
+	daemon_finish(&r);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", r.dir);
+	assert_int_equal(system(cmd), 0);
+	manne_key_wipe(&member);
+}
+
 /* Every regular file under dir except keys/, concatenated. */
 static void read_tree(const char *dir, uint8_t **buf, size_t *len)
 {
@@ -597,6 +662,7 @@ int main(void)
 		cmocka_unit_test(test_wrong_pins_lock_until_the_board_unlocks),
 		cmocka_unit_test(test_unlock_refusals),
 		cmocka_unit_test(test_recovery_renews_the_card),
+		cmocka_unit_test(test_backup_keeps_the_card_and_its_count),
 		cmocka_unit_test(test_card_and_store_files_open_under_no_pin),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
