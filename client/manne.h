@@ -506,9 +506,10 @@ struct manne_entry {
 	uint64_t time_ms;
 	char kind[MANNE_KIND_BYTES_MAX + 1];
 	uint64_t amount;
-	bool has_counterparty, has_signer;
+	bool has_counterparty, has_signer, has_counter;
 	uint8_t counterparty[MANNE_PUBLICKEYBYTES];
 	uint8_t signer[MANNE_PUBLICKEYBYTES];
+	uint8_t counter[MANNE_PUBLICKEYBYTES];  /* a payment taken at an association counter */
 	char memo[MANNE_MEMO_BYTES_MAX + 1];
 	char payee_reference[MANNE_PAYEE_REFERENCE_BYTES_MAX + 1];
 	int issue_reason;               /* board and auditors only; 0 otherwise */

@@ -36,7 +36,7 @@ static enum manne_status take_entry(struct manne *m, const Manne__TxInfo *t, str
 {
 	memset(out, 0, sizeof(*out));
 	if (t->txid.len != MANNE_TXIDBYTES || !copy_key(out->counterparty, &out->has_counterparty, &t->counterparty) ||
-	    !copy_key(out->signer, &out->has_signer, &t->signer) || !manne_copy_text(out->kind, sizeof(out->kind), t->kind) ||
+	    !copy_key(out->signer, &out->has_signer, &t->signer) || !copy_key(out->counter, &out->has_counter, &t->counter) || !manne_copy_text(out->kind, sizeof(out->kind), t->kind) ||
 	    !manne_copy_text(out->memo, sizeof(out->memo), t->memo) ||
 	    !manne_copy_text(out->payee_reference, sizeof(out->payee_reference), t->payee_reference) ||
 	    !manne_copy_text(out->programme, sizeof(out->programme), t->programme) ||

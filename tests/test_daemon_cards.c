@@ -244,12 +244,20 @@ static void test_card_pays_at_counters(void **state)
 	card_member(&member, "1357", &card);
 	struct manne *c = till(&counter_c), *dd = till(&counter_d), *p = handle();
 	before = balance(&member);
-	EXPECT(c, manne_card_pay(c, &card, "1357", association.public_key, counter_c.public_key, 400, "panier", NULL, NULL,
-				 &r),
+	EXPECT(c, manne_card_pay(c, &card, "1357", association.public_key, counter_c.public_key, 400, "panier", "C-1",
+				 NULL, &r),
 	       MANNE_OK);
 	assert_int_equal(balance(&member), before - 400);
-	/* The counter reads the payments it took. */
+	/* The counter reads the payments it took: in its history, by txid, by
+	 * its order number; each names it. */
+	struct manne_entry e;
 	assert_true(history_has(c, counter_c.public_key, r.txid));
+	EXPECT(c, manne_tx_get(c, r.txid, &e), MANNE_OK);
+	assert_true(e.has_counter);
+	assert_memory_equal(e.counter, counter_c.public_key, 32);
+	EXPECT(c, manne_payment_by_reference(c, association.public_key, "C-1", 0, 400, NULL, &e), MANNE_OK);
+	assert_memory_equal(e.txid, r.txid, 32);
+	assert_true(e.has_counter);
 	/* At a counter, the payment must name it. */
 	EXPECT(c, manne_card_pay(c, &card, "1357", association.public_key, NULL, 100, NULL, NULL, NULL, NULL),
 	       MANNE_ERR_NOT_PERMITTED);
@@ -282,6 +290,14 @@ static void test_card_pays_at_counters(void **state)
 	EXPECT(p, manne_submit_tx(p, &tx, &payer, 1, 0, NULL), MANNE_ERR_COUNTERPARTY_UNKNOWN);
 	tx.counter = counter_c.public_key;
 	EXPECT(p, manne_submit_tx(p, &tx, &payer, 1, 0, &r), MANNE_OK);
+	/* ... and not what the association was paid elsewhere. */
+	tx.counter = NULL;
+	tx.reference = "A-1";
+	EXPECT(p, manne_submit_tx(p, &tx, &payer, 1, 0, &r), MANNE_OK);
+	EXPECT(c, manne_tx_get(c, r.txid, &e), MANNE_ERR_NOT_PERMITTED);
+	EXPECT(c, manne_payment_by_reference(c, association.public_key, "A-1", 0, 0, NULL, &e), MANNE_ERR_NOT_PERMITTED);
+	EXPECT(c, manne_payment_by_reference(c, shop_a.public_key, "T-1", 0, 0, NULL, &e), MANNE_ERR_NOT_PERMITTED);
+	tx.reference = NULL;
 	/* A counter holds nothing: it is neither paid nor credited. */
 	tx.account = counter_c.public_key;
 	tx.counter = NULL;

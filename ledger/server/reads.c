@@ -62,6 +62,8 @@ static const uint8_t *named_account(const Manne__TxBody *b)
 		return b->retire_dormant->account.data;
 	case MANNE__TX_BODY__KIND_PAY:
 		return b->pay->payee.data;
+	case MANNE__TX_BODY__KIND_SET_CARD:
+		return b->set_card->account.data;
 	default:
 		return NULL;
 	}
@@ -138,6 +140,10 @@ enum manne_status txinfo_from_leaf(struct store_txn *txn, uint64_t index, const 
 	if (tx.kind == MANNE__TX_BODY__KIND_PAY) {
 		copy_text(out->memo, sizeof(out->memo), b->pay->memo);
 		copy_text(out->payee_reference, sizeof(out->payee_reference), b->pay->payee_reference);
+		if (b->pay->counter.len == KEY_BYTES) {
+			memcpy(out->counter, b->pay->counter.data, KEY_BYTES);
+			info->counter = (ProtobufCBinaryData){.len = KEY_BYTES, .data = out->counter};
+		}
 	} else if (tx.kind == MANNE__TX_BODY__KIND_REFUND) {
 		copy_text(out->memo, sizeof(out->memo), b->refund->memo);
 	}
@@ -151,4 +157,13 @@ enum manne_status txinfo_from_leaf(struct store_txn *txn, uint64_t index, const 
 		copy_text(out->reference, sizeof(out->reference), b->issue->reference);
 	}
 	return MANNE_OK;
+}
+
+bool reads_counter_of(struct store_txn *txn, const struct conn *c, const uint8_t payee[KEY_BYTES])
+{
+	const uint8_t *key = conn_key(c);
+	struct account a;
+	return key != NULL && conn_reader(c) == READER_ACCOUNT &&
+	       memcmp(payee, conn_server(c)->state.association_key, KEY_BYTES) == 0 &&
+	       store_account_get(txn, key, &a) == STORE_OK && a.role == ROLE_COUNTER && a.state == ACCOUNT_ACTIVE;
 }

@@ -13,6 +13,7 @@ struct txinfo_buf {
 	uint8_t txid[TXID_BYTES];
 	uint8_t counterparty[KEY_BYTES];
 	uint8_t signer[KEY_BYTES];
+	uint8_t counter[KEY_BYTES];
 	char memo[MEMO_BYTES_MAX + 1];
 	char payee_reference[PAYEE_REFERENCE_BYTES_MAX + 1];
 	char programme[PROGRAMME_BYTES_MAX + 1];
@@ -30,6 +31,10 @@ bool reader_privileged(const struct conn *c);
 
 /* Opens a read transaction or answers INTERNAL. */
 struct store_txn *reads_begin(struct slot *slot);
+
+/* true when the connection is an active counter of the association and
+ * payee is the association: it may read the payments it took itself. */
+bool reads_counter_of(struct store_txn *txn, const struct conn *c, const uint8_t payee[KEY_BYTES]);
 
 /* true when the connection may read `account`'s own data. */
 bool reads_may_see_account(const struct conn *c, const uint8_t *account, size_t len);

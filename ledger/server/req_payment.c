@@ -1,6 +1,7 @@
 /*
  * req_payment.c: a payment by the payee's reference (the till's order
- * number), for the payee, the board and auditors. With wait_ms the request
+ * number), for the payee, the board and auditors; a counter of the
+ * association reads the payments to it that it took itself. With wait_ms the request
  * waits for the payment to land, up to PAYMENT_WAIT_MS_MAX: the slot is
  * parked and looked at again after every batch, and answered NOT_FOUND when
  * its time is up. Requests behind it on the connection wait too (order).
@@ -36,16 +37,21 @@ static void req_payment(struct slot *slot, const Manne__Request *request)
 		slot_reply_status(slot, MANNE_ERR_MALFORMED, "a payee key of 32 bytes and a reference are needed");
 		return;
 	}
-	if (!reads_may_see_account(c, r->payee.data, r->payee.len)) {
+	if ((txn = reads_begin(slot)) == NULL)
+		return;
+	bool counter = !reads_may_see_account(c, r->payee.data, r->payee.len) && reads_counter_of(txn, c, r->payee.data);
+	if (!counter && !reads_may_see_account(c, r->payee.data, r->payee.len)) {
+		store_abort(txn);
 		slot_reply_status(slot, MANNE_ERR_NOT_PERMITTED, "authenticate as the payee, the board or an auditor");
 		return;
 	}
-	if ((txn = reads_begin(slot)) == NULL)
-		return;
 	rc = store_payee_reference_get(txn, r->payee.data, r->payee_reference, ref_len, &index);
 	if (rc == STORE_OK) {
 		enum manne_status status = txinfo_from_leaf(txn, index, r->payee.data, reader_privileged(c), &info);
 		store_abort(txn);
+		if (status == MANNE_OK && counter &&
+		    (info.info.counter.len != KEY_BYTES || memcmp(info.counter, conn_key(c), KEY_BYTES) != 0))
+			status = MANNE_ERR_NOT_PERMITTED; /* taken at another counter, or not at one */
 		if (slot->wait_timer != NULL)
 			event_del(slot->wait_timer);
 		if (status != MANNE_OK) {

@@ -222,6 +222,8 @@ void out_entry(const struct cli *c, const struct manne_entry *e)
 		out_hex(c, "signer", "signer", e->signer, sizeof(e->signer));
 	if (e->has_counterparty)
 		out_hex(c, "counterparty", "counterparty", e->counterparty, sizeof(e->counterparty));
+	if (e->has_counter)
+		out_hex(c, "counter", "taken at counter", e->counter, sizeof(e->counter));
 	if (e->memo[0] != '\0' || c->json)
 		out_str(c, "memo", "memo", e->memo);
 	if (e->payee_reference[0] != '\0' || c->json)
