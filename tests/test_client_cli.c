@@ -751,6 +751,19 @@ static void test_cli_cards(void **state)
 	assert_int_equal(jint(j, "balance"), 4000 - 450 - 200 - 100 - 100);
 	json_decref(j);
 
+	/* Without --out the card goes to card-SHORTID.txt in the current directory. */
+	char m2[192], m2_pub[65], default_card[256], sh[2048];
+	keygen("card-member-2.key", m2, sizeof(m2), m2_pub);
+	snprintf(sh, sizeof(sh), "cd '%s' && '%s' card new --port %s --key '%s' --key '%s' --account '%s' "
+		 "--pin-file '%s' --argon-passes 1 --argon-memory-kib 8 >/dev/null", dir, cli, port, b0, b1, m2, pin);
+	assert_int_equal(system(sh), 0);
+	snprintf(default_card, sizeof(default_card), "%s/card-%.8s.txt", dir, m2_pub);
+	for (char *p = default_card + strlen(dir) + 6; *p != '.'; p++)
+		if (*p >= 'a' && *p <= 'f')
+			*p = (char)(*p - 'a' + 'A');
+	read_file(default_card, text, sizeof(text));
+	assert_int_equal(strncmp(text, "MANNE:C1:", 9), 0);
+
 	/* Not a card. */
 	write_text(card, "MANNE:C1:ABC\n");
 	EXPECT_EXIT(2, "card", "pay", "--port", port, "--json", "--card", card2 /* fine */, "--to", s_pub, "--amount", "1",

@@ -107,14 +107,19 @@ static int issue_card(const struct cli *c, struct manne *m, const struct manne_k
 	struct manne_card card;
 	struct manne_receipt receipt;
 	char pin[PIN_BYTES], why[300], short_id[CARD_SHORT_ID_BYTES];
-	const char *out = cli_value(c, OPT_OUT), *png = cli_value(c, OPT_PNG);
+	const char *out = cli_value(c, OPT_CARD_OUT), *png = cli_value(c, OPT_PNG);
+	char default_out[32];
 	uint32_t passes;
 	uint64_t memory_kib;
 	enum manne_status status;
 	int rc;
 
-	if (out == NULL)
-		return cli_usage_error(c, "--out CARD.txt: where to write the card");
+	if (out == NULL) {
+		/* card-C4208760.txt: the short id the QR image shows, in the current directory. */
+		snprintf(default_out, sizeof(default_out), "card-%02X%02X%02X%02X.txt", member->public_key[0],
+			 member->public_key[1], member->public_key[2], member->public_key[3]);
+		out = default_out;
+	}
 	if (!argon_limits(c, &passes, &memory_kib))
 		return EXIT_USAGE;
 	rc = read_pin(c, true, pin);

@@ -83,6 +83,7 @@ static const struct option_def {
 	[OPT_PIN] = {"pin", true, false, "the ledger's TLS key pin, SHA256:<base64> or hex (manne tls-pin, published by the association)"},
 	[OPT_LEDGER] = {"ledger", true, false, "ORIGIN+GENESIS_ID: refuse a server that answers for another ledger (manne status prints it)"},
 	[OPT_CARD_FILE] = {"card", true, false, "the card file (as card new wrote it, or the text a scanner read)"},
+	[OPT_CARD_OUT] = {"out", true, false, "write the card to this new file (default card-SHORTID.txt here)"},
 	[OPT_PNG] = {"png", true, false, "also write the card as a printable QR image (with the account's short id) to this new file"},
 	[OPT_PIN_FILE] = {"pin-file", true, false, "read the PIN from the first line of this file instead of asking on the terminal"},
 	[OPT_ARGON_PASSES] = {"argon-passes", true, false, "Argon2id passes of the card's PIN (1..10, default 2)"},
@@ -170,7 +171,7 @@ static const struct command {
 	 1, {CONNECT, OPT_KEY, OPT_CHECKPOINT_KEY, END}},
 	{"card new", "", "board: seal a member's key (--account KEY_FILE) into a card under a PIN, register it, write it "
 	 "(--out) and its QR image (--png); opens the card-held account first if needed", cmd_card_new, 0, 0,
-	 {CONNECT, OPT_KEY, OPT_ACCOUNT, OPT_OUT, OPT_PNG, OPT_PIN_FILE, OPT_MAX_PAYMENT, OPT_MAX_DAILY, OPT_REFERENCE,
+	 {CONNECT, OPT_KEY, OPT_ACCOUNT, OPT_CARD_OUT, OPT_PNG, OPT_PIN_FILE, OPT_MAX_PAYMENT, OPT_MAX_DAILY, OPT_REFERENCE,
 	  OPT_ARGON_PASSES, OPT_ARGON_MEMORY_KIB, OPT_CHECKPOINT_KEY, END}},
 	{"card pay", "", "till: a member pays with a card and PIN; --key is the till's (the shop, or a counter paying --to "
 	 "the association)", cmd_card_pay, 0, 0,
@@ -180,7 +181,7 @@ static const struct command {
 	 {CONNECT, OPT_KEY, OPT_ACCOUNT, OPT_CHECKPOINT_KEY, END}},
 	{"card renew", "", "board: after a lost card, move the account (--account) to a new key and print it a new card; "
 	 "the old card stops working", cmd_card_renew, 0, 0,
-	 {CONNECT, OPT_KEY, OPT_ACCOUNT, OPT_NEW_KEY, OPT_OUT, OPT_PNG, OPT_PIN_FILE, OPT_ARGON_PASSES,
+	 {CONNECT, OPT_KEY, OPT_ACCOUNT, OPT_NEW_KEY, OPT_CARD_OUT, OPT_PNG, OPT_PIN_FILE, OPT_ARGON_PASSES,
 	  OPT_ARGON_MEMORY_KIB, OPT_CHECKPOINT_KEY, END}},
 };
 
