@@ -25,24 +25,13 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "client_util.h"
 #include "manne.h"
 
 static struct daemon d;
 static struct manne_key board[3], association;
 static const struct manne_key *board2[] = {&board[0], &board[1]};
 static uint8_t checkpoint_key[32];
-
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
-	nanosleep(&ts, NULL);
-}
-
-static void key_of(const struct manne_keypair *kp, struct manne_key *out)
-{
-	memcpy(out->public_key, kp->public_key, 32);
-	memcpy(out->secret_key, kp->secret_key, 64);
-}
 
 static int setup(void **state)
 {
@@ -77,14 +66,6 @@ static struct manne *open_handle(void)
 	assert_memory_equal(manne_genesis_id(m), d.genesis_id, 32);
 	return m;
 }
-
-#define EXPECT(m, call, want)                                                                              \
-	do {                                                                                               \
-		enum manne_status got_ = (call);                                                           \
-		if (got_ != (want))                                                                        \
-			fail_msg("%s: got %s (%s), want %s", #call, manne_status_name(got_), manne_message(m), \
-				 manne_status_name(want));                                                 \
-	} while (0)
 
 static uint64_t balance_of(struct manne *m, const struct manne_key *key)
 {

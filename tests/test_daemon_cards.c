@@ -28,6 +28,7 @@
 #include "ledger/keys/card.h"
 #include "ledger/keys/keyfile.h"
 #include "ledger/server/server_limits.h"
+#include "client_util.h"
 #include "manne.h"
 
 /* A little over the pause a card takes after a wrong PIN. */
@@ -37,26 +38,6 @@ static struct daemon d;
 static struct manne_key board[3], association, shop_a, shop_b, counter_c, counter_d, phone;
 static const struct manne_key *board2[] = {&board[0], &board[1]};
 static uint8_t ledger_card_key[32];
-
-#define EXPECT(m, call, want)                                                                              \
-	do {                                                                                               \
-		enum manne_status got_ = (call);                                                           \
-		if (got_ != (want))                                                                        \
-			fail_msg("%s: got %s (%s), want %s", #call, manne_status_name(got_), manne_message(m), \
-				 manne_status_name(want));                                                 \
-	} while (0)
-
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
-	nanosleep(&ts, NULL);
-}
-
-static void key_of(const struct manne_keypair *kp, struct manne_key *out)
-{
-	memcpy(out->public_key, kp->public_key, 32);
-	memcpy(out->secret_key, kp->secret_key, 64);
-}
 
 static struct manne *handle_at(uint16_t port)
 {

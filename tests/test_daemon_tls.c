@@ -21,6 +21,7 @@
 
 #include "daemon.h"
 #include "ledger/keys/tls_pin.h"
+#include "client_util.h"
 #include "manne.h"
 
 #include <openssl/ssl.h>
@@ -30,14 +31,6 @@ static struct daemon d;
 static char cert_dir[64], cert[160], key[160], pin[TLS_PIN_TEXT_BYTES];
 static uint16_t tls_port;
 static struct manne_key board[3], member, shop;
-
-#define EXPECT(m, call, want)                                                                              \
-	do {                                                                                               \
-		enum manne_status got_ = (call);                                                           \
-		if (got_ != (want))                                                                        \
-			fail_msg("%s: got %s (%s), want %s", #call, manne_status_name(got_), manne_message(m), \
-				 manne_status_name(want));                                                 \
-	} while (0)
 
 static void read_tls_port(void)
 {

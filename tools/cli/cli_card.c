@@ -68,20 +68,30 @@ static int write_new_file(const char *path, const char *text)
 	return 0;
 }
 
-static int board_keys(const struct cli *c, struct manne_key *keys, size_t *count, const struct manne_key **ptrs)
+/* The board members present (--key each) and the connection their acts go through. */
+struct board_session {
+	struct manne_key keys[MANNE_SIGNATURES_MAX];
+	const struct manne_key *board[MANNE_SIGNATURES_MAX];
+	size_t count;
+	struct manne *m;
+};
+
+static int board_open(const struct cli *c, struct board_session *b)
 {
+	memset(b, 0, sizeof(*b));
 	if (c->counts[OPT_KEY] == 0)
 		return cli_usage_error(c, "give the signing board members' --key files");
-	int rc = cli_load_keys(c, OPT_KEY, keys, count);
-	for (size_t i = 0; rc == 0 && i < *count; i++)
-		ptrs[i] = &keys[i];
-	return rc;
+	int rc = cli_load_keys(c, OPT_KEY, b->keys, &b->count);
+	for (size_t i = 0; rc == 0 && i < b->count; i++)
+		b->board[i] = &b->keys[i];
+	return rc == 0 ? cli_connect(c, &b->m) : rc;
 }
 
-static void wipe_keys(struct manne_key *keys, size_t count)
+static void board_close(struct board_session *b)
 {
-	for (size_t i = 0; i < count; i++)
-		manne_key_wipe(&keys[i]);
+	for (size_t i = 0; i < b->count; i++)
+		manne_key_wipe(&b->keys[i]);
+	manne_close(b->m);
 }
 
 static bool argon_limits(const struct cli *c, uint32_t *passes, uint64_t *memory_kib)
@@ -172,10 +182,8 @@ static int member_key(const struct cli *c, enum cli_opt opt, struct manne_key *o
 
 int cmd_card_new(struct cli *c)
 {
-	struct manne_key keys[MANNE_SIGNATURES_MAX], member;
-	const struct manne_key *board[MANNE_SIGNATURES_MAX];
-	struct manne *m = NULL;
-	size_t count = 0;
+	static struct board_session b;
+	struct manne_key member;
 	uint64_t max_payment = 0, max_daily = CARD_MAX_DAILY_DEFAULT;
 	enum manne_status status;
 	int rc;
@@ -188,37 +196,32 @@ int cmd_card_new(struct cli *c)
 		return cli_usage_error(c, "a card account keeps a daily maximum: it bounds what a till that saw the PIN can take");
 	if ((rc = member_key(c, OPT_ACCOUNT, &member)) != 0)
 		return rc;
-	rc = board_keys(c, keys, &count, board);
-	if (rc == 0)
-		rc = cli_connect(c, &m);
+	rc = board_open(c, &b);
 	if (rc == 0) {
 		/* A member without an account yet gets a card-held one; an existing
 		 * card-held account gets a new card (its old one stops opening). */
 		const struct manne_key *signers[MANNE_SIGNATURES_MAX + 1];
-		memcpy(signers, board, count * sizeof(board[0]));
-		signers[count] = &member;
+		memcpy(signers, b.board, b.count * sizeof(b.board[0]));
+		signers[b.count] = &member;
 		struct manne_tx open = {.kind = MANNE_KIND_OPEN_ACCOUNT, .account = member.public_key,
 					.code = MANNE_ROLE_MEMBER, .max_payment = max_payment, .max_daily = max_daily,
 					.card_held = true, .reference = cli_value(c, OPT_REFERENCE)};
-		status = manne_submit_tx(m, &open, signers, count + 1, 0, NULL);
+		status = manne_submit_tx(b.m, &open, signers, b.count + 1, 0, NULL);
 		if (status != MANNE_OK && status != MANNE_ERR_KEY_ALREADY_USED)
-			rc = cli_fail(c, status, manne_message(m));
+			rc = cli_fail(c, status, manne_message(b.m));
 	}
 	if (rc == 0)
-		rc = issue_card(c, m, board, count, &member);
+		rc = issue_card(c, b.m, b.board, b.count, &member);
 	manne_key_wipe(&member);
-	wipe_keys(keys, count);
-	manne_close(m);
+	board_close(&b);
 	return rc;
 }
 
 int cmd_card_renew(struct cli *c)
 {
-	struct manne_key keys[MANNE_SIGNATURES_MAX], member;
-	const struct manne_key *board[MANNE_SIGNATURES_MAX];
-	struct manne *m = NULL;
+	static struct board_session b;
+	struct manne_key member;
 	uint8_t old[32];
-	size_t count = 0;
 	enum manne_status status;
 	int rc = 0;
 
@@ -231,48 +234,39 @@ int cmd_card_renew(struct cli *c)
 		manne_key_generate(&member);
 	if (rc != 0)
 		return rc;
-	rc = board_keys(c, keys, &count, board);
-	if (rc == 0)
-		rc = cli_connect(c, &m);
+	rc = board_open(c, &b);
 	if (rc == 0) {
 		/* Moves balance, limits and daily usage to the new key; the old
 		 * card's key is closed for ever. Already done to this key (by
 		 * recover-account --new-key): go on to the card. */
-		status = manne_recover_account(m, board, count, old, &member, NULL);
+		status = manne_recover_account(b.m, b.board, b.count, old, &member, NULL);
 		if (status != MANNE_OK && !(status == MANNE_ERR_KEY_ALREADY_USED && cli_value(c, OPT_NEW_KEY) != NULL))
-			rc = cli_fail(c, status, manne_message(m));
+			rc = cli_fail(c, status, manne_message(b.m));
 	}
 	if (rc == 0)
-		rc = issue_card(c, m, board, count, &member);
+		rc = issue_card(c, b.m, b.board, b.count, &member);
 	manne_key_wipe(&member);
-	wipe_keys(keys, count);
-	manne_close(m);
+	board_close(&b);
 	return rc;
 }
 
 int cmd_card_unlock(struct cli *c)
 {
-	struct manne_key keys[MANNE_SIGNATURES_MAX];
-	const struct manne_key *board[MANNE_SIGNATURES_MAX];
+	static struct board_session b;
 	struct manne_receipt receipt;
-	struct manne *m = NULL;
 	uint8_t account[32];
-	size_t count = 0;
 	enum manne_status status;
 	int rc;
 
 	if (!cli_parse_public(c, "account", cli_value(c, OPT_ACCOUNT), account))
 		return EXIT_USAGE;
-	rc = board_keys(c, keys, &count, board);
-	if (rc == 0)
-		rc = cli_connect(c, &m);
+	rc = board_open(c, &b);
 	if (rc == 0) {
-		status = manne_card_unlock_board(m, board, count, account, &receipt);
-		rc = status == MANNE_OK ? cli_report_receipt(c, m, "set_card", &receipt)
-					: cli_fail(c, status, manne_message(m));
+		status = manne_card_unlock_board(b.m, b.board, b.count, account, &receipt);
+		rc = status == MANNE_OK ? cli_report_receipt(c, b.m, "set_card", &receipt)
+					: cli_fail(c, status, manne_message(b.m));
 	}
-	wipe_keys(keys, count);
-	manne_close(m);
+	board_close(&b);
 	return rc;
 }
 
