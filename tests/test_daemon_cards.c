@@ -610,7 +610,6 @@ static void test_card_and_store_files_open_under_no_pin(void **state)
 	assert_int_equal(daemon_stop(&d), 0);
 	read_tree(d.dir, &files, &files_len);
 	assert_true(files_len > 4096);
-	assert_false(occurs(NULL, 0, files, 0, secret)); /* (an empty index finds nothing) */
 	size_t n = files_len >= 32 ? files_len - 31 : 0;
 	uint64_t *prefixes = malloc(n * sizeof(*prefixes));
 	assert_non_null(prefixes);

@@ -81,6 +81,9 @@ int cli_read_passphrase_file(const struct cli *c, char *out, size_t size);
 int cli_connect(const struct cli *c, struct manne **out);
 /* An exit code for a status, after printing the error (and its JSON). */
 int cli_fail(const struct cli *c, enum manne_status status, const char *message);
+/* The same, with one more number in the JSON (key a plain identifier). */
+int cli_fail_with(const struct cli *c, enum manne_status status, const char *message, const char *key,
+		  uint64_t value);
 int cli_usage_error(const struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The pinned checkpoint key from --checkpoint-key (hex or C2SP verifier key); false if absent. */
 bool cli_checkpoint_key(const struct cli *c, uint8_t out[32], bool *given);

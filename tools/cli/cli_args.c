@@ -75,7 +75,8 @@ static int exit_code(enum manne_status status)
 	}
 }
 
-int cli_fail(const struct cli *c, enum manne_status status, const char *message)
+int cli_fail_with(const struct cli *c, enum manne_status status, const char *message, const char *key,
+		  uint64_t value)
 {
 	const char *text = message != NULL && message[0] != '\0' ? message : manne_status_message(status);
 	int code = exit_code(status);
@@ -86,10 +87,17 @@ int cli_fail(const struct cli *c, enum manne_status status, const char *message)
 		json_string(manne_status_name(status));
 		printf(",\"code\":%d,\"exit\":%d,\"message\":", (int)status, code);
 		json_string(text);
+		if (key != NULL)
+			printf(",\"%s\":%llu", key, (unsigned long long)value);
 		printf("}\n");
 		fflush(stdout);
 	}
 	return code;
+}
+
+int cli_fail(const struct cli *c, enum manne_status status, const char *message)
+{
+	return cli_fail_with(c, status, message, NULL, 0);
 }
 
 bool cli_parse_u64(const char *what, const char *s, uint64_t min, uint64_t max, uint64_t *out)

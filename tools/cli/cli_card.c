@@ -317,10 +317,11 @@ static int card_refused(const struct cli *c, struct manne *m, enum manne_status 
 	default:
 		return cli_fail(c, status, manne_message(m));
 	}
-	int rc = cli_fail(c, status, text);
-	if (!c->json && status == MANNE_ERR_WRONG_PIN)
+	if (status != MANNE_ERR_WRONG_PIN)
+		return cli_fail(c, status, text);
+	if (!c->json)
 		fprintf(stderr, "tries_left: %u\n", tries_left);
-	return rc;
+	return cli_fail_with(c, status, text, "tries_left", tries_left);
 }
 
 int cmd_card_pay(struct cli *c)
