@@ -483,6 +483,28 @@ MANNE_API enum manne_status manne_card_unlock_board(struct manne *m, const struc
 						    size_t board_count, const uint8_t account[MANNE_PUBLICKEYBYTES],
 						    struct manne_receipt *receipt_out) MANNE_MUST_CHECK;
 
+/* ---- Payment requests (SPEC §11) --------------------------------------
+ * What a checkout page shows as a QR code for a member's own wallet:
+ * manne:<payee hex>?amount=<centimes>&reference=<order>&origin=<ledger>
+ * [&counter=<hex>], values percent-encoded. A wallet pays it with
+ * manne_submit_tx (kind pay, payee, amount, reference, counter) after
+ * checking that origin is the ledger it speaks to. */
+#define MANNE_REQUEST_URI_BYTES 640U
+struct manne_payment_request {
+	uint8_t payee[MANNE_PUBLICKEYBYTES];
+	uint64_t amount;                                   /* centimes */
+	char reference[MANNE_PAYEE_REFERENCE_BYTES_MAX + 1];
+	char origin[MANNE_ORIGIN_BYTES_MAX + 1];
+	bool has_counter;                                  /* taken at an association counter */
+	uint8_t counter[MANNE_PUBLICKEYBYTES];
+};
+/* MANNE_ERR_ARGUMENT for anything but a well-formed request: another scheme,
+ * an unknown or repeated parameter, a value out of the ledger's bounds. */
+MANNE_API enum manne_status manne_request_parse(const char *uri, struct manne_payment_request *out) MANNE_MUST_CHECK;
+/* Writes the URI (size at least MANNE_REQUEST_URI_BYTES). */
+MANNE_API enum manne_status manne_request_format(const struct manne_payment_request *r, char *out, size_t size)
+	MANNE_MUST_CHECK;
+
 /* ---- Reads ---------------------------------------------------------------- */
 
 struct manne_account {

@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -282,6 +283,34 @@ int keyfile_read_passphrase(const char *path, char *out, size_t size)
 	if (fgets(out, (int)size, f) != NULL) {
 		out[strcspn(out, "\r\n")] = '\0';
 		rc = out[0] != '\0' ? 0 : -1;
+	}
+	fclose(f);
+	return rc;
+}
+
+int keyfile_prompt_secret(const char *prompt, char *out, size_t size)
+{
+	struct termios old, quiet;
+	bool tty_quiet = false;
+	int rc = -1;
+	FILE *f = fopen("/dev/tty", "r+");
+
+	if (f == NULL)
+		return -1;
+	fputs(prompt, f);
+	fflush(f);
+	if (tcgetattr(fileno(f), &old) == 0) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tty_quiet = tcsetattr(fileno(f), TCSAFLUSH, &quiet) == 0;
+	}
+	if (fgets(out, (int)size, f) != NULL) {
+		out[strcspn(out, "\r\n")] = '\0';
+		rc = 0;
+	}
+	if (tty_quiet) {
+		tcsetattr(fileno(f), TCSAFLUSH, &old);
+		fputc('\n', f);
 	}
 	fclose(f);
 	return rc;

@@ -40,6 +40,10 @@ int keyfile_is_sealed(const char *path);
  * end dropped): 0, or -1 when it cannot be read or the line is empty. */
 int keyfile_read_passphrase(const char *path, char *out, size_t size);
 
+/* Reads a line from the terminal (/dev/tty) without echo, its line end
+ * dropped: 0, or -1 when there is no terminal. For passphrases and PINs. */
+int keyfile_prompt_secret(const char *prompt, char *out, size_t size);
+
 /* Makes a new random key and writes it, plain, to path (which must not exist). */
 int keyfile_create(const char *path, struct manne_keypair *out) __attribute__((warn_unused_result));
 /* Reads a plain key; refuses a file that others may read. */

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -186,30 +185,7 @@ bool cli_parse_public(const struct cli *c, const char *what, const char *s, uint
 
 int cli_prompt_secret(const char *prompt, char *out, size_t size)
 {
-	struct termios old, quiet;
-	bool tty_quiet = false;
-	int rc = -1;
-	FILE *f = fopen("/dev/tty", "r+");
-
-	if (f == NULL)
-		return -1;
-	fputs(prompt, f);
-	fflush(f);
-	if (tcgetattr(fileno(f), &old) == 0) {
-		quiet = old;
-		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		tty_quiet = tcsetattr(fileno(f), TCSAFLUSH, &quiet) == 0;
-	}
-	if (fgets(out, (int)size, f) != NULL) {
-		out[strcspn(out, "\r\n")] = '\0';
-		rc = 0;
-	}
-	if (tty_quiet) {
-		tcsetattr(fileno(f), TCSAFLUSH, &old);
-		fputc('\n', f);
-	}
-	fclose(f);
-	return rc;
+	return keyfile_prompt_secret(prompt, out, size);
 }
 
 int cli_read_passphrase_file(const struct cli *c, char *out, size_t size)

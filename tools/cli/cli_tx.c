@@ -313,6 +313,7 @@ static const char *const outcomes[] = {NULL, "paid", "rejected"};
 /* Everything a transaction's fields point to while it is built. */
 struct tx_fields {
 	uint8_t account[32], new_account[32], txid[32];
+	struct manne_payment_request request;  /* pay --request */
 	uint8_t board[MANNE_BOARD_KEYS_MAX][32];
 	const uint8_t *board_ptrs[MANNE_BOARD_KEYS_MAX];
 };
@@ -324,12 +325,29 @@ static bool fill_tx(const struct cli *c, enum manne_kind kind, struct manne_tx *
 	uint64_t v;
 
 	memset(tx, 0, sizeof(*tx));
+	memset(f, 0, sizeof(*f));
 	tx->kind = kind;
 	switch (kind) {
 	case MANNE_KIND_PAY:
 		tx->account = f->account;
 		tx->text = cli_value(c, OPT_MEMO);
 		tx->reference = cli_value(c, OPT_REFERENCE);
+		if (cli_value(c, OPT_REQUEST) != NULL) {
+			/* SPEC §11: everything but the payer comes from the request. */
+			if (cli_flag(c, OPT_TO) || cli_flag(c, OPT_AMOUNT) || cli_flag(c, OPT_REFERENCE)) {
+				fprintf(stderr, "manne: --request gives the payee, the amount and the order number\n");
+				return false;
+			}
+			if (manne_request_parse(cli_value(c, OPT_REQUEST), &f->request) != MANNE_OK) {
+				fprintf(stderr, "manne: --request is not a payment request (manne:PAYEE?amount=..&reference=..&origin=..)\n");
+				return false;
+			}
+			memcpy(f->account, f->request.payee, 32);
+			tx->amount = f->request.amount;
+			tx->reference = f->request.reference;
+			tx->counter = f->request.has_counter ? f->request.counter : NULL;
+			return true;
+		}
 		return cli_parse_public(c, "to", cli_value(c, OPT_TO), f->account) &&
 		       cli_parse_amount("amount", cli_value(c, OPT_AMOUNT), &tx->amount);
 	case MANNE_KIND_REFUND:
@@ -519,6 +537,10 @@ int cmd_tx(struct cli *c, enum manne_kind kind)
 	rc = cli_connect(c, &m);
 	if (rc != 0)
 		goto out;
+	if (f.request.origin[0] != '\0' && strcmp(f.request.origin, manne_origin(m)) != 0) {
+		rc = cli_fail(c, MANNE_ERR_WRONG_LEDGER, "the payment request is for another ledger: nothing was signed");
+		goto out;
+	}
 	for (size_t i = 0; i < key_count + new_count; i++)
 		signers[i] = &keys[i];
 	if (cli_flag(c, OPT_OUT)) {
