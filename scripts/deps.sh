@@ -8,6 +8,7 @@ packages=(
   libsodium-dev liblmdb-dev libevent-dev libssl-dev openssl
   libprotobuf-c-dev protobuf-c-compiler
   libcmocka-dev libjansson-dev libqrencode-dev libpng-dev zbar-tools
+  chromium chromium-driver python3-selenium
   valgrind python3 scdoc man-db systemd
   protobuf-compiler python3-protobuf python3-nacl python3-openssl python3-prometheus-client
 )

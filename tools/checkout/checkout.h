@@ -6,7 +6,8 @@
  * the ledger through libmanne.
  *
  *   checkout_main.c   options, the key, the ledger connection, the server
- *   checkout_http.c   routes, the page's security (token, origin, CSP), JSON
+ *   checkout_http.c   routes, the page's security (token, origin, CSP)
+ *   checkout_json.c   the JSON of the answers;  checkout_form.c  the fields of a POST
  *   checkout_pay.c    card payments, payment requests, order numbers, refusals in French
  *   checkout_day.c    the day's takings, refunds, the CSV
  *   www/              index.html, app.js, style.css (embedded by embed.py)
@@ -38,11 +39,14 @@ struct checkout {
 	uint16_t port;
 };
 
-/* A form field of a POST body or a query string; NULL if absent. */
+/* checkout_form.c: a POST body's fields; NULL if not a form (or over the bound). */
+#define CHECKOUT_FORM_BYTES_MAX 8192U
 struct checkout_form;
-const char *checkout_form_get(const struct checkout_form *f, const char *name);
+struct checkout_form *checkout_form_read(struct evbuffer *body);
+const char *checkout_form_get(const struct checkout_form *f, const char *name); /* NULL if absent */
+void checkout_form_free(struct checkout_form *f);                               /* wipes the values */
 
-/* JSON out (checkout_http.c): an object written into buf. */
+/* JSON out (checkout_json.c): an object written into buf. */
 void json_begin(struct evbuffer *b);
 void json_str(struct evbuffer *b, const char *key, const char *value);
 void json_u64(struct evbuffer *b, const char *key, uint64_t value);

@@ -19,100 +19,8 @@
 
 #include "checkout.h"
 
-#define BODY_BYTES_MAX 8192U
 #define CSP "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " \
 	    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-
-struct checkout_form {
-	struct evkeyvalq fields;
-};
-
-const char *checkout_form_get(const struct checkout_form *f, const char *name)
-{
-	return evhttp_find_header(&f->fields, name);
-}
-
-/* ---- JSON: objects of strings, numbers and booleans ---- */
-
-static void json_escape(struct evbuffer *b, const char *s)
-{
-	evbuffer_add(b, "\"", 1);
-	for (; *s != '\0'; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			evbuffer_add_printf(b, "\\%c", ch);
-		else if (ch < 0x20)
-			evbuffer_add_printf(b, "\\u%04x", ch);
-		else
-			evbuffer_add(b, s, 1);
-	}
-	evbuffer_add(b, "\"", 1);
-}
-
-static unsigned char last_char(struct evbuffer *b)
-{
-	struct evbuffer_ptr p;
-	unsigned char last = 0;
-	size_t n = evbuffer_get_length(b);
-	if (n > 0 && evbuffer_ptr_set(b, &p, n - 1, EVBUFFER_PTR_SET) == 0)
-		evbuffer_copyout_from(b, &p, &last, 1);
-	return last;
-}
-
-/* A comma unless this is the first member of an object or array. */
-static void separate(struct evbuffer *b)
-{
-	unsigned char last = last_char(b);
-	if (last != 0 && last != '{' && last != '[' && last != ':')
-		evbuffer_add(b, ",", 1);
-}
-
-static void json_key(struct evbuffer *b, const char *key)
-{
-	separate(b);
-	json_escape(b, key);
-	evbuffer_add(b, ":", 1);
-}
-
-void json_begin(struct evbuffer *b)
-{
-	separate(b);
-	evbuffer_add(b, "{", 1);
-}
-
-void json_str(struct evbuffer *b, const char *key, const char *value)
-{
-	json_key(b, key);
-	json_escape(b, value);
-}
-
-void json_u64(struct evbuffer *b, const char *key, uint64_t value)
-{
-	json_key(b, key);
-	evbuffer_add_printf(b, "%llu", (unsigned long long)value);
-}
-
-void json_bool(struct evbuffer *b, const char *key, bool value)
-{
-	json_key(b, key);
-	evbuffer_add_printf(b, "%s", value ? "true" : "false");
-}
-
-void json_array_begin(struct evbuffer *b, const char *key)
-{
-	json_key(b, key);
-	evbuffer_add(b, "[", 1);
-}
-
-void json_array_end(struct evbuffer *b)
-{
-	evbuffer_add(b, "]", 1);
-}
-
-void json_end(struct evbuffer *b)
-{
-	evbuffer_add(b, "}", 1);
-}
 
 /* ---- the security of the page ---- */
 
@@ -170,24 +78,6 @@ static bool post_ok(const struct checkout *co, struct evhttp_request *req)
 	return sodium_memcmp(token, co->token, CHECKOUT_TOKEN_HEX) == 0;
 }
 
-static bool read_form(struct evhttp_request *req, struct checkout_form *f)
-{
-	struct evbuffer *body = evhttp_request_get_input_buffer(req);
-	size_t len = evbuffer_get_length(body);
-	char text[BODY_BYTES_MAX + 1];
-
-	TAILQ_INIT(&f->fields);
-	if (len > BODY_BYTES_MAX)
-		return false;
-	evbuffer_copyout(body, text, len);
-	text[len] = '\0';
-	if (memchr(text, '\0', len) != NULL)
-		return false;
-	bool ok = evhttp_parse_query_str(text, &f->fields) == 0;
-	sodium_memzero(text, sizeof(text)); /* it may hold a PIN */
-	return ok;
-}
-
 static void send_json(struct evhttp_request *req, struct evbuffer *b)
 {
 	common_headers(req, "application/json");
@@ -237,7 +127,7 @@ static void route(struct evhttp_request *req, void *arg)
 	struct checkout *co = arg;
 	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
 	enum evhttp_cmd_type method = evhttp_request_get_command(req);
-	struct checkout_form form;
+	struct checkout_form *form;
 	struct evbuffer *b;
 
 	if (path == NULL || !host_ok(co, req)) {
@@ -281,35 +171,30 @@ static void route(struct evhttp_request *req, void *arg)
 		refuse(req, 403, "not from this page: token or origin missing");
 		return;
 	}
-	if (!read_form(req, &form)) {
-		evhttp_clear_headers(&form.fields);
+	if ((form = checkout_form_read(evhttp_request_get_input_buffer(req))) == NULL) {
 		refuse(req, 400, "not a form");
 		return;
 	}
 	if ((b = evbuffer_new()) == NULL) {
-		evhttp_clear_headers(&form.fields);
+		checkout_form_free(form);
 		evhttp_send_error(req, HTTP_INTERNAL, NULL);
 		return;
 	}
 	if (strcmp(path, "/api/card") == 0)
-		checkout_card(co, &form, b);
+		checkout_card(co, form, b);
 	else if (strcmp(path, "/api/request") == 0)
-		checkout_request(co, &form, b);
+		checkout_request(co, form, b);
 	else if (strcmp(path, "/api/check") == 0)
-		checkout_check(co, &form, b);
+		checkout_check(co, form, b);
 	else if (strcmp(path, "/api/order") == 0)
 		checkout_new_order(b);
 	else if (strcmp(path, "/api/refund") == 0)
-		checkout_refund(co, &form, b);
+		checkout_refund(co, form, b);
 	if (evbuffer_get_length(b) == 0)
 		refuse(req, HTTP_NOTFOUND, "not found");
 	else
 		send_json(req, b);
-	/* The form may have held a PIN. */
-	struct evkeyval *kv;
-	TAILQ_FOREACH(kv, &form.fields, next)
-		sodium_memzero(kv->value, strlen(kv->value));
-	evhttp_clear_headers(&form.fields);
+	checkout_form_free(form);
 	evbuffer_free(b);
 }
 
@@ -322,7 +207,7 @@ int checkout_serve(struct checkout *co, const char *listen_host, uint16_t listen
 	if (http == NULL)
 		return -1;
 	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
-	evhttp_set_max_body_size(http, BODY_BYTES_MAX);
+	evhttp_set_max_body_size(http, CHECKOUT_FORM_BYTES_MAX);
 	evhttp_set_max_headers_size(http, 16384);
 	evhttp_set_timeout(http, 30);
 	evhttp_set_gencb(http, route, co);
