@@ -774,6 +774,26 @@ static void test_cli_cards(void **state)
 	read_file(default_card, text, sizeof(text));
 	assert_int_equal(strncmp(text, "MANNE:C1:", 9), 0);
 
+	/* A payment request (SPEC §11): paid once; one for another ledger is refused unsigned. */
+	char uri[300], payer[192], payer_pub[65];
+	keygen("req-payer.key", payer, sizeof(payer), payer_pub);
+	EXPECT_EXIT(0, "open-account", BOARD, "--new-key", payer, "--role", "member");
+	EXPECT_EXIT(0, "issue", BOARD, "--to", payer_pub, "--amount", "5", "--reason", "allowance", "--programme", "p");
+	snprintf(uri, sizeof(uri), "manne:%s?amount=150&reference=Q-9&origin=manne.demo%%2Fv1", s_pub);
+	EXPECT_EXIT(0, "pay", "--port", port, "--key", payer, "--request", uri, "--json");
+	EXPECT_EXIT(0, "payment", "--port", port, "--key", s, "--reference", "Q-9", "--amount", "1.50", "--json");
+	snprintf(uri, sizeof(uri), "manne:%s?amount=150&reference=Q-10&origin=autre.example%%2Fv1", s_pub);
+	EXPECT_EXIT(1, "pay", "--port", port, "--key", payer, "--request", uri, "--json");
+	j = json_out();
+	assert_string_equal(jstr(j, "status"), "wrong_ledger");
+	json_decref(j);
+	EXPECT_EXIT(0, "balance", "--port", port, "--key", payer, "--json");
+	j = json_out();
+	assert_int_equal(jint(j, "balance"), 500 - 150);
+	json_decref(j);
+	EXPECT_EXIT(2, "pay", "--port", port, "--key", payer, "--request", uri, "--to", s_pub);
+	EXPECT_EXIT(2, "pay", "--port", port, "--key", payer, "--request", "manne:nope");
+
 	/* Not a card. */
 	write_text(card, "MANNE:C1:ABC\n");
 	EXPECT_EXIT(2, "card", "pay", "--port", port, "--json", "--card", card2 /* fine */, "--to", s_pub, "--amount", "1",

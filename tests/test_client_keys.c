@@ -254,6 +254,49 @@ static void test_status_names(void **state)
 	assert_int_equal(manne_kind_parse("steal", &k), MANNE_ERR_ARGUMENT);
 }
 
+/* SPEC §11: payment requests round-trip, and anything else is refused. */
+static void test_payment_requests(void **state)
+{
+	(void)state;
+	struct manne_payment_request r = {.amount = 1250, .has_counter = true}, back;
+	char uri[MANNE_REQUEST_URI_BYTES], bad[MANNE_REQUEST_URI_BYTES + 64];
+	const char *payee = "4dea2c1c57790c7cabd4fcd6d273272aa623b5fbdf581875fa2fe02285c3bada";
+	memset(r.payee, 0xab, 32);
+	memset(r.counter, 0xcd, 32);
+	strcpy(r.reference, "CMD-7K2Q 9/é");
+	strcpy(r.origin, "manne.demo/v1");
+	assert_int_equal(manne_request_format(&r, uri, sizeof(uri)), MANNE_OK);
+	assert_non_null(strstr(uri, "&origin=manne.demo%2Fv1"));
+	assert_int_equal(manne_request_parse(uri, &back), MANNE_OK);
+	assert_memory_equal(&back, &r, sizeof(r));
+	static const char *const refused[] = {
+		"http:%s?amount=1&reference=A&origin=o",
+		"manne:%s?amount=0&reference=A&origin=o",
+		"manne:%s?amount=100000000001&reference=A&origin=o",
+		"manne:%s?amount=01&reference=A&origin=o",
+		"manne:%s?amount=1&reference=A&origin=o&amount=2",
+		"manne:%s?amount=1&reference=A&origin=o&tip=5",
+		"manne:%s?amount=1&reference=12345678901234567&origin=o",
+		"manne:%s?amount=1&reference=&origin=o",
+		"manne:%s?amount=1&reference=A&origin=a%%2Bb",
+		"manne:%s?amount=1&reference=A",
+		"manne:%s?amount=1&reference=A%%0A&origin=o",
+		"manne:%s?amount=1&reference=A%%00&origin=o",
+		"manne:%s?amount=1&reference=A%%4&origin=o",
+		"manne:%s?amount=1&reference=A&origin=o&counter=12",
+		"manne:%.63s?amount=1&reference=A&origin=o",
+		"manne:%s",
+	};
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		snprintf(bad, sizeof(bad), refused[i], payee);
+		if (manne_request_parse(bad, &back) != MANNE_ERR_ARGUMENT)
+			fail_msg("accepted: %s", bad);
+	}
+	snprintf(bad, sizeof(bad), "manne:%s?amount=1&reference=A&origin=o", payee);
+	assert_int_equal(manne_request_parse(bad, &back), MANNE_OK);
+	assert_false(back.has_counter);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -263,6 +306,7 @@ int main(void)
 		cmocka_unit_test(test_mode_refused),
 		cmocka_unit_test(test_corrupted_refused),
 		cmocka_unit_test(test_status_names),
+		cmocka_unit_test(test_payment_requests),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
