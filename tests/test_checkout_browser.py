@@ -216,10 +216,34 @@ def main():
             csv = r.read().decode()
         assert csv.count("\r\n") == 4 and ";paiement;\"T-1\";3,50;" in csv and ";remboursement;" in csv, csv
 
+        # The same page at an association counter: payments go to the
+        # association, name the counter, and are what its day shows.
+        manne("keygen", k("counter.key"))
+        manne("open-account", *board, "--role", "counter", "--new-key", k("counter.key"))
+        counter = subprocess.Popen([os.environ["MANNE_CHECKOUT"], "--key", k("counter.key"), "--port", port,
+                                    "--association", os.path.join(keys, "association.key"),
+                                    "--listen", "127.0.0.1:0", "--port-file", k("counter-port")],
+                                   stdout=subprocess.DEVNULL, stderr=open(k("counter.log"), "ab"))
+        procs.append(counter)
+        counter_site = "http://127.0.0.1:%d" % wait_port_file(k("counter-port"), counter, "manne-checkout (counter)")
+        driver.get(counter_site + "/")
+        wait.until(EC.text_to_be_present_in_element((By.ID, "till"), "Comptoir de l’association"))
+        time.sleep(1.2)  # Marie's card tried a wrong PIN at the shop a moment ago
+        title, _ = card_pay("2", "PANIER-1", marie_card, "2580")
+        assert title == "Payé : 2,00 Manne", title
+        by_id("btn-new").click()
+        by_id("btn-day-refresh").click()
+        wait.until(lambda d: by_id("day-count").text == "1")
+        assert driver.find_elements(By.CSS_SELECTOR, "#day-list button.refund-button") == []
+        shot("8-comptoir")
+        entry = json.loads(manne("payment", "--port", port, "--key", k("counter.key"), "--payee",
+                                 os.path.join(keys, "association.key"), "--reference", "PANIER-1", "--json").stdout)
+        assert entry["counter"] == manne("pubkey", k("counter.key")).stdout.split()[-1], entry
+
         # The page worked under its CSP: no violation reported.
         for entry in driver.get_log("browser"):
             assert "Content Security Policy" not in entry["message"], entry
-        print("ok: card, wrong PIN, locked card, payment request, once-only order, refund, CSV, CSP; "
+        print("ok: card, wrong PIN, locked card, payment request, once-only order, refund, CSV, counter, CSP; "
               "screenshots in %s" % SHOTS)
     finally:
         if driver is not None:
