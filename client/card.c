@@ -64,12 +64,17 @@ static enum manne_status ask_secret(struct manne *m, const struct card *c, const
 	Manne__Request request = MANNE__REQUEST__INIT;
 	Manne__CardUnlockRequest unlock = MANNE__CARD_UNLOCK_REQUEST__INIT;
 	Manne__Response *r = NULL;
-	uint8_t reply_key[CARD_REPLY_KEY_BYTES], sealed[CARD_UNLOCK_SEALED_BYTES];
+	struct card_unlock fields;
+	uint8_t sealed[CARD_UNLOCK_SEALED_BYTES];
 	uint32_t attempts = m->attempts;
 	enum manne_status status;
 
-	randombytes_buf(reply_key, sizeof(reply_key));
-	card_unlock_seal(c->account, m->auth_key.public_key, proof, reply_key, c->ledger_key, sealed);
+	memcpy(fields.account, c->account, 32);
+	memcpy(fields.till, m->auth_key.public_key, 32);
+	card_possession_tag(c, fields.tag);
+	memcpy(fields.proof, proof, CARD_PIN_PROOF_BYTES);
+	randombytes_buf(fields.reply_key, sizeof(fields.reply_key));
+	card_unlock_seal(&fields, c->ledger_key, sealed);
 	unlock.account = (ProtobufCBinaryData){.len = 32, .data = (uint8_t *)c->account};
 	unlock.sealed = (ProtobufCBinaryData){.len = sizeof(sealed), .data = sealed};
 	request.kind_case = MANNE__REQUEST__KIND_CARD_UNLOCK;
@@ -82,10 +87,10 @@ static enum manne_status ask_secret(struct manne *m, const struct card *c, const
 	if (status == MANNE_OK) {
 		const Manne__CardUnlockResult *u = r->kind_case == MANNE__RESPONSE__KIND_CARD_UNLOCK ? r->card_unlock : NULL;
 		if (u == NULL || u->nonce.len != CARD_REPLY_NONCE_BYTES || u->secret_box.len != CARD_REPLY_BOX_BYTES ||
-		    card_reply_open(u->nonce.data, u->secret_box.data, reply_key, secret) != 0)
+		    card_reply_open(u->nonce.data, u->secret_box.data, fields.reply_key, secret) != 0)
 			status = manne_fail(m, MANNE_ERR_PROTOCOL, "the ledger's answer to the unlock does not open");
 	}
-	sodium_memzero(reply_key, sizeof(reply_key));
+	sodium_memzero(&fields, sizeof(fields));
 	if (r != NULL)
 		manne__response__free_unpacked(r, NULL);
 	return status;

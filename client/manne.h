@@ -66,7 +66,7 @@ extern "C" {
 #define MANNE_PAGE_ENTRIES_MAX 256U            /* the ledger's page maximum */
 #define MANNE_AMOUNT_CENTIMES_MAX 100000000000ULL
 #define MANNE_CARD_TEXT_BYTES 204U             /* a card: "MANNE:C1:" and 195 Base45 characters */
-#define MANNE_CARD_PIN_CHECK_BYTES 144U        /* what the board registers with a card (set_card) */
+#define MANNE_CARD_PIN_CHECK_BYTES 176U        /* what the board registers with a card (set_card) */
 #define MANNE_CARD_WRONG_PINS_MAX 5U           /* wrong PINs in a row before a card locks */
 /* SPEC §5: what the library signs. Payments (and every account
  * transaction) are valid for 10 minutes; board acts for at most 31 days. */

@@ -88,6 +88,9 @@ static json_t *make_case(const char *name, const char *pin, const char *wrong_pi
 	json_object_set_new(c, "pin_hash", hex_json(h, 32));
 	json_object_set_new(c, "pin_proof", hex_json(proof, 32));
 	json_object_set_new(c, "pin_check", hex_json(pin_check, sizeof(pin_check)));
+	uint8_t tag[32];
+	card_possession_tag(&card, tag);
+	json_object_set_new(c, "possession_tag", hex_json(tag, 32));
 	json_object_set_new(c, "wrong_pin", json_string(wrong_pin));
 	json_object_set_new(c, "wrong_pin_proof", hex_json(wrong_proof, 32));
 	return c;
@@ -145,8 +148,9 @@ static int write_vectors(const char *path)
 	json_array_append_new(invalid, invalid_case(bad, "card_format", "a Base45 group over 65535"));
 
 	json_object_set_new(root, "about", json_string("La Manne sealed cards (docs/cards.md): each case opens with its "
-							"PIN and card secret to its seed; the ledger opens pin_check with "
-							"the X25519 key of ledger_card_key_seed (an Ed25519 seed); invalid "
+							"PIN and card secret to its seed;  the ledger opens pin_check "
+							"(account, possession tag, PIN proof, card secret) with the X25519 "
+							"key of ledger_card_key_seed (an Ed25519 seed); invalid "
 							"cards are refused with the error named"));
 	json_object_set_new(root, "cases", cases);
 	json_object_set_new(root, "invalid", invalid);
@@ -175,7 +179,7 @@ static void check_case(json_t *c)
 	const char *wrong = json_string_value(json_object_get(c, "wrong_pin"));
 	uint8_t seed[32], account[32], secret[32], ledger_seed[32], ledger_pk[32], h[32], proof[32], wrong_proof[32];
 	uint8_t pin_check[CARD_PIN_CHECK_BYTES], salt[CARD_SALT_BYTES], got[32], got_h[32], pk_ed[32], sk_ed[64];
-	uint8_t lpk[32], lsk[32], opened_account[32], opened_proof[32], opened_secret[32], again_check[CARD_PIN_CHECK_BYTES];
+	uint8_t lpk[32], lsk[32], again_check[CARD_PIN_CHECK_BYTES];
 	char again[CARD_TEXT_BYTES + 1];
 	struct card card, resealed;
 
@@ -214,10 +218,16 @@ static void check_case(json_t *c)
 	crypto_sign_seed_keypair(pk_ed, sk_ed, ledger_seed);
 	assert_int_equal(card_ledger_keypair(sk_ed, lpk, lsk), 0);
 	assert_memory_equal(lpk, ledger_pk, 32);
-	assert_int_equal(card_pin_check_open(pin_check, lpk, lsk, opened_account, opened_proof, opened_secret), 0);
-	assert_memory_equal(opened_account, account, 32);
-	assert_memory_equal(opened_proof, proof, 32);
-	assert_memory_equal(opened_secret, secret, 32);
+	struct card_check check;
+	uint8_t tag[32], got_tag[32];
+	hex_to(json_string_value(json_object_get(c, "possession_tag")), tag, 32);
+	card_possession_tag(&card, got_tag);
+	assert_memory_equal(got_tag, tag, 32);
+	assert_int_equal(card_pin_check_open(pin_check, lpk, lsk, &check), 0);
+	assert_memory_equal(check.account, account, 32);
+	assert_memory_equal(check.tag, tag, 32);
+	assert_memory_equal(check.proof, proof, 32);
+	assert_memory_equal(check.secret, secret, 32);
 
 	/* The board's side: sealing the same inputs gives the same card. */
 	assert_int_equal(card_seal_with(seed, pin, card.ops, card.mem_log2_kib, ledger_pk, salt, secret, &resealed,

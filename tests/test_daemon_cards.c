@@ -99,6 +99,13 @@ static void card_member(struct manne_key *member, const char *pin, struct manne_
 	card_for(member, pin, card);
 }
 
+/* A till of its own for a test: each till has its pace of unlocks a minute. */
+static void new_shop(struct manne_key *shop)
+{
+	manne_key_generate(shop);
+	open_account(shop, MANNE_ROLE_SHOP, false);
+}
+
 static uint64_t balance(const struct manne_key *account)
 {
 	struct manne *m = till(&board[0]);
@@ -276,7 +283,8 @@ static void test_card_pays_at_counters(void **state)
 	tx.reference = "A-1";
 	EXPECT(p, manne_submit_tx(p, &tx, &payer, 1, 0, &r), MANNE_OK);
 	EXPECT(c, manne_tx_get(c, r.txid, &e), MANNE_ERR_NOT_PERMITTED);
-	EXPECT(c, manne_payment_by_reference(c, association.public_key, "A-1", 0, 0, NULL, &e), MANNE_ERR_NOT_PERMITTED);
+	EXPECT(c, manne_payment_by_reference(c, association.public_key, "A-1", 0, 0, NULL, &e), MANNE_ERR_NOT_FOUND);
+	EXPECT(c, manne_payment_by_reference(c, association.public_key, "A-404", 0, 0, NULL, &e), MANNE_ERR_NOT_FOUND);
 	EXPECT(c, manne_payment_by_reference(c, shop_a.public_key, "T-1", 0, 0, NULL, &e), MANNE_ERR_NOT_PERMITTED);
 	tx.reference = NULL;
 	/* A counter holds nothing: it is neither paid nor credited. */
@@ -362,7 +370,8 @@ static void test_unlock_refusals(void **state)
 	struct manne_keypair kp_a, kp_p;
 	struct manne_card card;
 	struct manne_wire w;
-	uint8_t sealed[CARD_UNLOCK_SEALED_BYTES], proof[32] = {1}, reply[32] = {2};
+	uint8_t sealed[CARD_UNLOCK_SEALED_BYTES];
+	struct card_unlock u = {.proof = {1}, .reply_key = {2}};
 
 	card_member(&member, "7391", &card);
 	memcpy(kp_a.public_key, shop_a.public_key, 32);
@@ -371,7 +380,12 @@ static void test_unlock_refusals(void **state)
 	memcpy(kp_p.secret_key, phone.secret_key, 64);
 
 	/* Who may ask: only an active shop, producer or counter. */
-	card_unlock_seal(member.public_key, shop_a.public_key, proof, reply, ledger_card_key, sealed);
+	struct card inner;
+	assert_int_equal(card_parse(card.text, strlen(card.text), &inner), MANNE_OK);
+	memcpy(u.account, member.public_key, 32);
+	memcpy(u.till, shop_a.public_key, 32);
+	card_possession_tag(&inner, u.tag);
+	card_unlock_seal(&u, ledger_card_key, sealed);
 	daemon_connect(&d, &w);
 	daemon_expect(raw_unlock(&w, member.public_key, sealed, sizeof(sealed)), MANNE__STATUS__NOT_PERMITTED);
 	assert_int_equal(daemon_authenticate(&w, &kp_p), MANNE__STATUS__OK);
@@ -385,12 +399,31 @@ static void test_unlock_refusals(void **state)
 	randombytes_buf(noise, sizeof(noise));
 	daemon_expect(raw_unlock(&w, member.public_key, noise, sizeof(noise)), MANNE__STATUS__MALFORMED);
 	/* Sealed for another till, or for another card. */
-	card_unlock_seal(member.public_key, shop_b.public_key, proof, reply, ledger_card_key, sealed);
+	memcpy(u.till, shop_b.public_key, 32);
+	card_unlock_seal(&u, ledger_card_key, sealed);
 	daemon_expect(raw_unlock(&w, member.public_key, sealed, sizeof(sealed)), MANNE__STATUS__MALFORMED);
-	card_unlock_seal(phone.public_key, shop_a.public_key, proof, reply, ledger_card_key, sealed);
+	memcpy(u.till, shop_a.public_key, 32);
+	memcpy(u.account, phone.public_key, 32);
+	card_unlock_seal(&u, ledger_card_key, sealed);
 	daemon_expect(raw_unlock(&w, member.public_key, sealed, sizeof(sealed)), MANNE__STATUS__MALFORMED);
 	/* No card for this account. */
 	daemon_expect(raw_unlock(&w, phone.public_key, sealed, sizeof(sealed)), MANNE__STATUS__NOT_FOUND);
+	/* Someone who knows the account key but never saw the card (no
+	 * possession tag) tries a PIN: refused, and not counted: the card still
+	 * has all its tries and pays. */
+	memcpy(u.account, member.public_key, 32);
+	memset(u.tag, 7, 32);
+	for (int i = 0; i < 5; i++) {
+		card_unlock_seal(&u, ledger_card_key, sealed);
+		daemon_expect(raw_unlock(&w, member.public_key, sealed, sizeof(sealed)), MANNE__STATUS__NOT_FOUND);
+	}
+	/* With the tag (the card in hand) and a wrong proof: counted. */
+	card_possession_tag(&inner, u.tag);
+	card_unlock_seal(&u, ledger_card_key, sealed);
+	Manne__Response *resp = raw_unlock(&w, member.public_key, sealed, sizeof(sealed));
+	assert_int_equal(resp->status, MANNE__STATUS__WRONG_PIN);
+	assert_int_equal(resp->card_unlock->tries_left, 4);
+	manne__response__free_unpacked(resp, NULL);
 	manne_wire_close(&w);
 
 	/* set_card refusals: not a card-held member, an unknown key, no card to unlock. */
@@ -414,15 +447,21 @@ static void test_unlock_refusals(void **state)
 	EXPECT(a, manne_card_unlock(a, &card, "7391", &key, NULL), MANNE_ERR_NOT_ACTIVE);
 	manne_close(a);
 
-	/* One connection makes at most CARD_TRIES_PER_MINUTE unlocks a minute. */
-	struct manne_key other;
+	/* One till makes at most CARD_TRIES_PER_MINUTE unlocks a minute, and a
+	 * new connection does not start its count again; another till may. */
+	struct manne_key other, stall;
 	struct manne_card other_card;
 	card_member(&other, "8642", &other_card);
-	a = till(&shop_a);
+	manne_key_generate(&stall);
+	open_account(&stall, MANNE_ROLE_PRODUCER, false);
+	a = till(&stall);
 	for (unsigned i = 0; i < CARD_TRIES_PER_MINUTE; i++) {
 		EXPECT(a, manne_card_unlock(a, &other_card, "8642", &key, NULL), MANNE_OK);
 		manne_key_wipe(&key);
 	}
+	EXPECT(a, manne_card_unlock(a, &other_card, "8642", &key, NULL), MANNE_ERR_TOO_MANY_TRIES);
+	manne_close(a);
+	a = till(&stall);
 	EXPECT(a, manne_card_unlock(a, &other_card, "8642", &key, NULL), MANNE_ERR_TOO_MANY_TRIES);
 	manne_close(a);
 	a = till(&shop_a);
@@ -434,6 +473,7 @@ static void test_unlock_refusals(void **state)
 	manne_close(b);
 	manne_key_wipe(&member);
 	manne_key_wipe(&other);
+	manne_key_wipe(&stall);
 }
 
 static void test_recovery_renews_the_card(void **state)
@@ -454,11 +494,11 @@ static void test_recovery_renews_the_card(void **state)
 	EXPECT(a, manne_card_pay(a, &new_card, "1470", shop_a.public_key, NULL, 700, NULL, NULL, NULL, NULL), MANNE_OK);
 	assert_int_equal(balance(&renewed), 3000 - 500 - 700);
 	/* A card printed again (a forgotten PIN) replaces the previous one:
-	 * the old card's PIN proof is no longer the one the ledger holds. */
+	 * the old card is not the one registered, and its tries do not count
+	 * against the new one. */
 	card_for(&renewed, "2604", &reprinted);
-	sleep_ms(CARD_TRY_PAUSE_MS);
-	EXPECT(a, manne_card_unlock(a, &new_card, "1470", &key, NULL), MANNE_ERR_WRONG_PIN);
-	sleep_ms(CARD_TRY_PAUSE_MS);
+	for (int i = 0; i < 6; i++)
+		EXPECT(a, manne_card_unlock(a, &new_card, "1470", &key, NULL), MANNE_ERR_NOT_FOUND);
 	EXPECT(a, manne_card_pay(a, &reprinted, "2604", shop_a.public_key, NULL, 100, NULL, NULL, NULL, NULL), MANNE_OK);
 	manne_close(a);
 	manne_close(b);
@@ -478,8 +518,10 @@ static void test_backup_keeps_the_card_and_its_count(void **state)
 	struct daemon r;
 	FILE *f;
 
+	struct manne_key shop;
+	new_shop(&shop);
 	card_member(&member, "6048", &card);
-	struct manne *a = till(&shop_a);
+	struct manne *a = till(&shop);
 	wrong_pin(a, &card, MANNE_ERR_WRONG_PIN, 4);
 	wrong_pin(a, &card, MANNE_ERR_WRONG_PIN, 3);
 	manne_close(a);
@@ -505,14 +547,14 @@ static void test_backup_keeps_the_card_and_its_count(void **state)
 	memcpy(r.board, d.board, sizeof(d.board));
 	memcpy(&r.checkpoint, &d.checkpoint, sizeof(d.checkpoint));
 	assert_int_equal(daemon_try_restart(&r, NULL), 0);
-	a = till_at(r.port, &shop_a);
+	a = till_at(r.port, &shop);
 	struct manne_key key;
 	uint32_t left = 99;
 	sleep_ms(CARD_TRY_PAUSE_MS);
 	EXPECT(a, manne_card_unlock(a, &card, "9999", &key, &left), MANNE_ERR_WRONG_PIN);
 	assert_int_equal(left, 2);
 	sleep_ms(CARD_TRY_PAUSE_MS);
-	EXPECT(a, manne_card_pay(a, &card, "6048", shop_a.public_key, NULL, 100, NULL, NULL, &left, NULL), MANNE_OK);
+	EXPECT(a, manne_card_pay(a, &card, "6048", shop.public_key, NULL, 100, NULL, NULL, &left, NULL), MANNE_OK);
 	manne_close(a);
 	daemon_finish(&r);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", r.dir);
@@ -595,7 +637,9 @@ static void test_card_and_store_files_open_under_no_pin(void **state)
 	struct manne *b = handle();
 	EXPECT(b, manne_card_register(b, board2, 2, member.public_key, pin_check, NULL), MANNE_OK);
 	manne_close(b);
-	struct manne *a = till(&shop_a);
+	struct manne_key shop;
+	new_shop(&shop);
+	struct manne *a = till(&shop);
 	struct manne_card public_card;
 	char text[CARD_TEXT_BYTES + 1];
 	card_format(&card, text);
@@ -636,17 +680,26 @@ static void test_card_and_store_files_open_under_no_pin(void **state)
 			fail_msg("the store's bytes at %zu open the card", i);
 	/* The control: the card key, kept outside the store, opens the PIN check. */
 	struct manne_keypair card_key;
-	uint8_t pk[32], sk[32], acc[32], got_proof[32], got_secret[32];
+	uint8_t pk[32], sk[32];
+	struct card_check check;
 	snprintf(path, sizeof(path), "%s/keys/card.key", d.dir);
 	assert_int_equal(keyfile_read(path, &card_key), 0);
 	assert_int_equal(card_ledger_keypair(card_key.secret_key, pk, sk), 0);
 	assert_memory_equal(pk, ledger_card_key, 32);
-	assert_int_equal(card_pin_check_open(pin_check, pk, sk, acc, got_proof, got_secret), 0);
-	assert_memory_equal(got_secret, secret, 32);
-	assert_int_equal(card_open(&card, h, got_secret, out), MANNE_OK);
+	assert_int_equal(card_pin_check_open(pin_check, pk, sk, &check), 0);
+	assert_memory_equal(check.secret, secret, 32);
+	assert_int_equal(card_open(&card, h, check.secret, out), MANNE_OK);
 	free(prefixes);
 	free(files);
-	daemon_restart(&d);
+	/* Without its card key a ledger that has cards does not start (a new key
+	 * would open none of them); with it back, it does. */
+	char moved[512];
+	snprintf(moved, sizeof(moved), "%s/card.key.away", d.dir);
+	assert_int_equal(rename(path, moved), 0);
+	assert_true(daemon_try_restart(&d, NULL) > 0);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(rename(moved, path), 0);
+	assert_int_equal(daemon_try_restart(&d, NULL), 0);
 	manne_key_wipe(&member);
 }
 

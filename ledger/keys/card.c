@@ -14,8 +14,9 @@
 
 _Static_assert(VERSION_TEXT_BYTES + BASE45_ENCODED_LEN(CARD_PAYLOAD_BYTES) == CARD_TEXT_BYTES, "card length");
 _Static_assert(CARD_SEALED_SEED_BYTES == 32 + crypto_aead_xchacha20poly1305_ietf_ABYTES, "sealed seed");
-_Static_assert(CARD_PIN_CHECK_BYTES == 96 + crypto_box_SEALBYTES, "pin check");
-_Static_assert(CARD_UNLOCK_SEALED_BYTES == 128 + crypto_box_SEALBYTES, "unlock request");
+_Static_assert(CARD_PIN_CHECK_BYTES == sizeof(struct card_check) + crypto_box_SEALBYTES, "pin check");
+_Static_assert(CARD_UNLOCK_SEALED_BYTES == sizeof(struct card_unlock) + crypto_box_SEALBYTES, "unlock request");
+_Static_assert(sizeof(struct card_check) == 128 && sizeof(struct card_unlock) == 160, "no padding");
 _Static_assert(CARD_REPLY_NONCE_BYTES == crypto_secretbox_NONCEBYTES, "reply nonce");
 _Static_assert(CARD_REPLY_BOX_BYTES == CARD_SECRET_BYTES + crypto_secretbox_MACBYTES, "reply box");
 
@@ -155,7 +156,7 @@ enum manne_status card_seal_with(const uint8_t seed[32], const char *pin, unsign
 {
 	uint8_t pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
 	uint8_t h[32], key[32], header[CARD_HEADER_BYTES], ad[VERSION_TEXT_BYTES + CARD_HEADER_BYTES];
-	uint8_t check[96];
+	struct card_check check;
 	enum manne_status status;
 
 	if (!limits_ok(ops, mem_log2_kib))
@@ -180,13 +181,15 @@ enum manne_status card_seal_with(const uint8_t seed[32], const char *pin, unsign
 	memcpy(ad + VERSION_TEXT_BYTES, header, sizeof(header));
 	crypto_aead_xchacha20poly1305_ietf_encrypt(card->sealed_seed, NULL, seed, 32, ad, sizeof(ad), NULL, zero_nonce,
 						   key);
-	memcpy(check, pk, 32);
-	card_pin_proof(h, pk, check + 32);
-	memcpy(check + 64, secret, CARD_SECRET_BYTES);
-	status = crypto_box_seal(pin_check, check, sizeof(check), ledger_key) == 0 ? MANNE_OK : MANNE_ERR_INTERNAL;
+	memcpy(check.account, pk, 32);
+	card_possession_tag(card, check.tag);
+	card_pin_proof(h, pk, check.proof);
+	memcpy(check.secret, secret, CARD_SECRET_BYTES);
+	status = crypto_box_seal(pin_check, (const uint8_t *)&check, sizeof(check), ledger_key) == 0 ? MANNE_OK
+												    : MANNE_ERR_INTERNAL;
 	sodium_memzero(h, sizeof(h));
 	sodium_memzero(key, sizeof(key));
-	sodium_memzero(check, sizeof(check));
+	sodium_memzero(&check, sizeof(check));
 	return status;
 }
 
@@ -210,47 +213,38 @@ int card_ledger_keypair(const uint8_t ed25519_secret_key[64], uint8_t public_key
 	return crypto_scalarmult_base(public_key, secret_key);
 }
 
-int card_pin_check_open(const uint8_t pin_check[CARD_PIN_CHECK_BYTES], const uint8_t ledger_pk[32],
-			const uint8_t ledger_sk[32], uint8_t account[32], uint8_t proof[CARD_PIN_PROOF_BYTES],
-			uint8_t secret[CARD_SECRET_BYTES])
+void card_possession_tag(const struct card *card, uint8_t tag[32])
 {
-	uint8_t check[96];
-	if (crypto_box_seal_open(check, pin_check, CARD_PIN_CHECK_BYTES, ledger_pk, ledger_sk) != 0)
-		return -1;
-	memcpy(account, check, 32);
-	memcpy(proof, check + 32, CARD_PIN_PROOF_BYTES);
-	memcpy(secret, check + 64, CARD_SECRET_BYTES);
-	sodium_memzero(check, sizeof(check));
-	return 0;
+	static const char label[] = "manne card possession v1";
+	uint8_t header[CARD_HEADER_BYTES];
+	crypto_generichash_state st;
+
+	header_bytes(card, header);
+	crypto_generichash_init(&st, NULL, 0, 32);
+	crypto_generichash_update(&st, (const uint8_t *)label, sizeof(label) - 1);
+	crypto_generichash_update(&st, header, sizeof(header));
+	crypto_generichash_update(&st, card->sealed_seed, CARD_SEALED_SEED_BYTES);
+	crypto_generichash_final(&st, tag, 32);
 }
 
-void card_unlock_seal(const uint8_t account[32], const uint8_t till[32], const uint8_t proof[CARD_PIN_PROOF_BYTES],
-		      const uint8_t reply_key[CARD_REPLY_KEY_BYTES], const uint8_t ledger_pk[32],
+int card_pin_check_open(const uint8_t pin_check[CARD_PIN_CHECK_BYTES], const uint8_t ledger_pk[32],
+			const uint8_t ledger_sk[32], struct card_check *out)
+{
+	return crypto_box_seal_open((uint8_t *)out, pin_check, CARD_PIN_CHECK_BYTES, ledger_pk, ledger_sk) == 0 ? 0 : -1;
+}
+
+void card_unlock_seal(const struct card_unlock *request, const uint8_t ledger_pk[32],
 		      uint8_t out[CARD_UNLOCK_SEALED_BYTES])
 {
-	uint8_t request[128];
-	memcpy(request, account, 32);
-	memcpy(request + 32, till, 32);
-	memcpy(request + 64, proof, 32);
-	memcpy(request + 96, reply_key, 32);
-	if (crypto_box_seal(out, request, sizeof(request), ledger_pk) != 0)
+	if (crypto_box_seal(out, (const uint8_t *)request, sizeof(*request), ledger_pk) != 0)
 		memset(out, 0, CARD_UNLOCK_SEALED_BYTES); /* a key that is no point: the ledger refuses it */
-	sodium_memzero(request, sizeof(request));
 }
 
 int card_unlock_open(const uint8_t sealed[CARD_UNLOCK_SEALED_BYTES], const uint8_t ledger_pk[32],
-		     const uint8_t ledger_sk[32], uint8_t account[32], uint8_t till[32],
-		     uint8_t proof[CARD_PIN_PROOF_BYTES], uint8_t reply_key[CARD_REPLY_KEY_BYTES])
+		     const uint8_t ledger_sk[32], struct card_unlock *out)
 {
-	uint8_t request[128];
-	if (crypto_box_seal_open(request, sealed, CARD_UNLOCK_SEALED_BYTES, ledger_pk, ledger_sk) != 0)
-		return -1;
-	memcpy(account, request, 32);
-	memcpy(till, request + 32, 32);
-	memcpy(proof, request + 64, 32);
-	memcpy(reply_key, request + 96, 32);
-	sodium_memzero(request, sizeof(request));
-	return 0;
+	return crypto_box_seal_open((uint8_t *)out, sealed, CARD_UNLOCK_SEALED_BYTES, ledger_pk, ledger_sk) == 0 ? 0
+														    : -1;
 }
 
 void card_reply_seal(const uint8_t secret[CARD_SECRET_BYTES], const uint8_t reply_key[CARD_REPLY_KEY_BYTES],

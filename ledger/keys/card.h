@@ -19,7 +19,11 @@
  * The ledger keeps the PIN proof and the card secret sealed to its card key
  * (pin check, set_card); a till sends the PIN proof sealed to the same key
  * (unlock request). Nothing that travels or rests outside the daemon's
- * memory lets anyone test a PIN without that key.
+ * memory lets anyone test a PIN without that key. Both also hold the card's
+ * possession tag, BLAKE2b-256("manne card possession v1" || the card's
+ * payload), which only the card gives: a try without it (someone who knows
+ * the account key but never saw the card) is refused without counting, so
+ * it cannot lock the card.
  *
  * May include: log/ (status codes, limits). Uses libsodium.
  */
@@ -104,18 +108,31 @@ enum manne_status card_seal_with(const uint8_t seed[32], const char *pin, unsign
 /* The ledger's card key pair from its Ed25519 key (the card key file): X25519. */
 int card_ledger_keypair(const uint8_t ed25519_secret_key[64], uint8_t public_key[32], uint8_t secret_key[32]);
 
-/* The pin check: account || pin proof || card secret, sealed to the ledger. */
-int card_pin_check_open(const uint8_t pin_check[CARD_PIN_CHECK_BYTES], const uint8_t ledger_pk[32],
-			const uint8_t ledger_sk[32], uint8_t account[32], uint8_t proof[CARD_PIN_PROOF_BYTES],
-			uint8_t secret[CARD_SECRET_BYTES]);
+/* The card's possession tag (the header comment). */
+void card_possession_tag(const struct card *card, uint8_t tag[32]);
 
-/* The unlock request: account || till key || pin proof || reply key, sealed to the ledger. */
-void card_unlock_seal(const uint8_t account[32], const uint8_t till[32], const uint8_t proof[CARD_PIN_PROOF_BYTES],
-		      const uint8_t reply_key[CARD_REPLY_KEY_BYTES], const uint8_t ledger_pk[32],
+/* The pin check, sealed to the ledger: account || tag || pin proof || card secret. */
+struct card_check {
+	uint8_t account[32];
+	uint8_t tag[32];
+	uint8_t proof[CARD_PIN_PROOF_BYTES];
+	uint8_t secret[CARD_SECRET_BYTES];
+};
+int card_pin_check_open(const uint8_t pin_check[CARD_PIN_CHECK_BYTES], const uint8_t ledger_pk[32],
+			const uint8_t ledger_sk[32], struct card_check *out);
+
+/* The unlock request, sealed to the ledger: account || till key || tag || pin proof || reply key. */
+struct card_unlock {
+	uint8_t account[32];
+	uint8_t till[32];
+	uint8_t tag[32];
+	uint8_t proof[CARD_PIN_PROOF_BYTES];
+	uint8_t reply_key[CARD_REPLY_KEY_BYTES];
+};
+void card_unlock_seal(const struct card_unlock *request, const uint8_t ledger_pk[32],
 		      uint8_t out[CARD_UNLOCK_SEALED_BYTES]);
 int card_unlock_open(const uint8_t sealed[CARD_UNLOCK_SEALED_BYTES], const uint8_t ledger_pk[32],
-		     const uint8_t ledger_sk[32], uint8_t account[32], uint8_t till[32],
-		     uint8_t proof[CARD_PIN_PROOF_BYTES], uint8_t reply_key[CARD_REPLY_KEY_BYTES]);
+		     const uint8_t ledger_sk[32], struct card_unlock *out);
 
 /* The ledger's reply: the card secret under the reply key. */
 #define CARD_REPLY_NONCE_BYTES 24U

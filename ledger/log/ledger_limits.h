@@ -63,12 +63,13 @@
 #define VERIFIER_THREADS_MAX 64U
 
 /* Cards (SPEC §10, docs/cards.md). The PIN check of set_card is a sealed box
- * (48 bytes more) of account, PIN proof and card secret; an unlock request a
- * sealed box of account, till key, PIN proof and reply key. Five wrong PINs
- * in a row lock a card until the board unlocks it. */
+ * (48 bytes more) of account, possession tag, PIN proof and card secret; an
+ * unlock request a sealed box of account, till key, possession tag, PIN proof
+ * and reply key. Five wrong PINs in a row lock a card until the board unlocks
+ * it. */
 #define CARD_SECRET_BYTES 32U
-#define CARD_PIN_CHECK_BYTES (3U * 32U + 48U)
-#define CARD_UNLOCK_SEALED_BYTES (4U * 32U + 48U)
+#define CARD_PIN_CHECK_BYTES (4U * 32U + 48U)
+#define CARD_UNLOCK_SEALED_BYTES (5U * 32U + 48U)
 #define CARD_WRONG_PINS_MAX 5U
 
 #endif

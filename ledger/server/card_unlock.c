@@ -47,6 +47,16 @@ static enum manne_status refuse(struct card_job *job, enum manne_status status, 
 	return status;
 }
 
+/* Who tried which card: the first eight hex digits of both keys (the short
+ * ids the association files), so that a till that tries cards it never saw
+ * can be found. No PIN, no proof. */
+static void log_try(const char *event, const struct card_job *job, uint32_t tries_left)
+{
+	log_line("warn", event, "till=%02x%02x%02x%02x card=%02x%02x%02x%02x tries_left=%u", job->till[0], job->till[1],
+		 job->till[2], job->till[3], job->account[0], job->account[1], job->account[2], job->account[3],
+		 tries_left);
+}
+
 /* Wrong PINs of the card's current generation. */
 static int tries_now(struct store_txn *txn, const uint8_t account[32], const struct card_record *card,
 		     struct card_tries *out)
@@ -60,52 +70,80 @@ static int tries_now(struct store_txn *txn, const uint8_t account[32], const str
 	return rc;
 }
 
-static enum manne_status compare(struct server *s, struct store_txn *txn, struct card_job *job,
-				 const struct card_record *card, struct card_tries *tries, uint64_t now_ms,
-				 const uint8_t proof[CARD_PIN_PROOF_BYTES], const uint8_t reply_key[32])
+static bool is_till(const struct account *a)
 {
-	uint8_t account[32], expected[CARD_PIN_PROOF_BYTES], secret[CARD_SECRET_BYTES];
-	int rc;
-
-	if (card_pin_check_open(card->pin_check, s->card_public, s->card_secret, account, expected, secret) != 0 ||
-	    memcmp(account, job->account, 32) != 0)
-		return refuse(job, MANNE_ERR_INTERNAL,
-			      "this ledger's card key does not open the card's PIN check (restored without its keys?)");
-	if (sodium_memcmp(proof, expected, CARD_PIN_PROOF_BYTES) == 0) {
-		card_reply_seal(secret, reply_key, job->nonce, job->box);
-		sodium_memzero(secret, sizeof(secret));
-		job->tries_left = CARD_WRONG_PINS_MAX;
-		if (tries->wrong == 0)
-			return MANNE_OK;
-		tries->wrong = 0;
-		rc = store_card_tries_put(txn, job->account, tries);
-		return rc == STORE_OK ? MANNE_OK : refuse(job, rc == STORE_FULL ? MANNE_ERR_STORAGE_FULL : MANNE_ERR_INTERNAL, NULL);
-	}
-	sodium_memzero(secret, sizeof(secret));
-	tries->wrong++;
-	tries->last_wrong_ms = now_ms;
-	job->tries_left = CARD_WRONG_PINS_MAX - tries->wrong;
-	rc = store_card_tries_put(txn, job->account, tries);
-	if (rc != STORE_OK)
-		return refuse(job, rc == STORE_FULL ? MANNE_ERR_STORAGE_FULL : MANNE_ERR_INTERNAL, NULL);
-	if (tries->wrong >= CARD_WRONG_PINS_MAX)
-		return refuse(job, MANNE_ERR_CARD_LOCKED, "wrong PIN: the card is now locked until the board unlocks it");
-	return refuse(job, MANNE_ERR_WRONG_PIN, "wrong PIN");
+	return a->state == ACCOUNT_ACTIVE &&
+	       (a->role == ROLE_SHOP || a->role == ROLE_PRODUCER || a->role == ROLE_COUNTER);
 }
 
-enum manne_status card_unlock_apply(struct server *s, struct store_txn *txn, struct card_job *job, uint64_t now_ms)
+/* The PIN proof against the card's check. Every try that gets this far
+ * writes the count, right or wrong, so that no answer depends on a write
+ * only one of them makes (a full store answers both the same way). */
+static enum manne_status compare(struct server *s, struct store_txn *txn, struct card_job *job,
+				 const struct card_record *card, struct card_tries *tries, uint64_t now_ms,
+				 const struct card_unlock *request, bool *wrote)
 {
-	uint8_t account[32], till[32], proof[CARD_PIN_PROOF_BYTES], reply_key[32];
-	struct card_record card;
-	struct card_tries tries;
-	struct account a;
+	struct card_check check;
 	enum manne_status status;
 	int rc;
 
-	if (card_unlock_open(job->sealed, s->card_public, s->card_secret, account, till, proof, reply_key) != 0)
+	if (card_pin_check_open(card->pin_check, s->card_public, s->card_secret, &check) != 0 ||
+	    memcmp(check.account, job->account, 32) != 0) {
+		sodium_memzero(&check, sizeof(check));
+		return refuse(job, MANNE_ERR_INTERNAL,
+			      "this ledger's card key does not open the card's PIN check (another card key?)");
+	}
+	/* Only the card gives its tag: a try from someone who never saw it
+	 * (the account key is no secret) is refused and not counted. */
+	if (sodium_memcmp(request->tag, check.tag, 32) != 0) {
+		sodium_memzero(&check, sizeof(check));
+		log_try("card_not_this_card", job, CARD_WRONG_PINS_MAX - tries->wrong);
+		return refuse(job, MANNE_ERR_NOT_FOUND, "not the card registered for this account (replaced?)");
+	}
+	if (sodium_memcmp(request->proof, check.proof, CARD_PIN_PROOF_BYTES) == 0) {
+		card_reply_seal(check.secret, request->reply_key, job->nonce, job->box);
+		tries->wrong = 0;
+		job->tries_left = CARD_WRONG_PINS_MAX;
+		status = MANNE_OK;
+	} else {
+		tries->wrong++;
+		tries->last_wrong_ms = now_ms;
+		job->tries_left = CARD_WRONG_PINS_MAX - tries->wrong;
+		status = tries->wrong >= CARD_WRONG_PINS_MAX
+				 ? refuse(job, MANNE_ERR_CARD_LOCKED, "wrong PIN: the card is now locked until the board unlocks it")
+				 : refuse(job, MANNE_ERR_WRONG_PIN, "wrong PIN");
+		log_try(status == MANNE_ERR_CARD_LOCKED ? "card_locked" : "card_wrong_pin", job, job->tries_left);
+	}
+	sodium_memzero(&check, sizeof(check));
+	rc = store_card_tries_put(txn, job->account, tries);
+	*wrote = true;
+	if (rc != STORE_OK) {
+		sodium_memzero(job->box, sizeof(job->box));
+		return refuse(job, rc == STORE_FULL ? MANNE_ERR_STORAGE_FULL : MANNE_ERR_INTERNAL, NULL);
+	}
+	return status;
+}
+
+enum manne_status card_unlock_apply(struct server *s, struct store_txn *txn, struct card_job *job, uint64_t now_ms,
+				    bool *wrote)
+{
+	struct card_unlock request;
+	struct card_record card;
+	struct card_tries tries;
+	struct account a, till;
+	enum manne_status status;
+	int rc;
+
+	*wrote = false;
+	if (card_unlock_open(job->sealed, s->card_public, s->card_secret, &request) != 0)
 		return refuse(job, MANNE_ERR_MALFORMED, "the unlock request is not sealed to this ledger's card key");
-	if (memcmp(account, job->account, 32) != 0 || memcmp(till, job->till, 32) != 0) {
+	if (memcmp(request.account, job->account, 32) != 0 || memcmp(request.till, job->till, 32) != 0) {
 		status = refuse(job, MANNE_ERR_MALFORMED, "the sealed request is for another card or another till");
+		goto done;
+	}
+	/* The till again, as of this batch: frozen since it asked, it tries nothing. */
+	if (store_account_get(txn, job->till, &till) != STORE_OK || !is_till(&till)) {
+		status = refuse(job, MANNE_ERR_NOT_PERMITTED, "only an active shop, producer or counter unlocks a card");
 		goto done;
 	}
 	rc = store_account_get(txn, job->account, &a);
@@ -135,10 +173,9 @@ enum manne_status card_unlock_apply(struct server *s, struct store_txn *txn, str
 		status = refuse(job, MANNE_ERR_TOO_MANY_TRIES, "a wrong PIN was just tried on this card: try again in a second");
 		goto done;
 	}
-	status = compare(s, txn, job, &card, &tries, now_ms, proof, reply_key);
+	status = compare(s, txn, job, &card, &tries, now_ms, &request, wrote);
 done:
-	sodium_memzero(proof, sizeof(proof));
-	sodium_memzero(reply_key, sizeof(reply_key));
+	sodium_memzero(&request, sizeof(request));
 	return status;
 }
 

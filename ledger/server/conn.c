@@ -51,8 +51,6 @@ struct conn {
 	uint32_t address;       /* the client's IPv4 address, network order */
 	struct event *auth_deadline;  /* closes it unless a key is proved in time */
 	struct event *frame_deadline; /* closes it unless a frame begun is finished in time */
-	uint64_t card_window_ms; /* the minute in which card_tries unlock requests came */
-	uint32_t card_tries;
 };
 
 static void conn_free(struct conn *c);
@@ -60,18 +58,6 @@ static void conn_free(struct conn *c);
 struct server *conn_server(const struct conn *c)
 {
 	return c->server;
-}
-
-bool conn_card_try_allowed(struct conn *c, uint64_t now_ms)
-{
-	if (now_ms < c->card_window_ms || now_ms - c->card_window_ms >= 60000U) {
-		c->card_window_ms = now_ms;
-		c->card_tries = 0;
-	}
-	if (c->card_tries >= CARD_TRIES_PER_MINUTE)
-		return false;
-	c->card_tries++;
-	return true;
 }
 
 enum reader conn_reader(const struct conn *c)

@@ -161,8 +161,20 @@ static void load_checkpoint_key(struct server *s)
 
 /* The card key (SPEC §10): PIN checks are sealed to it, and it stays
  * outside the store, so that a copy of the store tests no PIN. A ledger
- * without one gets one: no card can have been sealed to a key that never
- * existed. A backup with --with-keys keeps it (DIR/keys). */
+ * without one gets one, but only while it has no card: a new key would open
+ * none of them (a store restored without its keys). A backup with
+ * --with-keys keeps it (DIR/keys). */
+static bool ledger_has_cards(struct server *s)
+{
+	struct store_txn *txn;
+	int rc = STORE_ERROR;
+	if (store_begin(s->ledger->store, false, &txn) == STORE_OK) {
+		rc = store_cards_any(txn);
+		store_abort(txn);
+	}
+	return rc != STORE_NOT_FOUND;
+}
+
 static void load_card_key(struct server *s)
 {
 	struct manne_keypair kp;
@@ -177,6 +189,9 @@ static void load_card_key(struct server *s)
 			fatal("cannot create the keys directory for the card key");
 	}
 	if (access(path, F_OK) != 0 && errno == ENOENT) {
+		if (ledger_has_cards(s))
+			fatal("the card key is missing but cards are registered: restore DIR/keys/card.key from the backup "
+			      "(manne-ledger restore with the passphrase), or give --card-key");
 		if (keyfile_create(path, &kp) != 0)
 			fatal("cannot create the card key");
 		log_line("info", "card_key_created", "path=%s", path);

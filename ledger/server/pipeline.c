@@ -202,8 +202,9 @@ static size_t apply_run(struct pipeline *p, struct submission *run)
 	}
 	for (struct submission *sub = run; sub != NULL; sub = sub->next) {
 		if (sub->card != NULL) {
-			sub->status = card_unlock_apply(s, batch.txn, sub->card, now);
-			batch.other_writes = true;
+			bool wrote;
+			sub->status = card_unlock_apply(s, batch.txn, sub->card, now, &wrote);
+			batch.other_writes |= wrote;
 			continue;
 		}
 		if (sub->status == MANNE_OK)

@@ -49,9 +49,11 @@ static void req_payment(struct slot *slot, const Manne__Request *request)
 	if (rc == STORE_OK) {
 		enum manne_status status = txinfo_from_leaf(txn, index, r->payee.data, reader_privileged(c), &info);
 		store_abort(txn);
+		/* Taken at another counter, or not at one: as if there were none,
+		 * so that a counter learns nothing of the association's other orders. */
 		if (status == MANNE_OK && counter &&
 		    (info.info.counter.len != KEY_BYTES || memcmp(info.counter, conn_key(c), KEY_BYTES) != 0))
-			status = MANNE_ERR_NOT_PERMITTED; /* taken at another counter, or not at one */
+			status = MANNE_ERR_NOT_FOUND;
 		if (slot->wait_timer != NULL)
 			event_del(slot->wait_timer);
 		if (status != MANNE_OK) {

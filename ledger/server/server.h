@@ -233,15 +233,15 @@ uint64_t conn_leaves_seen(const struct conn *c);
  * writer compares the PIN proof and counts wrong tries in the batch it
  * commits: no answer leaves before the count is durable. */
 struct card_job;
-enum manne_status card_unlock_apply(struct server *s, struct store_txn *txn, struct card_job *job, uint64_t now_ms);
+/* *wrote: the card's count was written in txn (the batch must commit). */
+enum manne_status card_unlock_apply(struct server *s, struct store_txn *txn, struct card_job *job, uint64_t now_ms,
+				    bool *wrote);
 void card_unlock_reply(struct slot *slot, enum manne_status status, const struct card_job *job);
 size_t card_job_size(void);
 /* A job for the writer (NULL without memory); sealed is CARD_UNLOCK_SEALED_BYTES. */
 struct card_job *card_job_new(const uint8_t account[32], const uint8_t till[32], const uint8_t *sealed);
 /* pipeline.c: joins the queue like a submission; takes job (freed with it). */
 enum manne_status pipeline_card_unlock(struct server *s, struct slot *slot, struct card_job *job);
-/* conn.c: the pace of unlock requests on one connection. */
-bool conn_card_try_allowed(struct conn *c, uint64_t now_ms);
 
 /* checkpoint_file.c */
 int checkpoint_sign(struct server *s, const struct ledger_state *state, char *out, size_t out_size, size_t *len);

@@ -92,10 +92,11 @@
 #define MAP_BYTES_DEFAULT (8ULL << 30)
 
 /* Card unlocks (SPEC §10): after a wrong PIN the card takes no other try for
- * CARD_TRY_INTERVAL_MS (a person retyping is slower); one connection makes at
- * most CARD_TRIES_PER_MINUTE unlock requests a minute, so that a rogue till
- * cannot cycle through stolen cards (each locks after CARD_WRONG_PINS_MAX). */
+ * CARD_TRY_INTERVAL_MS (a person retyping is slower); one till (by its key,
+ * whatever its connections) makes at most CARD_TRIES_PER_MINUTE unlock
+ * requests a minute, so that a rogue till cannot cycle through stolen cards
+ * (each locks after CARD_WRONG_PINS_MAX). */
 #define CARD_TRY_INTERVAL_MS 1000U
-#define CARD_TRIES_PER_MINUTE 12U
+#define CARD_TRIES_PER_MINUTE 30U
 
 #endif

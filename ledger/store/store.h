@@ -107,6 +107,8 @@ int store_card_get(struct store_txn *txn, const uint8_t account[KEY_BYTES], stru
 int store_card_put(struct store_txn *txn, const uint8_t account[KEY_BYTES], const struct card_record *card);
 int store_card_tries_get(struct store_txn *txn, const uint8_t account[KEY_BYTES], struct card_tries *out);
 int store_card_tries_put(struct store_txn *txn, const uint8_t account[KEY_BYTES], const struct card_tries *tries);
+/* STORE_OK when at least one card was ever registered, STORE_NOT_FOUND when none. */
+int store_cards_any(struct store_txn *txn);
 
 /* An account's history is a chain through the log: each leaf that concerns
  * accounts keeps, for each of them, the previous leaf that concerned it, and

@@ -277,6 +277,18 @@ int store_card_tries_put(struct store_txn *txn, const uint8_t account[KEY_BYTES]
 	return put_raw(txn, DB_CARD_TRIES, account, KEY_BYTES, tries, sizeof(*tries), 0);
 }
 
+int store_cards_any(struct store_txn *txn)
+{
+	MDB_cursor *cursor;
+	MDB_val k, v;
+	int rc = mdb_cursor_open(txn->txn, txn->store->dbi[DB_CARDS], &cursor);
+	if (rc != 0)
+		return from_mdb(rc);
+	rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST);
+	mdb_cursor_close(cursor);
+	return from_mdb(rc);
+}
+
 int store_record_put(struct store_txn *txn, const uint8_t txid[TXID_BYTES], const struct tx_record *record)
 {
 	return put_raw(txn, DB_RECORDS, txid, TXID_BYTES, record, sizeof(*record), 0);

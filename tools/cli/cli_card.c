@@ -37,17 +37,17 @@ static int read_pin(const struct cli *c, bool twice, char pin[PIN_BYTES])
 
 	if (path != NULL) {
 		if (cli_read_secret_line(path, pin, PIN_BYTES) != 0)
-			return cli_fail(c, MANNE_ERR_IO, "cannot read the PIN file");
-		return 0;
-	}
-	if (cli_prompt_secret("Code PIN de la carte (4 à 6 chiffres) : ", pin, PIN_BYTES) != 0)
-		return cli_usage_error(c, "no terminal to ask the PIN on: give --pin-file");
-	if (twice) {
+			rc = cli_fail(c, MANNE_ERR_IO, "cannot read the PIN file");
+	} else if (cli_prompt_secret("Code PIN de la carte (4 à 6 chiffres) : ", pin, PIN_BYTES) != 0) {
+		rc = cli_usage_error(c, "no terminal to ask the PIN on: give --pin-file");
+	} else if (twice) {
 		if (cli_prompt_secret("Le même code encore une fois : ", again, sizeof(again)) != 0 ||
 		    strcmp(pin, again) != 0)
 			rc = cli_usage_error(c, "the two PINs differ");
 		sodium_memzero(again, sizeof(again));
 	}
+	if (rc != 0)
+		sodium_memzero(pin, PIN_BYTES); /* what was read of it */
 	return rc;
 }
 
