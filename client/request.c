@@ -17,17 +17,6 @@
 
 #define SCHEME "manne:"
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decodes [s, end) into out (NUL-terminated, at most max bytes). */
 static bool decode(const char *s, const char *end, char *out, size_t max)
 {
@@ -35,10 +24,11 @@ static bool decode(const char *s, const char *end, char *out, size_t max)
 	while (s < end) {
 		int ch = (unsigned char)*s;
 		if (ch == '%') {
-			int hi = end - s >= 3 ? hex_digit(s[1]) : -1, lo = end - s >= 3 ? hex_digit(s[2]) : -1;
-			if (hi < 0 || lo < 0)
+			uint8_t byte;
+			size_t got = 0;
+			if (end - s < 3 || sodium_hex2bin(&byte, 1, s + 1, 2, NULL, &got, NULL) != 0 || got != 1)
 				return false;
-			ch = hi * 16 + lo;
+			ch = byte;
 			s += 3;
 		} else {
 			s++;
