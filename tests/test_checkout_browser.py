@@ -65,10 +65,20 @@ def main():
     driver = None
     try:
         log = open(os.path.join(data, "ledger.log"), "ab")
+        tls_dir = os.path.join(data, "tls")
+        subprocess.run([os.environ["MANNE_LEDGER"], "--make-tls-cert", tls_dir], check=True, capture_output=True)
         ledger = subprocess.Popen([os.environ["MANNE_LEDGER"], "--data", os.path.join(data, "ledger"), "--demo",
-                                   "--listen", "127.0.0.1:0", "--port-file", os.path.join(data, "port")], stderr=log)
+                                   "--listen", "127.0.0.1:0", "--port-file", os.path.join(data, "port"),
+                                   "--tls-listen", "127.0.0.1:0", "--tls-cert", os.path.join(tls_dir, "tls.crt"),
+                                   "--tls-key", os.path.join(tls_dir, "tls.key")], stderr=log)
         procs.append(ledger)
         port = str(wait_port_file(os.path.join(data, "port"), ledger, "manne-ledger"))
+        for _ in range(100):
+            words = open(os.path.join(data, "port")).read().split()
+            if "tls" in words:
+                break
+            time.sleep(0.02)
+        tls_port = words[words.index("tls") + 1]
         keys = os.path.join(data, "ledger", "keys")
         board = ["--port", port, "--key", os.path.join(keys, "board0.key"), "--key", os.path.join(keys, "board1.key")]
         k = lambda name: os.path.join(data, name)
@@ -91,8 +101,12 @@ def main():
         marie_card = open(k("marie.txt")).read().strip()
         jean_card = open(k("jean.txt")).read().strip()
 
-        checkout = subprocess.Popen([os.environ["MANNE_CHECKOUT"], "--key", k("shop.key"), "--port", port,
-                                     "--listen", "127.0.0.1:0", "--port-file", k("checkout-port")],
+        # The shop's page speaks to the ledger as from another machine: TLS 1.3, pinned.
+        pin = manne("tls-pin", os.path.join(tls_dir, "tls.crt"), "--json")
+        pin = json.loads(pin.stdout)["pin"]
+        checkout = subprocess.Popen([os.environ["MANNE_CHECKOUT"], "--key", k("shop.key"), "--port", tls_port,
+                                     "--tls", "--pin", pin, "--listen", "127.0.0.1:0", "--port-file",
+                                     k("checkout-port")],
                                     stdout=subprocess.DEVNULL, stderr=open(k("checkout.log"), "ab"))
         procs.append(checkout)
         site = "http://127.0.0.1:%d" % wait_port_file(k("checkout-port"), checkout, "manne-checkout")
@@ -243,7 +257,7 @@ def main():
         # The page worked under its CSP: no violation reported.
         for entry in driver.get_log("browser"):
             assert "Content Security Policy" not in entry["message"], entry
-        print("ok: card, wrong PIN, locked card, payment request, once-only order, refund, CSV, counter, CSP; "
+        print("ok: over TLS, card, wrong PIN, locked card, payment request, once-only order, refund, CSV, counter, CSP; "
               "screenshots in %s" % SHOTS)
     finally:
         if driver is not None:
