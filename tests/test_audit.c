@@ -668,6 +668,270 @@ static void test_collected_and_key_change(void **state)
 	json_decref(j);
 }
 
+/* ---- The treasurer's books (SPEC §12) ---- */
+
+
+/* Thirty ledger days from 2 November 2026, then ten days of March 2027
+ * across the start of summer time (28 March): the next year's books open
+ * with the balances carried, and its days follow the new offset. */
+static void month_of_life(struct harness *h)
+{
+	uint8_t issue_txid[32], redeem_paid[32], redeem_rejected[32];
+
+	assert_int_equal(h_open(h, "alice", MANNE__ROLE__ROLE_MEMBER, 0, 0, false), MANNE_OK);
+	assert_int_equal(h_open(h, "bob", MANNE__ROLE__ROLE_MEMBER, 0, 0, false), MANNE_OK);
+	assert_int_equal(h_open(h, "shop", MANNE__ROLE__ROLE_SHOP, 0, 0, false), MANNE_OK);
+	assert_int_equal(h_open(h, "farm", MANNE__ROLE__ROLE_PRODUCER, 0, 0, false), MANNE_OK);
+	assert_int_equal(h_open(h, "counter", MANNE__ROLE__ROLE_COUNTER, 0, 0, false), MANNE_OK);
+	assert_int_equal(h_fund(h, 500000), MANNE_OK);
+	assert_int_equal(issue(h, "alice", 2000, MANNE__ISSUE_REASON__ISSUE_GRANT, "accueil-2026"), MANNE_OK);
+	assert_int_equal(issue(h, "bob", 2000, MANNE__ISSUE_REASON__ISSUE_GRANT, "accueil-2026"), MANNE_OK);
+	for (int d = 0; d < 30; d++) {
+		h->now_ms += DAY_MS;
+		assert_int_equal(issue(h, d % 2 ? "alice" : "bob", 1000 + (uint64_t)d,
+				       d % 3 ? MANNE__ISSUE_REASON__ISSUE_PARTICIPATION : MANNE__ISSUE_REASON__ISSUE_ALLOWANCE,
+				       d < 20 ? "jardin-2026-11" : "panier-2026-11"),
+				 MANNE_OK);
+		if (d == 3)
+			memcpy(issue_txid, h->last_txid, 32);
+		assert_int_equal(h_pay(h, d % 2 ? "alice" : "bob", "shop", 300), MANNE_OK);
+		assert_int_equal(pay_at_counter(h, d % 2 ? "bob" : "alice", "counter", 150), MANNE_OK);
+		if (d % 7 == 6)
+			assert_int_equal(h_pay(h, "shop", "farm", 200), MANNE_OK);
+	}
+	assert_int_equal(h_redeem(h, "farm", 500), MANNE_OK);
+	memcpy(redeem_paid, h->last_txid, 32);
+	assert_int_equal(h_redeem(h, "shop", 1000), MANNE_OK);
+	memcpy(redeem_rejected, h->last_txid, 32);
+	assert_int_equal(h_settle(h, redeem_paid, true), MANNE_OK);
+	assert_int_equal(h_settle(h, redeem_rejected, false), MANNE_OK);
+	assert_int_equal(h_reverse_issue(h, issue_txid, 400), MANNE_OK);
+	assert_int_equal(h_release(h, 10000), MANNE_OK);
+	h->now_ms = 1805493600000ULL; /* 2027-03-22 22:40 UTC */
+	assert_int_equal(h_fund(h, 20000), MANNE_OK);
+	for (int d = 0; d < 10; d++) {
+		h->now_ms += DAY_MS;
+		assert_int_equal(issue(h, "alice", 250, MANNE__ISSUE_REASON__ISSUE_PURCHASE, "achat-2027-03"), MANNE_OK);
+		assert_int_equal(pay_at_counter(h, "alice", "counter", 70), MANNE_OK);
+	}
+	h_check_invariants(h);
+}
+
+/* Amounts of the books as signed centimes (debit positive). */
+static int64_t centimes_of(const char *s)
+{
+	size_t n = strlen(s);
+	if (n < 4 || s[n - 3] != ',')
+		fail_msg("not an amount with a decimal comma: '%s'", s);
+	for (size_t i = 0; i < n; i++)
+		if (i != n - 3 && (s[i] < '0' || s[i] > '9'))
+			fail_msg("not an amount: '%s'", s);
+	return strtoll(s, NULL, 10) * 100 + strtoll(s + n - 2, NULL, 10);
+}
+
+struct balances {
+	const char *account[16];
+	int64_t value[16];
+	size_t count;
+};
+
+static void book(struct balances *b, const char *account, int64_t v)
+{
+	for (size_t i = 0; i < b->count; i++)
+		if (strcmp(b->account[i], account) == 0) {
+			b->value[i] += v;
+			return;
+		}
+	assert_true(b->count < 16);
+	b->account[b->count] = strdup(account);
+	b->value[b->count++] = v;
+}
+
+static int64_t balance_of(const struct balances *b, const char *account)
+{
+	for (size_t i = 0; i < b->count; i++)
+		if (strcmp(b->account[i], account) == 0)
+			return b->value[i];
+	return 0;
+}
+
+static bool date_ok(const char *s, int year)
+{
+	int y, m, d;
+	return strlen(s) == 8 && sscanf(s, "%4d%2d%2d", &y, &m, &d) == 3 && y == year && m >= 1 && m <= 12 && d >= 1 &&
+	       d <= 31;
+}
+
+/* The FEC checker: the norm's 18 columns and formats, one balanced entry per
+ * EcritureNum in an unbroken sequence, plain ASCII; the accounts' balances
+ * into b. Returns the number of entries. */
+static size_t check_fec(const char *path, int year, struct balances *b)
+{
+	static const char header[] = "JournalCode|JournalLib|EcritureNum|EcritureDate|CompteNum|CompteLib|CompAuxNum|"
+				     "CompAuxLib|PieceRef|PieceDate|EcritureLib|Debit|Credit|EcritureLet|DateLet|"
+				     "ValidDate|Montantdevise|Idevise";
+	size_t len;
+	char *text = (char *)audit_file_read(path, &len), *save = NULL, *line;
+	uint64_t entry = 0;
+	int64_t entry_sum = 0;
+	char last_date[9] = "";
+
+	assert_non_null(text);
+	text = realloc(text, len + 1);
+	text[len] = '\0';
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)text[i] > 0x7e || ((unsigned char)text[i] < 0x20 && text[i] != '\r' && text[i] != '\n'))
+			fail_msg("byte %zu of the FEC is not printable ASCII", i);
+	line = strtok_r(text, "\n", &save);
+	assert_non_null(line);
+	line[strcspn(line, "\r")] = '\0';
+	assert_string_equal(line, header);
+	while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
+		char *f[19];
+		size_t n = 0;
+		line[strcspn(line, "\r")] = '\0';
+		for (char *p = line, *bar; n < 19; p = bar + 1) {
+			f[n++] = p;
+			if ((bar = strchr(p, '|')) == NULL)
+				break;
+			*bar = '\0';
+		}
+		if (n != 18)
+			fail_msg("a FEC line has %zu fields", n);
+		uint64_t num = strtoull(f[2], NULL, 10);
+		if (num != entry) {
+			if (entry != 0 && entry_sum != 0)
+				fail_msg("entry %llu does not balance (%lld)", (unsigned long long)entry, (long long)entry_sum);
+			if (num != entry + 1)
+				fail_msg("EcritureNum %llu after %llu", (unsigned long long)num, (unsigned long long)entry);
+			entry = num;
+			entry_sum = 0;
+		}
+		assert_true(f[0][0] != '\0' && f[1][0] != '\0' && f[4][0] != '\0' && f[5][0] != '\0' && f[8][0] != '\0' &&
+			    f[10][0] != '\0');
+		assert_true(strlen(f[4]) >= 3 && f[4][0] >= '1' && f[4][0] <= '7');
+		assert_true(date_ok(f[3], year) && date_ok(f[9], year) && date_ok(f[15], year));
+		assert_true(strcmp(f[3], last_date) >= 0); /* in the order of the dates */
+		memcpy(last_date, f[3], 9);
+		assert_true(f[13][0] == '\0' && f[14][0] == '\0' && f[16][0] == '\0' && f[17][0] == '\0');
+		int64_t debit = centimes_of(f[11]), credit = centimes_of(f[12]);
+		assert_true((debit > 0) != (credit > 0)); /* exactly one side */
+		entry_sum += debit - credit;
+		book(b, f[4], debit - credit);
+	}
+	if (entry_sum != 0)
+		fail_msg("the last entry does not balance");
+	free(text);
+	return (size_t)entry;
+}
+
+/* Paheko's simple entries: 9 quoted or bare fields, a comma between. */
+static size_t check_paheko(const char *path, struct balances *b)
+{
+	size_t len, lines = 0;
+	char *text = (char *)audit_file_read(path, &len), *save = NULL, *line;
+
+	assert_non_null(text);
+	text = realloc(text, len + 1);
+	text[len] = '\0';
+	line = strtok_r(text, "\n", &save);
+	assert_non_null(strstr(line, "\"Compte de débit\",\"Compte de crédit\",\"Montant\""));
+	while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
+		char *f[10], *p = line;
+		size_t n = 0;
+		line[strcspn(line, "\r")] = '\0';
+		while (n < 10) {
+			if (*p == '"') {
+				char *end = strchr(p + 1, '"');
+				assert_non_null(end);
+				*end = '\0';
+				f[n++] = p + 1;
+				p = end + 1;
+			} else {
+				f[n++] = p;
+				p += strcspn(p, ",");
+			}
+			if (*p != ',')
+				break;
+			*p++ = '\0';
+		}
+		assert_int_equal(n, 9);
+		assert_string_equal(f[0], ""); /* new entries: Paheko numbers them */
+		int dd, mm, yy;
+		assert_int_equal(sscanf(f[2], "%2d/%2d/%4d", &dd, &mm, &yy), 3);
+		int64_t v = centimes_of(f[8]);
+		assert_true(v > 0);
+		book(b, f[6], v);
+		book(b, f[7], -v);
+		lines++;
+	}
+	free(text);
+	return lines;
+}
+
+static void test_treasurer_books(void **state)
+{
+	struct fixture *f = *state;
+	char st[160], e1[160], fec26[160], fec27[160], csv[160], again[160];
+	struct balances b26 = {0}, b27 = {0}, pk = {0};
+	uint64_t outstanding, reserve;
+	json_t *j;
+	int rc;
+
+	month_of_life(&f->h);
+	export_now(f, "checkpoint", "e1.bin", NULL);
+	path_of(f, "state", st);
+	path_of(f, "e1.bin", e1);
+	path_of(f, "FEC2026.txt", fec26);
+	path_of(f, "FEC2027.txt", fec27);
+	path_of(f, "paheko.csv", csv);
+	rc = AUDIT_RUN(&j, "--state", st, "--file", e1, "--checkpoint-key", f->vkey, "--report-day", "2027-01-10",
+		       "--fec", fec26, "--year", "2026", "--paheko", csv);
+	EXPECT_CLEAN(j, rc);
+	json_decref(j);
+	/* A later run writes the next year's, from the same replay. */
+	rc = AUDIT_RUN(&j, "--state", st, "--file", e1, "--checkpoint-key", f->vkey, "--report-day", "2027-01-10",
+		       "--fec", fec27, "--year", "2027");
+	EXPECT_CLEAN(j, rc);
+	json_decref(j);
+
+	const struct totals *t = h_totals(&f->h);
+	assert_int_equal(totals_outstanding(t, &outstanding), 0);
+	assert_int_equal(totals_reserve(t, &reserve), 0);
+	size_t entries26 = check_fec(fec26, 2026, &b26);
+	/* One entry per movement: the fund, 32 issues, 30 sales at the counter,
+	 * 2 reconversions asked and 2 settled, a reversal, a release. */
+	assert_int_equal(entries26, 1 + 32 + 30 + 2 + 2 + 1 + 1);
+	assert_int_equal(balance_of(&b26, "706100"), -(int64_t)t->fees); /* fees: all in 2026 */
+	/* 2027 opens with what 2026 closed (à nouveaux), then its own entries:
+	 * the balance sheet equals the checkpoint's totals. */
+	check_fec(fec27, 2027, &b27);
+	assert_int_equal(balance_of(&b27, "512100"), (int64_t)reserve);
+	assert_int_equal(-(balance_of(&b27, "467100") + balance_of(&b27, "467200")), (int64_t)outstanding);
+	assert_int_equal(balance_of(&b27, "467200"), -(int64_t)t->pending);
+	/* Paheko's file (the same --year) holds the same movements: one line per
+	 * two-line entry, two for a reconversion paid with its fee; the same
+	 * balance on every account. */
+	assert_int_equal(check_paheko(csv, &pk), entries26 + 1);
+	assert_int_equal(pk.count, b26.count);
+	for (size_t i = 0; i < b26.count; i++)
+		assert_int_equal(balance_of(&pk, b26.account[i]), b26.value[i]);
+	/* Exports are new files: never over an existing one; --fec needs its year. */
+	path_of(f, "again.txt", again);
+	rc = AUDIT_RUN(&j, "--state", st, "--file", e1, "--checkpoint-key", f->vkey, "--fec", fec26, "--year", "2026");
+	assert_int_equal(rc, 6);
+	json_decref(j);
+	assert_int_equal(AUDIT_RUN(NULL, "--state", st, "--file", e1, "--checkpoint-key", f->vkey, "--fec", again), 2);
+	assert_int_equal(AUDIT_RUN(NULL, "--state", st, "--file", e1, "--fec", again, "--year", "26"), 2);
+	assert_int_equal(access(again, F_OK), -1);
+	for (size_t i = 0; i < b26.count; i++)
+		free((char *)b26.account[i]);
+	for (size_t i = 0; i < b27.count; i++)
+		free((char *)b27.account[i]);
+	for (size_t i = 0; i < pk.count; i++)
+		free((char *)pk.account[i]);
+}
+
 static void test_command_line(void **state)
 {
 	struct fixture *f = *state;
@@ -785,6 +1049,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_clean_full_and_incremental, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_regulatory_window, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_treasurer_books, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tampered_export, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_history_rewritten, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_collected_and_key_change, setup, teardown),

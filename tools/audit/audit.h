@@ -117,6 +117,9 @@ struct audit {
 	uint64_t map_bytes;
 	int64_t report_day;         /* the ledger day the regulatory window ends before */
 	bool report_day_given;
+	const char *fec_path;       /* --fec FILE (with --year) */
+	const char *paheko_path;    /* --paheko FILE */
+	int32_t books_year;         /* --year: 0 none */
 	const char *collected_files[AUDIT_COLLECTED_MAX];
 	size_t collected_file_count;
 
@@ -234,6 +237,34 @@ struct audit_counter_row {
 	uint64_t taken, count;
 };
 
+/* Per leaf that moves money in the association's books (SPEC §12): what
+ * the treasurer's exports (audit_books.c) write, one balanced entry each.
+ * The amounts are the ones applied (a reversal takes what the balance
+ * allowed), from the totals before and after the leaf. */
+enum audit_movement {
+	MOVE_FUND = 1,            /* euros into the guarantee fund */
+	MOVE_RELEASE = 2,         /* euros out of it (reason: release reason) */
+	MOVE_ISSUE = 3,           /* new credits (reason: issue reason) */
+	MOVE_REVERSE = 4,         /* credits taken back (reason: the issue's) */
+	MOVE_DORMANT = 5,         /* a dormant account's credits retired */
+	MOVE_SALE = 6,            /* paid to the association's services (party: the counter, if any) */
+	MOVE_REDEEM = 7,          /* a partner asks for euros (party: the partner) */
+	MOVE_SETTLE_PAID = 8,     /* paid out: amount, of which fee kept */
+	MOVE_SETTLE_REJECTED = 9, /* credits back to the partner */
+};
+
+struct audit_entry_row {
+	uint64_t time_ms;
+	uint64_t amount;          /* centimes */
+	uint64_t fee;             /* MOVE_SETTLE_PAID: the reconversion fee */
+	uint8_t movement;         /* enum audit_movement */
+	uint8_t reason;
+	uint8_t text_len;
+	uint8_t padding[5];
+	uint8_t party[KEY_BYTES]; /* the account credited, the partner, the counter; zero if none */
+	char text[64];            /* the programme of an issue, a bank reference */
+};
+
 /* Per ledger day: what the regulatory counters sum. */
 struct audit_day_row {
 	uint64_t pay, refund;
@@ -253,6 +284,13 @@ int audit_tables_each_issue(struct store_txn *txn,
 int audit_tables_each_partner(struct store_txn *txn,
 			      int (*fn)(void *ctx, const uint8_t key[KEY_BYTES], const struct audit_partner_row *row),
 			      void *ctx);
+/* The entries of leaves [from, to), in leaf order. */
+int audit_tables_each_entry(struct store_txn *txn, uint64_t from, uint64_t to,
+			    int (*fn)(void *ctx, uint64_t index, const struct audit_entry_row *row), void *ctx);
+/* audit_books.c: the treasurer's exports from the entry rows; new files
+ * (never overwritten); fec_path needs the year. 0, or -1. */
+int audit_books_write(struct audit *a, const char *fec_path, const char *paheko_path, int32_t year);
+
 int audit_tables_each_counter(struct store_txn *txn,
 			      int (*fn)(void *ctx, const uint8_t key[KEY_BYTES], const struct audit_counter_row *row),
 			      void *ctx);

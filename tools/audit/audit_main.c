@@ -51,6 +51,9 @@ static const char usage[] =
 	"  --threads N              signature verifier threads (default: one per core; 0: none)\n"
 	"  --map-size BYTES         the replay store's largest size (default 8G; K, M, G)\n"
 	"  --json                   one JSON object on stdout instead of the report for people\n"
+	"  --fec FILE --year YYYY   also write the year's FEC (Fichier des Ecritures Comptables) of the\n"
+	"                           association's Manne operations to FILE, a new file (docs/treasurer.md)\n"
+	"  --paheko FILE            also write the same entries as a CSV Paheko imports (all years, or --year)\n"
 	"\n"
 	"Exit codes: 0 clean, 1 a discrepancy (the first is named), 2 bad command line, 3 the ledger\n"
 	"cannot be reached, 4 key file, 6 a local file or the replay store. docs/audit.md has more.\n";
@@ -353,6 +356,14 @@ static int parse_args(struct audit *a, int argc, char **argv)
 			if (!parse_day(val, &a->report_day))
 				return usage_error("--report-day is a date YYYY-MM-DD");
 			a->report_day_given = true;
+		} else if (strcmp(o, "--fec") == 0) {
+			a->fec_path = val;
+		} else if (strcmp(o, "--paheko") == 0) {
+			a->paheko_path = val;
+		} else if (strcmp(o, "--year") == 0) {
+			if (val == NULL || !parse_u64(val, 9999, &v) || v < 2000)
+				return usage_error("--year is a year, e.g. 2026");
+			a->books_year = (int32_t)v;
 		} else if (strcmp(o, "--threads") == 0) {
 			if (!parse_u64(val, VERIFIER_THREADS_MAX, &v))
 				return usage_error("--threads is 0..%u", VERIFIER_THREADS_MAX);
@@ -370,6 +381,8 @@ static int parse_args(struct audit *a, int argc, char **argv)
 		return usage_error("--state DIR is needed");
 	if (a->file != NULL && a->key_file != NULL)
 		return usage_error("--file is read offline: --key is for the ledger over the network");
+	if (a->fec_path != NULL && a->books_year == 0)
+		return usage_error("--fec writes one year's books: give --year YYYY");
 	return 0;
 }
 
@@ -452,6 +465,15 @@ int main(int argc, char **argv)
 		}
 	}
 	rc = audit_report(a);
+	/* The treasurer's exports, from a log that checked out only. */
+	if ((a->fec_path != NULL || a->paheko_path != NULL) && a->ledger != NULL) {
+		if (rc != AUDIT_EXIT_CLEAN) {
+			fputs("manne-audit: no export: the audit did not come out clean\n", stderr);
+		} else if (audit_books_write(a, a->fec_path, a->paheko_path, a->books_year) != 0) {
+			fputs("manne-audit: cannot write the exports (new files: they must not exist)\n", stderr);
+			rc = AUDIT_EXIT_LOCAL;
+		}
+	}
 	for (size_t i = 0; i < a->finding_count; i++) {
 		free(a->findings[i].evidence[0]);
 		free(a->findings[i].evidence[1]);

@@ -29,6 +29,8 @@
 #define TABLE_DAY 'D'      /* 'D' day (u64, biased)                   -> audit_day_row */
 #define TABLE_KINDS 'C'    /* 'C'                                     -> audit_kind_row */
 #define TABLE_COUNTER 'T'  /* 'T' key (32)                            -> audit_counter_row */
+#define TABLE_ENTRY 'E'    /* 'E' index (u64)                         -> audit_entry_row */
+#define TABLE_ISSUE_REASON 'R' /* 'R' issue txid (32)                 -> reason (u8): what a reversal reverses */
 
 #define DAY_BIAS (UINT64_C(1) << 63)  /* ledger days may be negative: biased so that byte order is numeric */
 
@@ -209,6 +211,34 @@ static int counter(struct store_txn *txn, const uint8_t key[KEY_BYTES], const st
 	return row_add(txn, k, sizeof(k), &row, sizeof(row), counter_add, change);
 }
 
+_Static_assert(sizeof(struct audit_entry_row) == 128, "an entry row has no padding");
+
+/* The movement's row; fee only for a reconversion paid out. */
+static int entry(struct store_txn *txn, uint64_t index, uint64_t time_ms, enum audit_movement movement,
+		 uint64_t amount, uint64_t fee, uint8_t reason, const uint8_t *party, const char *text)
+{
+	struct audit_entry_row row;
+	uint8_t key[9];
+
+	if (amount == 0)
+		return 0; /* nothing moved (a reversal of an empty balance) */
+	memset(&row, 0, sizeof(row));
+	row.time_ms = time_ms;
+	row.amount = amount;
+	row.fee = fee;
+	row.movement = (uint8_t)movement;
+	row.reason = reason;
+	if (party != NULL)
+		memcpy(row.party, party, KEY_BYTES);
+	if (text != NULL) {
+		size_t len = strnlen(text, sizeof(row.text));
+		memcpy(row.text, text, len);
+		row.text_len = (uint8_t)len;
+	}
+	key_u64(key, TABLE_ENTRY, index);
+	return store_audit_put(txn, key, sizeof(key), &row, sizeof(row)) == STORE_OK ? 0 : -1;
+}
+
 int audit_tables_leaf(struct audit_tables *t, struct batch *batch, const struct totals *before, const struct tx *tx,
 		      uint64_t time_ms)
 {
@@ -223,6 +253,8 @@ int audit_tables_leaf(struct audit_tables *t, struct batch *batch, const struct 
 	struct audit_month_row *m = &t->month;
 	struct tx_record record;
 	unsigned kind = (unsigned)tx->kind;
+	uint64_t index = s->tree_size - 1; /* the leaf just applied */
+	uint8_t reason_key[1 + TXID_BYTES];
 
 	/* The day, month and kinds rows; every leaf touches the last two. */
 	key[0] = TABLE_MONTH;
@@ -258,22 +290,47 @@ int audit_tables_leaf(struct audit_tables *t, struct batch *batch, const struct 
 			return -1;
 		add(t, &m->issued, change.amount);
 		add(t, &m->issue_count, 1);
+		/* What a later reversal of it reverses. */
+		uint8_t reason = (uint8_t)b->issue->reason;
+		reason_key[0] = TABLE_ISSUE_REASON;
+		memcpy(reason_key + 1, tx->txid, TXID_BYTES);
+		if (store_audit_put(txn, reason_key, sizeof(reason_key), &reason, 1) != STORE_OK ||
+		    entry(txn, index, time_ms, MOVE_ISSUE, change.amount, 0, reason, b->issue->account.data,
+			  b->issue->programme) != 0)
+			return -1;
 		break;
 	}
-	case MANNE__TX_BODY__KIND_REVERSE_ISSUE:
-		add(t, &m->retired_reversed, delta(after->retired, before->retired));
+	case MANNE__TX_BODY__KIND_REVERSE_ISSUE: {
+		uint64_t taken = delta(after->retired, before->retired);
+		uint8_t reason = 0;
+		add(t, &m->retired_reversed, taken);
+		reason_key[0] = TABLE_ISSUE_REASON;
+		memcpy(reason_key + 1, b->reverse_issue->issue_txid.data, TXID_BYTES);
+		if (store_audit_get(txn, reason_key, sizeof(reason_key), &reason, 1) != STORE_OK ||
+		    entry(txn, index, time_ms, MOVE_REVERSE, taken, 0, reason, NULL, b->reverse_issue->reason) != 0)
+			return -1;
 		break;
+	}
 	case MANNE__TX_BODY__KIND_RETIRE_DORMANT:
 		add(t, &m->retired_dormant, delta(after->retired, before->retired));
+		if (entry(txn, index, time_ms, MOVE_DORMANT, delta(after->retired, before->retired), 0, 0,
+			  b->retire_dormant->account.data, b->retire_dormant->reason) != 0)
+			return -1;
 		break;
 	case MANNE__TX_BODY__KIND_FUND_RESERVE:
 		add(t, &m->funded, delta(after->funded, before->funded));
+		if (entry(txn, index, time_ms, MOVE_FUND, delta(after->funded, before->funded), 0, 0, NULL,
+			  b->fund_reserve->bank_reference) != 0)
+			return -1;
 		break;
 	case MANNE__TX_BODY__KIND_RELEASE_RESERVE: {
 		unsigned reason = (unsigned)b->release_reserve->reason;
 		if (reason < 1 || reason > AUDIT_RELEASE_REASONS)
 			return -1;
 		add(t, &m->released[reason - 1], delta(after->released, before->released));
+		if (entry(txn, index, time_ms, MOVE_RELEASE, delta(after->released, before->released), 0, (uint8_t)reason,
+			  NULL, b->release_reserve->bank_reference) != 0)
+			return -1;
 		break;
 	}
 	case MANNE__TX_BODY__KIND_PAY:
@@ -293,11 +350,15 @@ int audit_tables_leaf(struct audit_tables *t, struct batch *batch, const struct 
 			if (counter(txn, b->pay->counter.data, &change) != 0)
 				return -1;
 		}
+		if (entry(txn, index, time_ms, MOVE_SALE, delta(after->retired, before->retired), 0, 0,
+			  pay && b->pay->counter.len == KEY_BYTES ? b->pay->counter.data : NULL, NULL) != 0)
+			return -1;
 		break;
 	}
 	case MANNE__TX_BODY__KIND_REDEEM: {
 		struct partner_change change = {.t = t, .redeemed = b->redeem->amount};
-		if (partner(txn, tx->signer, &change) != 0)
+		if (partner(txn, tx->signer, &change) != 0 ||
+		    entry(txn, index, time_ms, MOVE_REDEEM, change.redeemed, 0, 0, tx->signer, NULL) != 0)
 			return -1;
 		add(t, &m->redeemed, change.redeemed);
 		break;
@@ -316,6 +377,14 @@ int audit_tables_leaf(struct audit_tables *t, struct batch *batch, const struct 
 		add(t, &m->fees, change.fees);
 		add(t, &m->paid_out, delta(after->paid_out, before->paid_out));
 		add(t, &m->rejected, change.rejected);
+		if (change.rejected > 0) {
+			if (entry(txn, index, time_ms, MOVE_SETTLE_REJECTED, change.rejected, 0, 0, record.party, NULL) != 0)
+				return -1;
+		} else {
+			if (entry(txn, index, time_ms, MOVE_SETTLE_PAID, change.reconverted, change.fees, 0, record.party,
+				  b->settle_redemption->bank_reference) != 0)
+				return -1;
+		}
 		break;
 	}
 	default:
@@ -490,6 +559,40 @@ int audit_tables_each_counter(struct store_txn *txn,
 	const uint8_t prefix = TABLE_COUNTER;
 	struct counter_walk w = {fn, ctx, false};
 	return store_audit_each(txn, &prefix, 1, NULL, 0, counter_fn, &w) == STORE_OK && !w.bad ? 0 : -1;
+}
+
+struct entry_walk {
+	int (*fn)(void *ctx, uint64_t index, const struct audit_entry_row *row);
+	void *ctx;
+	uint64_t to;
+	bool bad;
+};
+
+static int entry_fn(void *ctx, const uint8_t *k, size_t k_len, const uint8_t *v, size_t v_len)
+{
+	struct entry_walk *w = ctx;
+	struct audit_entry_row row;
+	uint64_t index;
+
+	if (k_len != 9 || v_len != sizeof(row)) {
+		w->bad = true;
+		return 1;
+	}
+	index = load_be64(k + 1);
+	if (index >= w->to)
+		return 1;
+	memcpy(&row, v, sizeof(row));
+	return w->fn(w->ctx, index, &row);
+}
+
+int audit_tables_each_entry(struct store_txn *txn, uint64_t from, uint64_t to,
+			    int (*fn)(void *ctx, uint64_t index, const struct audit_entry_row *row), void *ctx)
+{
+	const uint8_t prefix = TABLE_ENTRY;
+	uint8_t start[9];
+	struct entry_walk w = {fn, ctx, to, false};
+	key_u64(start, TABLE_ENTRY, from);
+	return store_audit_each(txn, &prefix, 1, start, sizeof(start), entry_fn, &w) == STORE_OK && !w.bad ? 0 : -1;
 }
 
 struct day_walk {
