@@ -869,6 +869,64 @@ static size_t check_paheko(const char *path, struct balances *b)
 	return lines;
 }
 
+/* Well-formed enough to print: every element closed in order (void ones
+ * excepted), no script. Returns the number of <svg> charts. */
+static size_t check_html(const char *path)
+{
+	static const char *const void_tags[] = {"meta", "br", "rect", "line", "polyline", "path", NULL};
+	size_t len, svgs = 0, depth = 0;
+	char *text = (char *)audit_file_read(path, &len), stack[64][16];
+
+	assert_non_null(text);
+	text = realloc(text, len + 1);
+	text[len] = '\0';
+	assert_int_equal(strncmp(text, "<!DOCTYPE html>", 15), 0);
+	assert_null(strstr(text, "<script"));
+	for (char *p = strchr(text + 15, '<'); p != NULL; p = strchr(p + 1, '<')) {
+		bool closing = p[1] == '/';
+		char name[16];
+		size_t n = strspn(p + 1 + closing, "abcdefghijklmnopqrstuvwxyz0123456789");
+		assert_true(n > 0 && n < sizeof(name));
+		memcpy(name, p + 1 + closing, n);
+		name[n] = '\0';
+		char *end = strchr(p, '>');
+		assert_non_null(end);
+		bool self_closed = end[-1] == '/';
+		bool is_void = false;
+		for (size_t i = 0; void_tags[i] != NULL; i++)
+			is_void |= strcmp(name, void_tags[i]) == 0;
+		if (closing) {
+			if (depth == 0 || strcmp(stack[depth - 1], name) != 0)
+				fail_msg("</%s> closes <%s>", name, depth > 0 ? stack[depth - 1] : "(nothing)");
+			depth--;
+		} else if (!self_closed && !is_void) {
+			assert_true(depth < 64);
+			strcpy(stack[depth++], name);
+		}
+		if (!closing && strcmp(name, "svg") == 0)
+			svgs++;
+	}
+	assert_int_equal(depth, 0);
+	free(text);
+	return svgs;
+}
+
+/* The value of <... data-figure="name" data-value="N"> in the report. */
+static uint64_t html_figure(const char *path, const char *name)
+{
+	size_t len;
+	char *text = (char *)audit_file_read(path, &len), key[64];
+	text = realloc(text, len + 1);
+	text[len] = '\0';
+	snprintf(key, sizeof(key), "data-figure=\"%s\" data-value=\"", name);
+	char *at = strstr(text, key);
+	if (at == NULL)
+		fail_msg("no figure %s in the report", name);
+	uint64_t v = strtoull(at + strlen(key), NULL, 10);
+	free(text);
+	return v;
+}
+
 static void test_treasurer_books(void **state)
 {
 	struct fixture *f = *state;
@@ -916,6 +974,30 @@ static void test_treasurer_books(void **state)
 	assert_int_equal(pk.count, b26.count);
 	for (size_t i = 0; i < b26.count; i++)
 		assert_int_equal(balance_of(&pk, b26.account[i]), b26.value[i]);
+	/* The month's report for the board and funders: its figures are the
+	 * JSON report's (the last month: its end is the checkpoint's). */
+	char html[160];
+	path_of(f, "rapport-2027-03.html", html);
+	rc = AUDIT_RUN(&j, "--state", st, "--file", e1, "--checkpoint-key", f->vkey, "--report-day", "2027-04-01",
+		       "--html", html, "--month", "2027-03");
+	EXPECT_CLEAN(j, rc);
+	assert_int_equal(check_html(html), 4);
+	assert_int_equal(html_figure(html, "coverage_bp"), audit_json_u64(j, "coverage_bp"));
+	assert_int_equal(html_figure(html, "outstanding"), audit_json_u64(j, "totals.outstanding"));
+	assert_int_equal(html_figure(html, "reserve"), audit_json_u64(j, "totals.reserve"));
+	assert_int_equal(html_figure(html, "payments_12_months"),
+			 audit_json_u64(j, "regulatory.pay") + audit_json_u64(j, "regulatory.refund"));
+	assert_int_equal(html_figure(html, "issued_month"), 10 * 250);
+	assert_int_equal(html_figure(html, "paid_month"), 10 * 70);
+	json_decref(j);
+	path_of(f, "rapport-2026-11.html", html);
+	rc = AUDIT_RUN(&j, "--state", st, "--file", e1, "--checkpoint-key", f->vkey, "--html", html, "--month", "2026-11");
+	EXPECT_CLEAN(j, rc);
+	json_decref(j);
+	assert_int_equal(check_html(html), 4);
+	assert_int_equal(html_figure(html, "fees_month"), 0);
+	assert_true(html_figure(html, "issued_month") > 0);
+
 	/* Exports are new files: never over an existing one; --fec needs its year. */
 	path_of(f, "again.txt", again);
 	rc = AUDIT_RUN(&j, "--state", st, "--file", e1, "--checkpoint-key", f->vkey, "--fec", fec26, "--year", "2026");

@@ -120,6 +120,9 @@ struct audit {
 	const char *fec_path;       /* --fec FILE (with --year) */
 	const char *paheko_path;    /* --paheko FILE */
 	int32_t books_year;         /* --year: 0 none */
+	const char *html_path;      /* --html FILE (with --month) */
+	int32_t html_year;          /* --month YYYY-MM: 0 none */
+	uint32_t html_month;
 	const char *collected_files[AUDIT_COLLECTED_MAX];
 	size_t collected_file_count;
 
@@ -290,6 +293,8 @@ int audit_tables_each_entry(struct store_txn *txn, uint64_t from, uint64_t to,
 /* audit_books.c: the treasurer's exports from the entry rows; new files
  * (never overwritten); fec_path needs the year. 0, or -1. */
 int audit_books_write(struct audit *a, const char *fec_path, const char *paheko_path, int32_t year);
+/* audit_html.c: the monthly report (a new file). 0, or -1. */
+int audit_html_write(struct audit *a, const char *path, int32_t year, uint32_t month);
 
 int audit_tables_each_counter(struct store_txn *txn,
 			      int (*fn)(void *ctx, const uint8_t key[KEY_BYTES], const struct audit_counter_row *row),

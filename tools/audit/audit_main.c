@@ -54,6 +54,7 @@ static const char usage[] =
 	"  --fec FILE --year YYYY   also write the year's FEC (Fichier des Ecritures Comptables) of the\n"
 	"                           association's Manne operations to FILE, a new file (docs/treasurer.md)\n"
 	"  --paheko FILE            also write the same entries as a CSV Paheko imports (all years, or --year)\n"
+	"  --html FILE --month YYYY-MM  also write the month's report for the board and funders (HTML, A4)\n"
 	"\n"
 	"Exit codes: 0 clean, 1 a discrepancy (the first is named), 2 bad command line, 3 the ledger\n"
 	"cannot be reached, 4 key file, 6 a local file or the replay store. docs/audit.md has more.\n";
@@ -360,6 +361,16 @@ static int parse_args(struct audit *a, int argc, char **argv)
 			a->fec_path = val;
 		} else if (strcmp(o, "--paheko") == 0) {
 			a->paheko_path = val;
+		} else if (strcmp(o, "--html") == 0) {
+			a->html_path = val;
+		} else if (strcmp(o, "--month") == 0) {
+			int y, m;
+			char tail;
+			if (val == NULL || sscanf(val, "%4d-%2d%c", &y, &m, &tail) != 2 || y < 2000 || y > 9999 || m < 1 ||
+			    m > 12 || strlen(val) != 7)
+				return usage_error("--month is YYYY-MM, e.g. 2026-11");
+			a->html_year = y;
+			a->html_month = (uint32_t)m;
 		} else if (strcmp(o, "--year") == 0) {
 			if (val == NULL || !parse_u64(val, 9999, &v) || v < 2000)
 				return usage_error("--year is a year, e.g. 2026");
@@ -383,6 +394,8 @@ static int parse_args(struct audit *a, int argc, char **argv)
 		return usage_error("--file is read offline: --key is for the ledger over the network");
 	if (a->fec_path != NULL && a->books_year == 0)
 		return usage_error("--fec writes one year's books: give --year YYYY");
+	if (a->html_path != NULL && a->html_year == 0)
+		return usage_error("--html writes one month's report: give --month YYYY-MM");
 	return 0;
 }
 
@@ -466,10 +479,12 @@ int main(int argc, char **argv)
 	}
 	rc = audit_report(a);
 	/* The treasurer's exports, from a log that checked out only. */
-	if ((a->fec_path != NULL || a->paheko_path != NULL) && a->ledger != NULL) {
+	if ((a->fec_path != NULL || a->paheko_path != NULL || a->html_path != NULL) && a->ledger != NULL) {
 		if (rc != AUDIT_EXIT_CLEAN) {
 			fputs("manne-audit: no export: the audit did not come out clean\n", stderr);
-		} else if (audit_books_write(a, a->fec_path, a->paheko_path, a->books_year) != 0) {
+		} else if ((a->html_path != NULL && audit_html_write(a, a->html_path, a->html_year, a->html_month) != 0) ||
+			   ((a->fec_path != NULL || a->paheko_path != NULL) &&
+			    audit_books_write(a, a->fec_path, a->paheko_path, a->books_year) != 0)) {
 			fputs("manne-audit: cannot write the exports (new files: they must not exist)\n", stderr);
 			rc = AUDIT_EXIT_LOCAL;
 		}
