@@ -998,6 +998,48 @@ static void test_treasurer_books(void **state)
 	assert_int_equal(html_figure(html, "fees_month"), 0);
 	assert_true(html_figure(html, "issued_month") > 0);
 
+	/* Statements: opening, the month's lines, closing; the lines add up; the
+	 * holder's says "crédit de l'association", never why (SPEC §6). */
+	char base[160], file[200];
+	int64_t sum_lines = 0;
+	path_of(f, "releve-alice", base);
+	rc = AUDIT_RUN(&j, "--state", st, "--file", e1, "--checkpoint-key", f->vkey, "--statement",
+		       hex(h_pk(&f->h, "alice")), "--month", "2026-11", "--statement-out", base);
+	EXPECT_CLEAN(j, rc);
+	json_decref(j);
+	snprintf(file, sizeof(file), "%s.html", base);
+	assert_int_equal(check_html(file), 0);
+	size_t len;
+	char *text = (char *)audit_file_read(file, &len);
+	text = realloc(text, len + 1);
+	text[len] = '\0';
+	assert_null(strstr(text, "participation"));
+	assert_null(strstr(text, "jardin"));
+	assert_non_null(strstr(text, "crédit de l'association"));
+	for (char *p = strstr(text, "<td class=\"n\" data-value=\""); p != NULL;
+	     p = strstr(p + 1, "<td class=\"n\" data-value=\""))
+		sum_lines += strtoll(p + strlen("<td class=\"n\" data-value=\""), NULL, 10);
+	free(text);
+	int64_t opening = (int64_t)html_figure(file, "opening"), closing = (int64_t)html_figure(file, "closing");
+	assert_int_equal(closing - opening, sum_lines);
+	assert_int_equal(opening, 0); /* alice's account opened that month */
+	snprintf(file, sizeof(file), "%s.txt", base);
+	assert_int_equal(access(file, F_OK), 0);
+	/* The board's statement of the last month names the reasons, and closes
+	 * on the balance of the checkpoint. */
+	path_of(f, "releve-alice-board", base);
+	rc = AUDIT_RUN(&j, "--state", st, "--file", e1, "--checkpoint-key", f->vkey, "--statement",
+		       hex(h_pk(&f->h, "alice")), "--month", "2027-03", "--statement-out", base, "--statement-for", "board");
+	EXPECT_CLEAN(j, rc);
+	json_decref(j);
+	snprintf(file, sizeof(file), "%s.html", base);
+	assert_int_equal((int64_t)html_figure(file, "closing"), (int64_t)h_balance(&f->h, "alice"));
+	text = (char *)audit_file_read(file, &len);
+	text = realloc(text, len + 1);
+	text[len] = '\0';
+	assert_non_null(strstr(text, "émission (achat, achat-2027-03)"));
+	free(text);
+
 	/* Exports are new files: never over an existing one; --fec needs its year. */
 	path_of(f, "again.txt", again);
 	rc = AUDIT_RUN(&j, "--state", st, "--file", e1, "--checkpoint-key", f->vkey, "--fec", fec26, "--year", "2026");

@@ -123,6 +123,10 @@ struct audit {
 	const char *html_path;      /* --html FILE (with --month) */
 	int32_t html_year;          /* --month YYYY-MM: 0 none */
 	uint32_t html_month;
+	uint8_t statement_account[KEY_BYTES]; /* --statement ACCOUNT (with --month) */
+	bool statement;
+	bool statement_privileged;  /* --statement-for board: issue reasons and programmes shown */
+	const char *statement_out;  /* --statement-out BASE (default releve-SHORTID-YYYY-MM) */
 	const char *collected_files[AUDIT_COLLECTED_MAX];
 	size_t collected_file_count;
 
@@ -254,6 +258,7 @@ enum audit_movement {
 	MOVE_REDEEM = 7,          /* a partner asks for euros (party: the partner) */
 	MOVE_SETTLE_PAID = 8,     /* paid out: amount, of which fee kept */
 	MOVE_SETTLE_REJECTED = 9, /* credits back to the partner */
+	MOVE_RECOVER = 10,        /* not in the books: the balance a recovery moved (party: the new key), for statements */
 };
 
 struct audit_entry_row {
@@ -287,12 +292,19 @@ int audit_tables_each_issue(struct store_txn *txn,
 int audit_tables_each_partner(struct store_txn *txn,
 			      int (*fn)(void *ctx, const uint8_t key[KEY_BYTES], const struct audit_partner_row *row),
 			      void *ctx);
+/* The entry row of one leaf: STORE_OK, STORE_NOT_FOUND, or an error. */
+int audit_tables_entry_get(struct store_txn *txn, uint64_t index, struct audit_entry_row *out);
 /* The entries of leaves [from, to), in leaf order. */
 int audit_tables_each_entry(struct store_txn *txn, uint64_t from, uint64_t to,
 			    int (*fn)(void *ctx, uint64_t index, const struct audit_entry_row *row), void *ctx);
 /* audit_books.c: the treasurer's exports from the entry rows; new files
  * (never overwritten); fec_path needs the year. 0, or -1. */
 int audit_books_write(struct audit *a, const char *fec_path, const char *paheko_path, int32_t year);
+/* audit_statement.c: an account's statement for a month, as BASE.txt and
+ * BASE.html (new files), for the account's holder or, with privileged, for
+ * the board and auditors (issue reasons and programmes shown). 0, or -1. */
+int audit_statement_write(struct audit *a, const uint8_t account[KEY_BYTES], int32_t year, uint32_t month,
+			  bool privileged, const char *base);
 /* audit_html.c: the monthly report (a new file). 0, or -1. */
 int audit_html_write(struct audit *a, const char *path, int32_t year, uint32_t month);
 

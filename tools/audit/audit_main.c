@@ -55,6 +55,9 @@ static const char usage[] =
 	"                           association's Manne operations to FILE, a new file (docs/treasurer.md)\n"
 	"  --paheko FILE            also write the same entries as a CSV Paheko imports (all years, or --year)\n"
 	"  --html FILE --month YYYY-MM  also write the month's report for the board and funders (HTML, A4)\n"
+	"  --statement ACCOUNT --month YYYY-MM  also write the account's statement of the month as BASE.txt and\n"
+	"                           BASE.html (--statement-out BASE; default releve-SHORTID-YYYY-MM), for its\n"
+	"                           holder (default) or --statement-for board (issue reasons shown)\n"
 	"\n"
 	"Exit codes: 0 clean, 1 a discrepancy (the first is named), 2 bad command line, 3 the ledger\n"
 	"cannot be reached, 4 key file, 6 a local file or the replay store. docs/audit.md has more.\n";
@@ -363,6 +366,18 @@ static int parse_args(struct audit *a, int argc, char **argv)
 			a->paheko_path = val;
 		} else if (strcmp(o, "--html") == 0) {
 			a->html_path = val;
+		} else if (strcmp(o, "--statement") == 0) {
+			size_t got = 0;
+			if (val == NULL || strlen(val) != 64 ||
+			    sodium_hex2bin(a->statement_account, KEY_BYTES, val, 64, NULL, &got, NULL) != 0 || got != KEY_BYTES)
+				return usage_error("--statement is an account key (64 hex characters)");
+			a->statement = true;
+		} else if (strcmp(o, "--statement-for") == 0) {
+			if (val == NULL || (strcmp(val, "holder") != 0 && strcmp(val, "board") != 0))
+				return usage_error("--statement-for is holder or board");
+			a->statement_privileged = strcmp(val, "board") == 0;
+		} else if (strcmp(o, "--statement-out") == 0) {
+			a->statement_out = val;
 		} else if (strcmp(o, "--month") == 0) {
 			int y, m;
 			char tail;
@@ -396,6 +411,8 @@ static int parse_args(struct audit *a, int argc, char **argv)
 		return usage_error("--fec writes one year's books: give --year YYYY");
 	if (a->html_path != NULL && a->html_year == 0)
 		return usage_error("--html writes one month's report: give --month YYYY-MM");
+	if (a->statement && a->html_year == 0)
+		return usage_error("--statement writes one month's statement: give --month YYYY-MM");
 	return 0;
 }
 
@@ -479,6 +496,20 @@ int main(int argc, char **argv)
 	}
 	rc = audit_report(a);
 	/* The treasurer's exports, from a log that checked out only. */
+	char base[64];
+	if (a->statement && a->statement_out == NULL) {
+		/* releve-C4208760-2026-11: the short id the card shows, and the month. */
+		snprintf(base, sizeof(base), "releve-%02X%02X%02X%02X-%04d-%02u", a->statement_account[0],
+			 a->statement_account[1], a->statement_account[2], a->statement_account[3], (int)a->html_year,
+			 a->html_month);
+		a->statement_out = base;
+	}
+	if (a->statement && a->ledger != NULL && rc == AUDIT_EXIT_CLEAN &&
+	    audit_statement_write(a, a->statement_account, a->html_year, a->html_month, a->statement_privileged,
+				  a->statement_out) != 0) {
+		fputs("manne-audit: cannot write the statement (an unknown account, or the files exist)\n", stderr);
+		rc = AUDIT_EXIT_LOCAL;
+	}
 	if ((a->fec_path != NULL || a->paheko_path != NULL || a->html_path != NULL) && a->ledger != NULL) {
 		if (rc != AUDIT_EXIT_CLEAN) {
 			fputs("manne-audit: no export: the audit did not come out clean\n", stderr);

@@ -387,10 +387,26 @@ int audit_tables_leaf(struct audit_tables *t, struct batch *batch, const struct 
 		}
 		break;
 	}
+	case MANNE__TX_BODY__KIND_RECOVER_ACCOUNT: {
+		/* The balance moved, which the leaf does not say: the new account holds it now. */
+		struct account moved;
+		if (store_account_get(txn, b->recover_account->new_account.data, &moved) != STORE_OK ||
+		    entry(txn, index, time_ms, MOVE_RECOVER, moved.balance, 0, 0, b->recover_account->new_account.data,
+			  NULL) != 0)
+			return -1;
+		break;
+	}
 	default:
 		break;
 	}
 	return t->overflow ? -1 : 0;
+}
+
+int audit_tables_entry_get(struct store_txn *txn, uint64_t index, struct audit_entry_row *out)
+{
+	uint8_t key[9];
+	key_u64(key, TABLE_ENTRY, index);
+	return store_audit_get(txn, key, sizeof(key), out, sizeof(*out));
 }
 
 /* ---- Reading for the report ---- */
