@@ -36,7 +36,7 @@ if CHROMIUM is None or DRIVER is None:
     print("skipped: no chromium (Debian's chromium, chromium-driver and python3-selenium)")
     sys.exit(77)
 
-CLI = os.environ["MANNE_CLI"]
+CLI = os.environ["MANNE_CLI"]  # and MANNE_AUDIT for the monthly report's screenshot
 SHOTS = os.environ["MANNE_SCREENSHOTS"]
 
 
@@ -253,6 +253,24 @@ def main():
         entry = json.loads(manne("payment", "--port", port, "--key", k("counter.key"), "--payee",
                                  os.path.join(keys, "association.key"), "--reference", "PANIER-1", "--json").stdout)
         assert entry["counter"] == manne("pubkey", k("counter.key")).stdout.split()[-1], entry
+
+        # The treasurer's monthly report of this ledger, as a reader sees it
+        # (SPEC section 12): made by manne-audit from an export, printed here.
+        export = k("ledger.export")
+        manne("export", export, "--port", port, "--key", os.path.join(keys, "board0.key"))
+        vkey = json.loads(manne("checkpoint", "--port", port, "--json").stdout)["verifier_key"]
+        month = time.strftime("%Y-%m", time.gmtime())
+        report = k("rapport.html")
+        r = subprocess.run([os.environ["MANNE_AUDIT"], "--state", k("audit"), "--file", export, "--checkpoint-key", vkey,
+                            "--html", report, "--month", month], capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        driver.get("file://" + report)
+        assert driver.find_element(By.TAG_NAME, "h1").text.startswith("La Manne : rapport de")
+        assert len(driver.find_elements(By.TAG_NAME, "svg")) == 4
+        driver.set_window_size(900, 2400)
+        driver.save_screenshot(os.path.join(SHOTS, "9-rapport-du-mois.png"))
+        driver.set_window_size(1024, 600)
+        driver.get(counter_site + "/")
 
         # The page worked under its CSP: no violation reported.
         for entry in driver.get_log("browser"):

@@ -178,10 +178,12 @@ static void chart_coverage(struct html *h)
 		uint32_t at = h->index - (uint32_t)(MONTHS_SHOWN - 1 - k);
 		fprintf(h->f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>", left + 20 + k * 50, bottom + 16,
 			month_short[at % 12]);
-		if (h->shown[k].outstanding > 0)
-			fprintf(h->f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" font-size=\"9\">%" PRIu64 "&#160;%%</text>",
-				left + 20 + k * 50,
-				bottom - (int)((uint64_t)(bottom - top) * bp[k] / max_bp) - 6, bp[k] / 100);
+		if (h->shown[k].outstanding > 0) {
+			int y = bottom - (int)((uint64_t)(bottom - top) * bp[k] / max_bp);
+			fprintf(h->f, "<circle cx=\"%d\" cy=\"%d\" r=\"4\" fill=\"#2f6b3a\"/>"
+				      "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" font-size=\"9\">%" PRIu64 "&#160;%%</text>",
+				left + 20 + k * 50, y, left + 20 + k * 50, y - 8, bp[k] / 100);
+		}
 	}
 	fputs("\n</svg>\n", h->f);
 }
