@@ -996,6 +996,7 @@ static void test_treasurer_books(void **state)
 	json_decref(j);
 	assert_int_equal(check_html(html), 4);
 	assert_int_equal(html_figure(html, "fees_month"), 0);
+	assert_int_equal(html_figure(html, "partners_paid"), 2); /* the shop, and the farm the shop paid */
 	assert_true(html_figure(html, "issued_month") > 0);
 
 	/* Statements: opening, the month's lines, closing; the lines add up; the

@@ -292,6 +292,8 @@ int audit_tables_each_issue(struct store_txn *txn,
 int audit_tables_each_partner(struct store_txn *txn,
 			      int (*fn)(void *ctx, const uint8_t key[KEY_BYTES], const struct audit_partner_row *row),
 			      void *ctx);
+/* The shops and producers paid in a month (ledger calendar). 0, or -1. */
+int audit_tables_partners_paid(struct store_txn *txn, int32_t year, uint32_t month, uint64_t *count);
 /* The entry row of one leaf: STORE_OK, STORE_NOT_FOUND, or an error. */
 int audit_tables_entry_get(struct store_txn *txn, uint64_t index, struct audit_entry_row *out);
 /* The entries of leaves [from, to), in leaf order. */

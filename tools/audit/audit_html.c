@@ -272,8 +272,10 @@ int audit_html_write(struct audit *a, const char *path, int32_t year, uint32_t m
 		month_names[month - 1], (int)year);
 	fprintf(f, "<h1>La Manne : rapport de %s %d</h1>\n<p>Registre <code>", month_names[month - 1], (int)year);
 	escape(f, a->ledger->state.origin, ORIGIN_BYTES_MAX);
-	fprintf(f, "</code>. Chiffres arrêtés à la fin du mois (jour du registre), tirés du journal vérifié : "
-		   "le point de contrôle signé figure à la fin.</p>\n");
+	struct civil_date last = civil_from_days(after - 1);
+	fprintf(f, "</code>. Chiffres arrêtés au %u %s %d (jour du registre), tirés du journal vérifié : "
+		   "le point de contrôle signé figure à la fin.</p>\n",
+		last.day, month_names[last.month - 1], (int)last.year);
 
 	fprintf(f, "<section>\n<h2>Couverture</h2>\n<p>Fonds de garantie ");
 	figure(f, "reserve", end->reserve);
@@ -299,9 +301,14 @@ int audit_html_write(struct audit *a, const char *path, int32_t year, uint32_t m
 	figure(f, "issued_month", end->row.issued);
 	fputs(".</p>\n</section>\n", f);
 
+	uint64_t partners = 0;
+	if (audit_tables_partners_paid(txn, year, month, &partners) != 0)
+		goto done;
 	fputs("<section>\n<h2>Circulation</h2>\n<p>Payé dans le mois : ", f);
 	figure(f, "paid_month", end->row.pay);
-	fprintf(f, " en %" PRIu64 " paiements ; remboursé : ", end->row.pay_count);
+	fprintf(f, " en %" PRIu64 " paiements, à <span data-figure=\"partners_paid\" data-value=\"%" PRIu64
+		   "\">%" PRIu64 "</span> commerces et producteurs ; remboursé : ",
+		end->row.pay_count, partners, partners);
 	figure(f, "refunded_month", end->row.refund);
 	fputs(".</p>\n", f);
 	if (chart_weeks(&h, &rules) != 0)

@@ -30,6 +30,7 @@
 #define TABLE_KINDS 'C'    /* 'C'                                     -> audit_kind_row */
 #define TABLE_COUNTER 'T'  /* 'T' key (32)                            -> audit_counter_row */
 #define TABLE_ENTRY 'E'    /* 'E' index (u64)                         -> audit_entry_row */
+#define TABLE_PAID 'Y'     /* 'Y' month (u32) payee (32)              -> audit_issue_row (amount, count) */
 #define TABLE_ISSUE_REASON 'R' /* 'R' issue txid (32)                 -> reason (u8): what a reversal reverses */
 
 #define DAY_BIAS (UINT64_C(1) << 63)  /* ledger days may be negative: biased so that byte order is numeric */
@@ -350,6 +351,17 @@ int audit_tables_leaf(struct audit_tables *t, struct batch *batch, const struct 
 			if (counter(txn, b->pay->counter.data, &change) != 0)
 				return -1;
 		}
+		/* The partners paid each month (the report counts them). */
+		if (pay && delta(after->retired, before->retired) == 0) {
+			uint8_t k[1 + 4 + KEY_BYTES];
+			struct issue_change change = {t, amount};
+			struct audit_issue_row paid;
+			k[0] = TABLE_PAID;
+			store_be32(k + 1, month_index(&date));
+			memcpy(k + 5, b->pay->payee.data, KEY_BYTES);
+			if (row_add(txn, k, sizeof(k), &paid, sizeof(paid), issue_add, &change) != 0)
+				return -1;
+		}
 		if (entry(txn, index, time_ms, MOVE_SALE, delta(after->retired, before->retired), 0, 0,
 			  pay && b->pay->counter.len == KEY_BYTES ? b->pay->counter.data : NULL, NULL) != 0)
 			return -1;
@@ -400,6 +412,32 @@ int audit_tables_leaf(struct audit_tables *t, struct batch *batch, const struct 
 		break;
 	}
 	return t->overflow ? -1 : 0;
+}
+
+struct count_walk {
+	uint64_t count;
+};
+
+static int count_fn(void *ctx, const uint8_t *k, size_t k_len, const uint8_t *v, size_t v_len)
+{
+	(void)k;
+	(void)k_len;
+	(void)v;
+	(void)v_len;
+	((struct count_walk *)ctx)->count++;
+	return 0;
+}
+
+int audit_tables_partners_paid(struct store_txn *txn, int32_t year, uint32_t month, uint64_t *count)
+{
+	uint8_t prefix[5];
+	struct count_walk w = {0};
+	prefix[0] = TABLE_PAID;
+	store_be32(prefix + 1, (uint32_t)year * 12U + (month - 1U));
+	if (store_audit_each(txn, prefix, sizeof(prefix), NULL, 0, count_fn, &w) != STORE_OK)
+		return -1;
+	*count = w.count;
+	return 0;
 }
 
 int audit_tables_entry_get(struct store_txn *txn, uint64_t index, struct audit_entry_row *out)
