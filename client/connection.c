@@ -293,9 +293,18 @@ static enum manne_status ensure_connected(struct manne *m)
 
 	if (m->wire.fd >= 0)
 		return MANNE_OK;
-	if (manne_wire_connect(&m->wire, m->host, m->port, m->timeout_ms) != 0) {
+	int rc = manne_wire_connect(&m->wire, m->host, m->port, m->timeout_ms);
+	if (rc != 0) {
 		m->wire.fd = -1;
-		return manne_fail(m, MANNE_ERR_CONNECT, "cannot connect to %s:%u within %u ms", m->host, m->port,
+		/* Refused or unknown: said at once, not retried (nothing listens
+		 * there, or the name is wrong); no answer: the caller retries. */
+		m->connect_final = rc == WIRE_CONNECT_REFUSED || rc == WIRE_CONNECT_UNKNOWN;
+		if (rc == WIRE_CONNECT_REFUSED)
+			return manne_fail(m, MANNE_ERR_CONNECT, "%s:%u refused the connection: is manne-ledger running "
+								"there, on that port?", m->host, m->port);
+		if (rc == WIRE_CONNECT_UNKNOWN)
+			return manne_fail(m, MANNE_ERR_CONNECT, "the host name %s does not resolve", m->host);
+		return manne_fail(m, MANNE_ERR_CONNECT, "no answer from %s:%u within %u ms", m->host, m->port,
 				  m->timeout_ms);
 	}
 	if (m->tls) {
@@ -351,6 +360,8 @@ enum manne_status manne_call(struct manne *m, Manne__Request *request, uint32_t 
 			backoff = backoff > MANNE_BACKOFF_MS_CAP / 2 ? MANNE_BACKOFF_MS_CAP : backoff * 2;
 		}
 		status = ensure_connected(m);
+		if (status == MANNE_ERR_CONNECT && m->connect_final)
+			return status;
 		if (status == MANNE_ERR_CONNECT || status == MANNE_ERR_TIMEOUT)
 			continue;
 		if (status != MANNE_OK)
@@ -414,7 +425,8 @@ enum manne_status manne_open_tls(const char *host, uint16_t port, uint32_t timeo
 	m->backoff_ms = MANNE_BACKOFF_MS_DEFAULT;
 	m->port = port;
 	if (host == NULL || strlen(host) >= sizeof(m->host))
-		return manne_fail(m, MANNE_ERR_ARGUMENT, "a host is an IPv4 address such as 127.0.0.1");
+		return manne_fail(m, MANNE_ERR_ARGUMENT, "a host is a name or an address, at most %u bytes",
+				  (unsigned)sizeof(m->host) - 1);
 	strcpy(m->host, host);
 	if (pin != NULL) {
 		if (tls_pin_parse(pin, m->tls_pin) != 0)

@@ -122,13 +122,17 @@ MANNE_API int manne_key_file_is_sealed(const char *path);
 
 struct manne;
 
-/* Connects to manne-ledger at an IPv4 host and port. timeout_ms bounds the
+/* Connects to manne-ledger at a host (a name, an IPv4 or an IPv6 address;
+ * each address it resolves to in turn) and port. timeout_ms bounds the
  * connection and every reply (0: 10 s). Learns the ledger's origin and
  * genesis id, which every transaction names.
  * *out is set to a new handle whenever memory allows, even on failure, so
  * that manne_message() can say why; close it with manne_close() in every
  * case. A handle reconnects by itself when a call finds its connection lost
- * (and learns the ledger then, if manne_open could not reach it). */
+ * (and learns the ledger then, if manne_open could not reach it). A host
+ * that refuses the connection, or a name that does not resolve, is
+ * MANNE_ERR_CONNECT at once, with the reason in manne_message(); only a
+ * host that does not answer is tried again. */
 MANNE_API enum manne_status manne_open(const char *host, uint16_t port, uint32_t timeout_ms, struct manne **out)
 	MANNE_MUST_CHECK;
 /* The same over TLS 1.3, to a server whose certificate holds the pinned

@@ -18,7 +18,7 @@
 #include "manne.pb-c.h"
 #include "manne_wire.h"
 
-#define MANNE_HOST_BYTES 64U
+#define MANNE_HOST_BYTES 256U            /* a DNS name is at most 253 bytes */
 #define MANNE_TIMEOUT_MS_DEFAULT 10000U
 #define MANNE_ATTEMPTS_DEFAULT 5U
 #define MANNE_ATTEMPTS_MAX 20U
@@ -42,6 +42,7 @@ struct manne {
 	bool tls;                        /* TLS 1.3 to a server holding the key of tls_pin */
 	uint8_t tls_pin[32];
 	bool authenticated;              /* auth_key is proved on this connection (and after reconnection) */
+	bool connect_final;              /* the last connection failed for good (refused, unknown name) */
 	struct manne_key auth_key;       /* wiped on close */
 	char message[MANNE_MESSAGE_BYTES];
 };

@@ -9,12 +9,14 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -82,28 +84,59 @@ static void sigpipe_restore(struct sigpipe_guard *g)
 	pthread_sigmask(SIG_SETMASK, &g->old, NULL);
 }
 
-int manne_wire_connect(struct manne_wire *w, const char *host, uint16_t port, uint32_t timeout_ms)
+/* One address: 0 and the socket, or the error (errno's ECONNREFUSED told apart). */
+static int connect_one(const struct addrinfo *ai, uint64_t deadline, int *out)
 {
-	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port)};
 	int fd, err = 0, one = 1;
 	socklen_t len = sizeof(err);
+
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return WIRE_CONNECT_TIMEOUT;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+		err = errno;
+		if (err == EINPROGRESS) {
+			err = wait_for(fd, POLLOUT, left_ms(deadline)) != 0 ? ETIMEDOUT : 0;
+			if (err == 0 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
+				err = EIO;
+		}
+	}
+	if (err != 0) {
+		close(fd);
+		return err == ECONNREFUSED ? WIRE_CONNECT_REFUSED : WIRE_CONNECT_TIMEOUT;
+	}
+	*out = fd;
+	return 0;
+}
+
+int manne_wire_connect(struct manne_wire *w, const char *host, uint16_t port, uint32_t timeout_ms)
+{
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
+	struct addrinfo *list = NULL;
+	char service[8];
+	uint64_t deadline = now_ms() + timeout_ms;
+	int rc = WIRE_CONNECT_UNKNOWN, fd = -1;
 
 	w->fd = -1;
 	w->ssl = NULL;
 	w->timeout_ms = timeout_ms;
 	w->frame_bytes_max = WIRE_REPLY_BYTES_MAX;
-	if (inet_pton(AF_INET, host, &sin.sin_addr) != 1)
-		return -1;
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -1;
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0 &&
-	    (errno != EINPROGRESS || wait_for(fd, POLLOUT, timeout_ms) != 0 ||
-	     getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0)) {
-		close(fd);
-		return -1;
+	snprintf(service, sizeof(service), "%u", port);
+	if (getaddrinfo(host, service, &hints, &list) != 0)
+		return WIRE_CONNECT_UNKNOWN;
+	/* Every address in turn ("localhost" may be ::1 and 127.0.0.1): refused
+	 * only when each of them refuses. */
+	bool refused = true;
+	for (const struct addrinfo *ai = list; ai != NULL && fd < 0; ai = ai->ai_next) {
+		rc = connect_one(ai, deadline, &fd);
+		refused &= rc == WIRE_CONNECT_REFUSED;
+		if (rc != 0 && left_ms(deadline) == 0)
+			break;
 	}
+	freeaddrinfo(list);
+	if (fd < 0)
+		return refused ? WIRE_CONNECT_REFUSED : WIRE_CONNECT_TIMEOUT;
 	w->fd = fd;
 	return 0;
 }

@@ -18,7 +18,13 @@ struct manne_wire {
 	uint32_t frame_bytes_max;
 };
 
-/* 0, or -1 (cannot connect in time). host is an IPv4 address. */
+/* Connects to host (a name, an IPv4 or an IPv6 address: every address it
+ * resolves to, in turn, within timeout_ms in all). 0, or why not: */
+enum wire_connect_error {
+	WIRE_CONNECT_TIMEOUT = -1,   /* no answer in time */
+	WIRE_CONNECT_REFUSED = -2,   /* every address answered "connection refused" */
+	WIRE_CONNECT_UNKNOWN = -3,   /* the name does not resolve */
+};
 int manne_wire_connect(struct manne_wire *w, const char *host, uint16_t port, uint32_t timeout_ms)
 	__attribute__((warn_unused_result));
 void manne_wire_close(struct manne_wire *w);
