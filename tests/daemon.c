@@ -26,7 +26,7 @@
  * goes into port_file. */
 static void spawn_exec(struct daemon *d, const char *const *extra, char *port_file, size_t port_file_size)
 {
-	const char *exe = getenv("MANNE_LEDGER");
+	const char *exe = getenv("MANNE_LEDGER_EXE");
 	const char *argv[32];
 	int argc = 0;
 

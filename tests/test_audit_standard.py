@@ -151,7 +151,7 @@ def flipped(b, i=0):
 def start_daemon(data):
     port_file = os.path.join(data, "port")
     log = open(os.path.join(data, "daemon.log"), "ab")
-    daemon = subprocess.Popen([os.environ["MANNE_LEDGER"], "--data", data, "--demo", "--listen", "127.0.0.1:0",
+    daemon = subprocess.Popen([os.environ["MANNE_LEDGER_EXE"], "--data", data, "--demo", "--listen", "127.0.0.1:0",
                                "--port-file", port_file], stderr=log)
     for _ in range(1000):
         if os.path.exists(port_file):

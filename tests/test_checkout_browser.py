@@ -66,8 +66,8 @@ def main():
     try:
         log = open(os.path.join(data, "ledger.log"), "ab")
         tls_dir = os.path.join(data, "tls")
-        subprocess.run([os.environ["MANNE_LEDGER"], "--make-tls-cert", tls_dir], check=True, capture_output=True)
-        ledger = subprocess.Popen([os.environ["MANNE_LEDGER"], "--data", os.path.join(data, "ledger"), "--demo",
+        subprocess.run([os.environ["MANNE_LEDGER_EXE"], "--make-tls-cert", tls_dir], check=True, capture_output=True)
+        ledger = subprocess.Popen([os.environ["MANNE_LEDGER_EXE"], "--data", os.path.join(data, "ledger"), "--demo",
                                    "--listen", "127.0.0.1:0", "--port-file", os.path.join(data, "port"),
                                    "--tls-listen", "127.0.0.1:0", "--tls-cert", os.path.join(tls_dir, "tls.crt"),
                                    "--tls-key", os.path.join(tls_dir, "tls.key")], stderr=log)

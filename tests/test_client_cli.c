@@ -810,6 +810,51 @@ static void test_cli_cards(void **state)
 #undef BOARD
 }
 
+/* The client configuration and the environment (docs/cli.md): set once,
+ * the flags still win. */
+static void test_cli_settings(void **state)
+{
+	char conf[192], key[192], pub[65], text[1024];
+	json_t *j;
+	(void)state;
+
+	keygen("settings.key", key, sizeof(key), pub);
+	path_of(conf, sizeof(conf), "client.conf");
+	EXPECT_EXIT(0, "status", "--port", port, "--json");
+	j = json_out();
+	char ledger_id[300];
+	snprintf(ledger_id, sizeof(ledger_id), "%s", jstr(j, "ledger_id"));
+	json_decref(j);
+	snprintf(text, sizeof(text), "# the association's ledger\nhost = localhost\nport = %s\nledger-id = %s\nkey = %s\n",
+		 port, ledger_id, key);
+	FILE *f = fopen(conf, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	setenv("MANNE_CONFIG", conf, 1);
+	EXPECT_EXIT(0, "status", "--json");                         /* host and port from the file */
+	/* The default key proves who reads: a key that is no account is refused as such. */
+	EXPECT_EXIT(1, "balance", "--json");
+	j = json_out();
+	assert_string_equal(jstr(j, "status"), "unknown_account");
+	json_decref(j);
+	setenv("MANNE_LEDGER", "127.0.0.1:1", 1);                   /* the environment wins over the file */
+	EXPECT_EXIT(3, "status", "--json");
+	j = json_out();
+	assert_non_null(strstr(jstr(j, "message"), "refused"));
+	json_decref(j);
+	EXPECT_EXIT(0, "status", "--port", port, "--json");         /* and the flags over both */
+	unsetenv("MANNE_LEDGER");
+	f = fopen(conf, "a");
+	fputs("colour = green\n", f);
+	fclose(f);
+	EXPECT_EXIT(2, "status");
+	assert_non_null(strstr(err_buf, "client.conf:6: no setting 'colour'"));
+	setenv("MANNE_CONFIG", "/nonexistent/client.conf", 1);
+	EXPECT_EXIT(2, "status");
+	unsetenv("MANNE_CONFIG");
+}
+
 static void test_cli_help(void **state)
 {
 	static const char *const commands[] = {
@@ -831,7 +876,7 @@ static void test_cli_help(void **state)
 static void test_cli_create(void **state)
 {
 	char data[192], b[3][192], ck[192], assoc[192], pub[65], portfile[256], ledger_port[16];
-	const char *ledger = getenv("MANNE_LEDGER");
+	const char *ledger = getenv("MANNE_LEDGER_EXE");
 	json_t *j;
 	pid_t pid;
 	int status;
@@ -904,6 +949,7 @@ int main(void)
 		cmocka_unit_test(test_cli_round),
 		cmocka_unit_test(test_cli_every_kind),
 		cmocka_unit_test(test_cli_cards),
+		cmocka_unit_test(test_cli_settings),
 		cmocka_unit_test(test_cli_help),
 		cmocka_unit_test(test_cli_create),
 	};

@@ -31,7 +31,7 @@ import manne_pb2 as pb
 
 def make_tls_cert(data):
     """A certificate from manne-ledger --make-tls-cert; its files and printed pin."""
-    out = subprocess.run([os.environ["MANNE_LEDGER"], "--make-tls-cert", os.path.join(data, "tls")],
+    out = subprocess.run([os.environ["MANNE_LEDGER_EXE"], "--make-tls-cert", os.path.join(data, "tls")],
                          check=True, capture_output=True, text=True).stdout
     pin = out.split("pin: ", 1)[1].split()[0]
     return os.path.join(data, "tls", "tls.crt"), os.path.join(data, "tls", "tls.key"), pin
@@ -40,7 +40,7 @@ def make_tls_cert(data):
 def start_daemon(data, cert, key):
     port_file = os.path.join(data, "port")
     log = open(os.path.join(data, "daemon.log"), "ab")
-    daemon = subprocess.Popen([os.environ["MANNE_LEDGER"], "--data", os.path.join(data, "ledger"), "--demo",
+    daemon = subprocess.Popen([os.environ["MANNE_LEDGER_EXE"], "--data", os.path.join(data, "ledger"), "--demo",
                                "--listen", "127.0.0.1:0", "--tls-listen", "127.0.0.1:0", "--tls-cert", cert,
                                "--tls-key", key, "--port-file", port_file], stderr=log)
     for _ in range(1000):

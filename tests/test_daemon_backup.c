@@ -79,7 +79,7 @@ static int teardown(void **state)
 
 static void test_backup_under_load_restores_and_audits(void **state)
 {
-	const char *exe = getenv("MANNE_LEDGER");
+	const char *exe = getenv("MANNE_LEDGER_EXE");
 	char backup[128], restored[64], cmd[400], state_dir[160], vkey[256], key[160];
 	struct daemon r;
 	pthread_t thread;
@@ -180,7 +180,7 @@ static void test_backup_under_load_restores_and_audits(void **state)
 /* A damaged or truncated backup is refused, and nothing is left half-made. */
 static void test_restore_refuses_damage(void **state)
 {
-	const char *exe = getenv("MANNE_LEDGER");
+	const char *exe = getenv("MANNE_LEDGER_EXE");
 	char backup[128], cut[128], into[128];
 	size_t len;
 	uint8_t *bytes;
@@ -220,7 +220,7 @@ static void test_restore_refuses_damage(void **state)
  * nothing written. */
 static void test_older_backup_plus_export(void **state)
 {
-	const char *exe = getenv("MANNE_LEDGER"), *cli = getenv("MANNE_CLI");
+	const char *exe = getenv("MANNE_LEDGER_EXE"), *cli = getenv("MANNE_CLI");
 	char backup[128], export[128], restored[64], cmd[400], port[16], b0[160], vkey[256], state_dir[160];
 	char latest[160], key_hex[65], top[64];
 	struct daemon r;
@@ -307,7 +307,7 @@ static void test_older_backup_plus_export(void **state)
  * a wrong passphrase is refused and leaves nothing behind. */
 static void test_backup_with_keys(void **state)
 {
-	const char *exe = getenv("MANNE_LEDGER");
+	const char *exe = getenv("MANNE_LEDGER_EXE");
 	char backup[128], pass[128], wrong[128], into[128], sealed[128], key_path[192], cmd[256];
 	struct manne_keypair restored_key;
 	struct daemon r;

@@ -511,7 +511,7 @@ static void test_recovery_renews_the_card(void **state)
 static void test_backup_keeps_the_card_and_its_count(void **state)
 {
 	(void)state;
-	const char *exe = getenv("MANNE_LEDGER");
+	const char *exe = getenv("MANNE_LEDGER_EXE");
 	char backup[160], pass[160], cmd[256];
 	struct manne_key member;
 	struct manne_card card;

@@ -47,7 +47,7 @@ static void read_tls_port(void)
 
 static int setup(void **state)
 {
-	const char *exe = getenv("MANNE_LEDGER");
+	const char *exe = getenv("MANNE_LEDGER_EXE");
 	char output[1024], *p;
 	struct manne *m;
 	struct manne_receipt r;

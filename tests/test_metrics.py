@@ -32,7 +32,7 @@ import manne_pb2 as pb
 def start(data):
     port_file = os.path.join(data, "port")
     log = open(os.path.join(data, "daemon.log"), "ab")
-    daemon = subprocess.Popen([os.environ["MANNE_LEDGER"], "--data", os.path.join(data, "ledger"), "--demo",
+    daemon = subprocess.Popen([os.environ["MANNE_LEDGER_EXE"], "--data", os.path.join(data, "ledger"), "--demo",
                                "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0",
                                "--port-file", port_file], stderr=log)
     for _ in range(1000):
@@ -126,7 +126,7 @@ def main():
 
         # A backup taken: counted, with its time.
         assert value(after, "manne_backups_total") == 0
-        subprocess.run([os.environ["MANNE_LEDGER"], "backup", "--data", os.path.join(data, "ledger"), "--out",
+        subprocess.run([os.environ["MANNE_LEDGER_EXE"], "backup", "--data", os.path.join(data, "ledger"), "--out",
                         os.path.join(data, "one.backup")], check=True, capture_output=True)
         _, _, backed = scrape(metrics_port)
         assert value(backed, "manne_backups_total") == 1, backed

@@ -10,6 +10,7 @@
  *   cli_create.c  create: a new ledger's genesis and store, offline
  *   cli_replay.c  replay-export: a restored store's missing leaves, from an export
  *   cli_card.c    card new, pay, unlock, renew (SPEC §10); card_png.c the printable QR image
+ *   cli_config.c  the client configuration file and the environment (MANNE_LEDGER, MANNE_TLS_PIN, MANNE_KEY)
  *
  * Exit codes (docs/cli.md): see enum cli_exit.
  */
@@ -87,6 +88,12 @@ int cli_fail_with(const struct cli *c, enum manne_status status, const char *mes
 int cli_usage_error(const struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The pinned checkpoint key from --checkpoint-key (hex or C2SP verifier key); false if absent. */
 bool cli_checkpoint_key(const struct cli *c, uint8_t out[32], bool *given);
+
+/* ---- cli_config.c ---- */
+/* The client configuration and the environment, for the options the
+ * command takes (takes(opt, ctx)) and the command line did not give. Exit
+ * code or 0. */
+int cli_apply_settings(struct cli *c, bool (*takes)(enum cli_opt opt, const void *ctx), const void *ctx);
 
 /* ---- cli_out.c: one JSON object per command, or lines for people ---- */
 void out_begin(const struct cli *c);         /* "{" with --json */

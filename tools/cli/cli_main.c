@@ -270,6 +270,11 @@ static int parse(struct cli *c, const struct command *cmd, int argc, char **argv
 	return 0;
 }
 
+static bool command_takes(enum cli_opt opt, const void *ctx)
+{
+	return takes((const struct command *)ctx, opt);
+}
+
 static bool wants_help(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++)
@@ -343,6 +348,8 @@ int main(int argc, char **argv)
 		return EXIT_DONE;
 	}
 	rc = parse(&cli, cmd, argc, argv, first);
+	if (rc == 0)
+		rc = cli_apply_settings(&cli, command_takes, cmd);
 	if (rc != 0)
 		return rc;
 	if (preparing && !cli_flag(&cli, OPT_OUT))
