@@ -791,6 +791,26 @@ static void test_cli_cards(void **state)
 	j = json_out();
 	assert_int_equal(jint(j, "balance"), 500 - 150);
 	json_decref(j);
+	/* Refusals give the figure that decides them; amounts the French way too. */
+	EXPECT_EXIT(1, "pay", "--port", port, "--key", payer, "--to", s_pub, "--amount", "10", "--json");
+	j = json_out();
+	assert_string_equal(jstr(j, "status"), "insufficient_funds");
+	assert_int_equal(jint(j, "balance"), 350);
+	json_decref(j);
+	char capped[192], capped_pub[65];
+	keygen("capped.key", capped, sizeof(capped), capped_pub);
+	EXPECT_EXIT(0, "open-account", BOARD, "--new-key", capped, "--role", "member", "--max-daily", "2");
+	EXPECT_EXIT(0, "issue", BOARD, "--to", capped_pub, "--amount", "5", "--reason", "grant", "--programme", "p");
+	EXPECT_EXIT(0, "pay", "--port", port, "--key", capped, "--to", s_pub, "--amount", "1,50");
+	EXPECT_EXIT(1, "pay", "--port", port, "--key", capped, "--to", s_pub, "--amount", "1", "--json");
+	j = json_out();
+	assert_string_equal(jstr(j, "status"), "limit_exceeded");
+	assert_int_equal(jint(j, "remaining_today"), 50);
+	assert_non_null(strstr(jstr(j, "message"), "per day 2.00 Manne, of which 0.50 Manne left today"));
+	json_decref(j);
+	EXPECT_EXIT(2, "pay", "--port", port, "--key", capped, "--to", s_pub, "--amount", "0");
+	assert_non_null(strstr(err_buf, "at least 0.01"));
+	EXPECT_EXIT(4, "pay", "--port", port, "--key", "/nonexistent/none.key", "--to", s_pub, "--amount", "1");
 	EXPECT_EXIT(2, "pay", "--port", port, "--key", payer, "--request", uri, "--to", s_pub);
 	EXPECT_EXIT(2, "pay", "--port", port, "--key", payer, "--request", "manne:nope");
 

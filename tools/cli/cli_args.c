@@ -134,7 +134,7 @@ bool cli_parse_amount(const char *what, const char *s, uint64_t *centimes)
 			goto bad;
 		whole = whole * 10 + (uint64_t)(*p - '0');
 	}
-	if (*p == '.') {
+	if (*p == '.' || *p == ',') { /* 12.50 or, the French way, 12,50 */
 		for (p++; *p >= '0' && *p <= '9' && decimals < 3; p++, decimals++)
 			cents = cents * 10 + (uint64_t)(*p - '0');
 		if (decimals == 0 || decimals > 2)
@@ -147,9 +147,15 @@ bool cli_parse_amount(const char *what, const char *s, uint64_t *centimes)
 	*centimes = whole * 100 + cents;
 	if (*centimes > MANNE_AMOUNT_CENTIMES_MAX)
 		goto bad;
+	if (*centimes == 0 && strcmp(what, "amount") == 0) {
+		fprintf(stderr, "manne: --amount must be at least 0.01 (one centime): '%s' is nothing to move\n", s);
+		return false;
+	}
 	return true;
 bad:
-	fprintf(stderr, "manne: --%s is an amount in Manne such as 12, 12.5 or 12.50 (at most 1000000000)\n", what);
+	fprintf(stderr, "manne: --%s is an amount in Manne such as 12, 12.5, 12.50 or 12,50 (at most two decimals, "
+			"at most 1000000000); '%s' is not\n",
+		what, s != NULL ? s : "");
 	return false;
 }
 
@@ -228,7 +234,8 @@ int cli_load_key(const struct cli *c, const char *path, struct manne_key *out)
 	if (status != MANNE_OK) {
 		snprintf(why, sizeof(why), "%s: %s", path,
 			 status == MANNE_ERR_IO ? strerror(errno) : manne_status_message(status));
-		return cli_fail(c, status, why);
+		/* A key file that cannot be read is a key file problem (exit 4, docs/cli.md). */
+		return cli_fail(c, status == MANNE_ERR_IO ? MANNE_ERR_KEY_FILE : status, why);
 	}
 	return 0;
 }

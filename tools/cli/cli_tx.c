@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -492,6 +493,29 @@ static int prepare(struct cli *c, struct manne *m, const struct manne_tx *tx, ui
 	return rc;
 }
 
+/* A payment over a limit or the balance: the figures that decide it, as
+ * the payer's own reads give them (SPEC §6: the payer sees its account). */
+static int refusal_with_figures(const struct cli *c, struct manne *m, const struct manne_key *payer,
+				enum manne_status status)
+{
+	struct manne_account a;
+	char text[400], x[32], y[32], z[32];
+
+	if (manne_authenticate(m, payer) != MANNE_OK || manne_account(m, payer->public_key, &a) != MANNE_OK)
+		return cli_fail(c, status, NULL);
+	if (status == MANNE_ERR_INSUFFICIENT_FUNDS) {
+		format_amount(x, sizeof(x), a.balance);
+		snprintf(text, sizeof(text), "the balance is too small: balance %s", x);
+		return cli_fail_with(c, status, text, "balance", a.balance);
+	}
+	format_amount(x, sizeof(x), a.max_payment);
+	format_amount(y, sizeof(y), a.max_daily);
+	format_amount(z, sizeof(z), a.remaining_today);
+	snprintf(text, sizeof(text), "over a maximum: per payment %s, per day %s, of which %s left today",
+		 a.max_payment != 0 ? x : "no limit", a.max_daily != 0 ? y : "no limit", a.max_daily != 0 ? z : "all");
+	return cli_fail_with(c, status, text, "remaining_today", a.remaining_today);
+}
+
 int cmd_tx(struct cli *c, enum manne_kind kind)
 {
 	struct manne_key *keys;
@@ -553,7 +577,9 @@ int cmd_tx(struct cli *c, enum manne_kind kind)
 	}
 	status = manne_submit_tx(m, &tx, signers, key_count + new_count, days * DAY_MS, &receipt);
 	if (status != MANNE_OK) {
-		rc = cli_fail(c, status, manne_message(m));
+		rc = account_act && (status == MANNE_ERR_LIMIT_EXCEEDED || status == MANNE_ERR_INSUFFICIENT_FUNDS)
+			     ? refusal_with_figures(c, m, &keys[0], status)
+			     : cli_fail(c, status, manne_message(m));
 		goto out;
 	}
 	rc = cli_report_receipt(c, m, manne_kind_name(kind), &receipt);
@@ -592,7 +618,7 @@ int cmd_show(struct cli *c)
 	return rc;
 }
 
-/* Asks on the terminal; true only for "yes". */
+/* Asks on the terminal; true only for "yes" (or "oui"). */
 static bool confirm(const char *question)
 {
 	char answer[16] = "";
@@ -606,7 +632,7 @@ static bool confirm(const char *question)
 		answer[0] = '\0';
 	fclose(tty);
 	answer[strcspn(answer, "\r\n")] = '\0';
-	return strcmp(answer, "yes") == 0;
+	return strcmp(answer, "yes") == 0 || strcmp(answer, "oui") == 0;
 }
 
 int cmd_sign(struct cli *c)
@@ -646,9 +672,10 @@ int cmd_sign(struct cli *c)
 	/* Every field in words, on stderr so that --json stays one object. */
 	sodium_bin2hex(hex, sizeof(hex), key.public_key, 32);
 	fprintf(stderr, "You are asked to sign this transaction:\n\n%s\nwith the key %s.\n", description, hex);
-	snprintf(question, sizeof(question), "Type yes to sign it: ");
+	snprintf(question, sizeof(question), "Type yes (or oui) to sign it: ");
 	if (!cli_flag(c, OPT_YES) && !confirm(question)) {
-		fprintf(stderr, "manne sign: not signed\n");
+		fprintf(stderr, "manne sign: not signed%s\n",
+			isatty(STDIN_FILENO) ? "" : " (no terminal to ask on: after reading the fields above, --yes signs)");
 		if (c->json)
 			printf("{\"ok\":false,\"status\":\"declined\",\"exit\":%d,\"message\":\"not signed\"}\n", EXIT_DECLINED);
 		rc = EXIT_DECLINED;
