@@ -3,7 +3,9 @@
  * 1 MiB map; payments are sent until the store refuses them with
  * STORAGE_FULL. Then no receipt said success for a transaction that is not
  * in the log, reads still work, a transaction already applied still gets its
- * original receipt, and after a restart with a larger map the ledger goes on.
+ * original receipt, the board still acts in the part of the map kept for it
+ * while payments stay refused, and after a restart with a larger map the
+ * ledger goes on.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -87,6 +89,27 @@ static void test_storage_full(void **state)
 	assert_int_equal(r->receipt->leaf_index, 5);
 	manne__response__free_unpacked(r, NULL);
 	free(first_bytes);
+
+	/* The board's reserve (SPEC §8, docs/daemon.md): the board still acts,
+	 * and payments stay refused, however small. */
+	{
+		Manne__TxBody body;
+		Manne__Freeze fr = MANNE__FREEZE__INIT;
+		uint8_t nonce[16], *bytes;
+		size_t len;
+		daemon_body_board(&d, &body, nonce);
+		fr.account = (ProtobufCBinaryData){.len = 32, .data = shop.public_key};
+		body.kind_case = MANNE__TX_BODY__KIND_FREEZE;
+		body.freeze = &fr;
+		daemon_expect(daemon_submit_board(&d, &w, &body, NULL, NULL), MANNE__STATUS__OK);
+		r = daemon_read_status(&w);
+		assert_int_equal(r->status_info->tree_size, 5 + applied + 1);
+		manne__response__free_unpacked(r, NULL);
+		daemon_sign_pay(&d, &member, applied + 1, d.association.public_key, 1, NULL, NULL, &bytes, &len, NULL);
+		daemon_send_submit(&w, 10000, bytes, len, false);
+		free(bytes);
+		daemon_expect(manne_wire_receive(&w), MANNE__STATUS__STORAGE_FULL);
+	}
 	manne_wire_close(&w);
 
 	/* With a larger map the refused payment applies. */
@@ -96,8 +119,8 @@ static void test_storage_full(void **state)
 	{
 		uint8_t *bytes;
 		size_t len;
-		daemon_sign_pay(&d, &member, applied + 1, shop.public_key, 1, "after growing the map", NULL, &bytes,
-				&len, NULL);
+		daemon_sign_pay(&d, &member, applied + 1, d.association.public_key, 1, "after growing the map", NULL,
+				&bytes, &len, NULL);
 		daemon_send_submit(&w, 1, bytes, len, false);
 		free(bytes);
 		daemon_expect(manne_wire_receive(&w), MANNE__STATUS__OK);

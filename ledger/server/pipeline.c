@@ -186,12 +186,41 @@ static uint64_t monotonic_us(void)
 const uint64_t commit_bucket_us[COMMIT_BUCKETS - 1] = {250, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000,
 							 250000, 1000000};
 
+/* Whether the store has come into the board's reserve (server_limits.h). */
+static bool board_reserve_reached(struct server *s)
+{
+	uint64_t used, map, reserve;
+	if (store_usage(s->ledger->store, &used, &map) != STORE_OK)
+		return false;
+	reserve = map / STORAGE_BOARD_RESERVE_SHARE;
+	if (reserve < STORAGE_BOARD_RESERVE_MIN)
+		reserve = STORAGE_BOARD_RESERVE_MIN;
+	if (reserve > STORAGE_BOARD_RESERVE_MAX)
+		reserve = STORAGE_BOARD_RESERVE_MAX;
+	return used + reserve >= map;
+}
+
+/* In the board's reserve, a transaction an account signs is refused, unless
+ * it was applied before (its original receipt writes nothing). */
+static enum manne_status reserve_admission(struct batch *batch, const struct submission *sub)
+{
+	struct account signer;
+	uint64_t index;
+	if (sub->tx.signer == NULL)
+		return MANNE_OK;
+	if (store_account_get(batch->txn, sub->tx.signer, &signer) == STORE_OK &&
+	    sub->tx.body->sequence < signer.next_sequence && store_txid_get(batch->txn, sub->tx.txid, &index) == STORE_OK)
+		return MANNE_OK;
+	return MANNE_ERR_STORAGE_FULL;
+}
+
 static size_t apply_run(struct pipeline *p, struct submission *run)
 {
 	struct server *s = p->server;
 	struct batch batch;
 	uint64_t now = clock_now_ms();
 	uint32_t applied = 0;
+	bool reserve = board_reserve_reached(s);
 	int rc;
 
 	if (ledger_batch_begin(s->ledger, &batch) != 0) {
@@ -207,6 +236,8 @@ static size_t apply_run(struct pipeline *p, struct submission *run)
 			batch.other_writes |= wrote;
 			continue;
 		}
+		if (sub->status == MANNE_OK && reserve)
+			sub->status = reserve_admission(&batch, sub);
 		if (sub->status == MANNE_OK)
 			sub->status = admission(&batch, sub);
 		if (sub->status != MANNE_OK) {

@@ -91,6 +91,16 @@
 /* LMDB map: the most the store can grow to before STORAGE_FULL. */
 #define MAP_BYTES_DEFAULT (8ULL << 30)
 
+/* Storage (SPEC §8): the last part of the map is kept for board acts, so
+ * that the board can always act (freeze a lost card, release euros, open
+ * the way to a larger map) once payments fill the store: past map - reserve,
+ * transactions signed by an account are refused STORAGE_FULL (and stay
+ * refused until the map grows); board acts go on until the map itself is
+ * full. A thirty-second of the map, at least 64 KiB, at most 64 MiB. */
+#define STORAGE_BOARD_RESERVE_MIN (64ULL << 10)
+#define STORAGE_BOARD_RESERVE_MAX (64ULL << 20)
+#define STORAGE_BOARD_RESERVE_SHARE 32U
+
 /* Card unlocks (SPEC §10): after a wrong PIN the card takes no other try for
  * CARD_TRY_INTERVAL_MS (a person retyping is slower); one till (by its key,
  * whatever its connections) makes at most CARD_TRIES_PER_MINUTE unlock
