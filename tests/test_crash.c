@@ -159,6 +159,8 @@ static void test_crash_under_load(void **state)
 		check_after_restart(p);
 	}
 	assert_true(atomic_load(&receipted_count) > (size_t)rounds * 10); /* the load did run */
+	printf("crash: %d SIGKILLs under load, %zu receipted payments, none lost\n", rounds,
+	       atomic_load(&receipted_count));
 
 	/* The auditor replays the whole log and finds it clean. */
 	{
