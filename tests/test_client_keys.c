@@ -254,6 +254,22 @@ static void test_status_names(void **state)
 	assert_int_equal(manne_kind_parse("steal", &k), MANNE_ERR_ARGUMENT);
 }
 
+/* One spelling per key: a byte with the high bit set where base64 has '/'
+ * (libsodium's decoder alone would read 0xaf as '/') is refused. Found by
+ * the verifier_key fuzz target. */
+static void test_verifier_key_one_spelling(void **state)
+{
+	(void)state;
+	uint8_t key[32];
+	char origin[MANNE_ORIGIN_BYTES_MAX + 1];
+	assert_int_equal(manne_verifier_key_parse("PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+						  origin, key),
+			 MANNE_OK);
+	assert_int_not_equal(manne_verifier_key_parse("PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq\xafLDE4izWy10TW",
+						      origin, key),
+			     MANNE_OK);
+}
+
 /* SPEC §11: payment requests round-trip, and anything else is refused. */
 static void test_payment_requests(void **state)
 {
@@ -307,6 +323,7 @@ int main(void)
 		cmocka_unit_test(test_corrupted_refused),
 		cmocka_unit_test(test_status_names),
 		cmocka_unit_test(test_payment_requests),
+		cmocka_unit_test(test_verifier_key_one_spelling),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

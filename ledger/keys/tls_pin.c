@@ -10,6 +10,8 @@
 #include <openssl/pem.h>
 #include <sodium.h>
 
+#include "ledger/log/note.h"
+
 #define PIN_PREFIX "SHA256:"
 
 int tls_pin_of_cert(X509 *cert, uint8_t out[TLS_PIN_BYTES])
@@ -49,11 +51,10 @@ void tls_pin_format(const uint8_t pin[TLS_PIN_BYTES], char out[TLS_PIN_TEXT_BYTE
 int tls_pin_parse(const char *text, uint8_t out[TLS_PIN_BYTES])
 {
 	size_t len = text != NULL ? strlen(text) : 0, got = 0;
-	const char *end = NULL;
 
 	if (len == strlen(PIN_PREFIX) + 44 && strncmp(text, PIN_PREFIX, strlen(PIN_PREFIX)) == 0)
-		return sodium_base642bin(out, TLS_PIN_BYTES, text + strlen(PIN_PREFIX), 44, NULL, &got, &end,
-					 sodium_base64_VARIANT_ORIGINAL) == 0 && got == TLS_PIN_BYTES && *end == '\0'
+		return note_base64_decode(text + strlen(PIN_PREFIX), 44, out, TLS_PIN_BYTES, &got) == 0 &&
+				       got == TLS_PIN_BYTES
 			       ? 0
 			       : -1;
 	if (len == 2 * TLS_PIN_BYTES)

@@ -201,8 +201,7 @@ int checkpoint_parse(const char *text, size_t len, struct checkpoint *out)
 
 	/* libsodium refuses missing padding and non-zero trailing bits: one spelling per root. */
 	if (!next_line(text, len, &pos, &line, &line_len) || line_len != ROOT_B64_BYTES ||
-	    sodium_base642bin(c.root, sizeof(c.root), line, line_len, NULL, &root_len, NULL,
-			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    note_base64_decode(line, line_len, c.root, sizeof(c.root), &root_len) != 0 ||
 	    root_len != ROOT_BYTES)
 		return -1;
 

@@ -160,9 +160,17 @@ void note_key_id(const char *name, const uint8_t public_key[crypto_sign_PUBLICKE
 }
 
 /* Strict standard base64: padded, canonical trailing bits, nothing else. */
-static int b64_decode(const char *b64, size_t b64_len, uint8_t *bin, size_t bin_max,
-		      size_t *bin_len)
+int note_base64_decode(const char *b64, size_t b64_len, uint8_t *bin, size_t bin_max, size_t *bin_len)
 {
+	/* Only the alphabet itself: libsodium's decoder reads a byte with the
+	 * high bit set as the ASCII character below it (0xaf as '/'), which
+	 * would let two different texts stand for one key or signature. */
+	for (size_t i = 0; i < b64_len; i++) {
+		unsigned char c = (unsigned char)b64[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+		      c == '/' || c == '='))
+			return -1;
+	}
 	return sodium_base642bin(bin, bin_max, b64, b64_len, NULL, bin_len, NULL,
 				 sodium_base64_VARIANT_ORIGINAL);
 }
@@ -213,7 +221,7 @@ static int hex_nibble(char c)
 
 int note_verifier_parse(const char *vkey, struct note_verifier *out)
 {
-	struct note_verifier v;
+	struct note_verifier v = {0}; /* every byte of what is handed out is set */
 	const char *plus1, *plus2;
 	uint8_t key[VKEY_KEY_BYTES];
 	uint8_t want_id[KEY_ID_BYTES];
@@ -248,7 +256,7 @@ int note_verifier_parse(const char *vkey, struct note_verifier *out)
 		v.key_id[i] = (uint8_t)(hi << 4 | lo);
 	}
 	b64_len = len - (size_t)(plus2 + 1 - vkey);
-	if (b64_decode(plus2 + 1, b64_len, key, sizeof(key), &key_len) != 0 ||
+	if (note_base64_decode(plus2 + 1, b64_len, key, sizeof(key), &key_len) != 0 ||
 	    key_len != sizeof(key) || key[0] != SIG_TYPE_ED25519)
 		return -1;
 	memcpy(v.public_key, key + 1, crypto_sign_PUBLICKEYBYTES);
@@ -373,7 +381,7 @@ int note_verify(const char *note, size_t note_len, const struct note_verifier *v
 			return -1;
 		b64 = sp + 1;
 		if (b64 == nl ||
-		    b64_decode(b64, (size_t)(nl - b64), sig, sizeof(sig), &sig_len) != 0 ||
+		    note_base64_decode(b64, (size_t)(nl - b64), sig, sizeof(sig), &sig_len) != 0 ||
 		    sig_len <= KEY_ID_BYTES)
 			return -1;
 

@@ -33,6 +33,11 @@ void note_key_id(const char *name, const uint8_t public_key[crypto_sign_PUBLICKE
 int note_verifier_format(const char *name, const uint8_t public_key[crypto_sign_PUBLICKEYBYTES],
 			 char *out, size_t out_size) __attribute__((warn_unused_result));
 int note_verifier_parse(const char *vkey, struct note_verifier *out) __attribute__((warn_unused_result));
+/* Standard base64 with padding, strictly: only the alphabet's characters
+ * (libsodium alone would read a byte with the high bit set as the character
+ * below it), one spelling per value. 0, or -1. */
+int note_base64_decode(const char *b64, size_t b64_len, uint8_t *bin, size_t bin_max, size_t *bin_len)
+	__attribute__((warn_unused_result));
 
 /* Signs text as `name` with libsodium's secret key (seed || public key) and
  * writes the whole note, NUL-terminated, into out. As C2SP requires, the text
