@@ -782,6 +782,21 @@ static void test_cli_cards(void **state)
 	snprintf(uri, sizeof(uri), "manne:%s?amount=150&reference=Q-9&origin=manne.demo%%2Fv1", s_pub);
 	EXPECT_EXIT(0, "pay", "--port", port, "--key", payer, "--request", uri, "--json");
 	EXPECT_EXIT(0, "payment", "--port", port, "--key", s, "--reference", "Q-9", "--amount", "1.50", "--json");
+	/* The payer's history from its side: out for the payment, in for the
+	 * issue; the reason in words for the board only (SPEC §6). */
+	EXPECT_EXIT(0, "history", "--port", port, "--key", payer, "--json");
+	j = json_out();
+	json_t *entries = json_object_get(j, "entries");
+	assert_int_equal(json_array_size(entries), 3); /* pay, issue, open */
+	assert_string_equal(jstr(json_array_get(entries, 0), "direction"), "out");
+	assert_string_equal(jstr(json_array_get(entries, 1), "direction"), "in");
+	assert_null(json_object_get(json_array_get(entries, 1), "issue_reason_name"));
+	json_decref(j);
+	EXPECT_EXIT(0, "history", "--port", port, "--key", payer);
+	assert_non_null(strstr(out_buf, "amount: -1.50 Manne"));
+	assert_non_null(strstr(out_buf, "amount: +5.00 Manne"));
+	EXPECT_EXIT(0, "history", "--port", port, "--key", b0, "--account", payer_pub);
+	assert_non_null(strstr(out_buf, "issue reason: allowance (food allowance)"));
 	snprintf(uri, sizeof(uri), "manne:%s?amount=150&reference=Q-10&origin=autre.example%%2Fv1", s_pub);
 	EXPECT_EXIT(1, "pay", "--port", port, "--key", payer, "--request", uri, "--json");
 	j = json_out();

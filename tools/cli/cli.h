@@ -114,6 +114,9 @@ void out_text(const struct cli *c, const char *text); /* a paragraph for people 
 void json_string(const char *s);             /* a JSON string literal on stdout */
 void out_receipt(const struct cli *c, const char *kind, const struct manne_receipt *r);
 void out_entry(const struct cli *c, const struct manne_entry *e);
+/* The same from an account's side: the amount signed + (in) or - (out) for
+ * people, "direction" in JSON. */
+void out_entry_for(const struct cli *c, const struct manne_entry *e, const uint8_t *account);
 void out_checkpoint(const struct cli *c, const struct manne_checkpoint *cp);
 void format_amount(char *out, size_t size, uint64_t centimes);
 

@@ -211,13 +211,50 @@ void out_receipt(const struct cli *c, const char *kind, const struct manne_recei
 	out_str(c, "checkpoint", NULL, r->checkpoint);
 }
 
-void out_entry(const struct cli *c, const struct manne_entry *e)
+/* Which way an entry moved the viewing account's credits: "in", "out",
+ * "taken" (a counter's, for the association), or NULL (none, or not known
+ * from the entry: a settlement). */
+static const char *direction(const struct manne_entry *e, const uint8_t *account)
 {
+	bool signer = e->has_signer && memcmp(e->signer, account, 32) == 0;
+	if (strcmp(e->kind, "pay") == 0) {
+		if (signer)
+			return "out";
+		if (e->has_counter && memcmp(e->counter, account, 32) == 0)
+			return "taken";
+		return "in";
+	}
+	if (strcmp(e->kind, "refund") == 0)
+		return signer ? "out" : "in";
+	if (strcmp(e->kind, "issue") == 0)
+		return "in";
+	if (strcmp(e->kind, "reverse_issue") == 0 || strcmp(e->kind, "retire_dormant") == 0 ||
+	    strcmp(e->kind, "redeem") == 0)
+		return "out";
+	return NULL;
+}
+
+static const char *const reason_words[] = {"", "participation (worksite hours)", "allowance (food allowance)",
+					   "purchase (euros paid in)", "grant"};
+
+void out_entry_for(const struct cli *c, const struct manne_entry *e, const uint8_t *account)
+{
+	const char *way = account != NULL ? direction(e, account) : NULL;
+	char text[64];
 	out_hex(c, "txid", "txid", e->txid, sizeof(e->txid));
 	out_u64(c, "leaf_index", "leaf", e->leaf_index);
 	out_time(c, "time_ms", "time", e->time_ms);
 	out_str(c, "kind", "kind", e->kind);
-	out_amount(c, "amount", "amount", e->amount);
+	out_amount(c, "amount", way == NULL ? "amount" : NULL, e->amount);
+	if (way != NULL) {
+		/* For people the amount carries its sign from the account's side. */
+		format_amount(text, sizeof(text), e->amount);
+		if (!c->json)
+			printf("amount: %s%s%s\n", strcmp(way, "out") == 0 ? "-" : strcmp(way, "in") == 0 ? "+" : "", text,
+			       strcmp(way, "taken") == 0 ? " (taken for the association)" : "");
+		if (c->json)
+			out_str(c, "direction", NULL, way);
+	}
 	if (e->has_signer)
 		out_hex(c, "signer", "signer", e->signer, sizeof(e->signer));
 	if (e->has_counterparty)
@@ -233,7 +270,14 @@ void out_entry(const struct cli *c, const struct manne_entry *e)
 	if (e->reference[0] != '\0' || c->json)
 		out_str(c, "reference", "reference", e->reference);
 	if (e->issue_reason != 0 || c->json)
-		out_u64(c, "issue_reason", "issue reason", (uint64_t)e->issue_reason);
+		out_u64(c, "issue_reason", NULL, (uint64_t)e->issue_reason);
+	if (e->issue_reason >= 1 && e->issue_reason <= 4)
+		out_str(c, "issue_reason_name", "issue reason", reason_words[e->issue_reason]);
+}
+
+void out_entry(const struct cli *c, const struct manne_entry *e)
+{
+	out_entry_for(c, e, NULL);
 }
 
 void out_checkpoint(const struct cli *c, const struct manne_checkpoint *cp)

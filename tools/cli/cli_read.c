@@ -164,7 +164,7 @@ int cmd_history(struct cli *c)
 	out_array_begin(c, "entries");
 	for (size_t i = 0; i < count; i++) {
 		out_object_begin(c);
-		out_entry(c, &entries[i]);
+		out_entry_for(c, &entries[i], account);
 		out_object_end(c);
 	}
 	out_array_end(c);
