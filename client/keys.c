@@ -50,6 +50,19 @@ void manne_key_wipe(struct manne_key *key)
 		sodium_memzero(key, sizeof(*key));
 }
 
+void manne_short_id(const uint8_t key[MANNE_PUBLICKEYBYTES], char out[MANNE_SHORT_ID_BYTES])
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = 0;
+	for (size_t i = 0; i < 4; i++) {
+		if (i == 2)
+			out[n++] = ' ';
+		out[n++] = hex[key[i] >> 4];
+		out[n++] = hex[key[i] & 15];
+	}
+	out[n] = '\0';
+}
+
 enum manne_status manne_key_file_write(const char *path, const struct manne_key *key, const char *passphrase)
 {
 	uint8_t seed[crypto_sign_SEEDBYTES];

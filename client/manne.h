@@ -103,6 +103,13 @@ MANNE_API enum manne_status manne_init(void) MANNE_MUST_CHECK;
 MANNE_API void manne_key_generate(struct manne_key *out);
 MANNE_API void manne_key_wipe(struct manne_key *key);
 
+/* The short id people read and say aloud: the first four bytes of a public
+ * key as "XXXX XXXX" (upper-case hex), printed under a card's QR code and
+ * shown on tills, statements and reports so the same account reads the same
+ * everywhere. Not unique: a name for people, never a key for the ledger. */
+#define MANNE_SHORT_ID_BYTES 10U /* with the terminating NUL */
+MANNE_API void manne_short_id(const uint8_t key[MANNE_PUBLICKEYBYTES], char out[MANNE_SHORT_ID_BYTES]);
+
 /* Key files (mode 0600, never overwritten: the path must not exist).
  * Plain: 64 hex characters of the seed and a newline.
  * Sealed (passphrase not NULL): the seed in a libsodium secretbox under a key

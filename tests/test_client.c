@@ -727,6 +727,20 @@ static void test_bad_arguments(void **state)
 	assert_int_equal(manne_body_describe(junk, sizeof(junk), words, sizeof(words), NULL), MANNE_ERR_MALFORMED);
 }
 
+/* The short id on cards, tills and statements: four bytes, upper-case, a space in the middle. */
+static void test_short_id(void **state)
+{
+	uint8_t key[MANNE_PUBLICKEYBYTES] = {0x3f, 0xa2, 0x91, 0xc0, 0xff};
+	char id[MANNE_SHORT_ID_BYTES];
+	(void)state;
+	memset(id, 'x', sizeof(id));
+	manne_short_id(key, id);
+	assert_string_equal(id, "3FA2 91C0");
+	key[0] = 0x0a;
+	manne_short_id(key, id);
+	assert_string_equal(id, "0AA2 91C0");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -739,6 +753,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_retry_gives_up, setup_funded, teardown),
 		cmocka_unit_test_setup_teardown(test_verification, setup_funded, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_arguments, setup_funded, teardown),
+		cmocka_unit_test(test_short_id),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -124,22 +124,24 @@ static int issue_fn(void *ctx, int32_t year, uint32_t month, unsigned reason, co
 static int counter_fn(void *ctx, const uint8_t key[KEY_BYTES], const struct audit_counter_row *row)
 {
 	struct html *h = ctx;
-	char a[64];
+	char a[64], id[MANNE_SHORT_ID_BYTES];
 	fr_amount(row->taken, a, sizeof(a));
-	fprintf(h->f, "<tr><td>%02X%02X %02X%02X</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%s</td></tr>\n",
-		key[0], key[1], key[2], key[3], row->count, a);
+	manne_short_id(key, id);
+	fprintf(h->f, "<tr><td>%s</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%s</td></tr>\n", id,
+		row->count, a);
 	return 0;
 }
 
 static int partner_fn(void *ctx, const uint8_t key[KEY_BYTES], const struct audit_partner_row *row)
 {
 	struct html *h = ctx;
-	char r[64], c[64], fee[64];
+	char r[64], c[64], fee[64], id[MANNE_SHORT_ID_BYTES];
 	fr_amount(row->redeemed, r, sizeof(r));
 	fr_amount(row->reconverted, c, sizeof(c));
 	fr_amount(row->fees, fee, sizeof(fee));
-	fprintf(h->f, "<tr><td>%02X%02X %02X%02X</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td></tr>\n",
-		key[0], key[1], key[2], key[3], r, c, fee);
+	manne_short_id(key, id);
+	fprintf(h->f, "<tr><td>%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td></tr>\n",
+		id, r, c, fee);
 	return 0;
 }
 
@@ -209,9 +211,8 @@ static void chart_bars(FILE *f, const char *title, const char *const *labels, co
 }
 
 /* Payments per week of the month (ledger days from Monday). */
-static int chart_weeks(struct html *h, struct day_rules *rules)
+static int chart_weeks(struct html *h)
 {
-	(void)rules;
 	int64_t first = days_from_civil((struct civil_date){h->year, h->month, 1});
 	int64_t next = h->month == 12 ? days_from_civil((struct civil_date){h->year + 1, 1, 1})
 				      : days_from_civil((struct civil_date){h->year, h->month + 1, 1});
@@ -241,7 +242,6 @@ int audit_html_write(struct audit *a, const char *path, int32_t year, uint32_t m
 {
 	struct html h = {.year = year, .month = month, .index = (uint32_t)year * 12U + month - 1U};
 	struct store_txn *txn;
-	struct day_rules rules = state_day_rules(&a->ledger->state);
 	int rc = -1;
 
 	if (store_begin(a->ledger->store, false, &txn) != STORE_OK)
@@ -311,7 +311,7 @@ int audit_html_write(struct audit *a, const char *path, int32_t year, uint32_t m
 		end->row.pay_count, partners, partners);
 	figure(f, "refunded_month", end->row.refund);
 	fputs(".</p>\n", f);
-	if (chart_weeks(&h, &rules) != 0)
+	if (chart_weeks(&h) != 0)
 		goto done;
 	fputs("<p>Encaissé par les comptoirs de l'association (depuis l'origine) :</p>\n<table>\n<tr><th>comptoir</th>"
 	      "<th class=\"n\">paiements</th><th class=\"n\">Manne</th></tr>\n",

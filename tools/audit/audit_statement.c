@@ -37,11 +37,6 @@ static const char *const months[12] = {"janvier", "février", "mars", "avril", "
 				       "juillet", "août", "septembre", "octobre", "novembre", "décembre"};
 static const char *const reasons[5] = {"", "participation", "aide alimentaire", "achat", "subvention"};
 
-static void short_id(const uint8_t *key, char out[10])
-{
-	snprintf(out, 10, "%02X%02X %02X%02X", key[0], key[1], key[2], key[3]);
-}
-
 static void signed_amount(int64_t v, char *out, size_t size)
 {
 	uint64_t m = v < 0 ? (uint64_t)(-v) : (uint64_t)v;
@@ -55,23 +50,23 @@ static int effect(struct store_txn *txn, const uint8_t me[KEY_BYTES], uint64_t i
 	const Manne__TxBody *b = tx->body;
 	bool signer = tx->signer != NULL && memcmp(tx->signer, me, KEY_BYTES) == 0;
 	struct audit_entry_row row;
-	char other[10] = "", text[128] = "";
+	char other[MANNE_SHORT_ID_BYTES] = "", text[128] = "";
 	int64_t amount = (int64_t)tx_amount(tx);
 
 	out->delta = 0;
 	switch (tx->kind) {
 	case MANNE__TX_BODY__KIND_PAY:
 		if (signer) {
-			short_id(b->pay->payee.data, other);
+			manne_short_id(b->pay->payee.data, other);
 			out->delta = -amount;
 			snprintf(out->what, sizeof(out->what), "paiement à %s", other);
 		} else if (memcmp(b->pay->payee.data, me, KEY_BYTES) == 0) {
-			short_id(tx->signer, other);
+			manne_short_id(tx->signer, other);
 			out->delta = amount;
 			snprintf(out->what, sizeof(out->what), "paiement reçu de %s", other);
 		} else {
 			/* A counter: taken for the association, not its own. */
-			short_id(tx->signer, other);
+			manne_short_id(tx->signer, other);
 			snprintf(out->what, sizeof(out->what), "encaissé pour l'association de %s : %" PRId64 ",%02" PRId64,
 				 other, amount / 100, amount % 100);
 		}
@@ -116,11 +111,11 @@ static int effect(struct store_txn *txn, const uint8_t me[KEY_BYTES], uint64_t i
 		if (audit_tables_entry_get(txn, index, &row) != STORE_OK)
 			return -1;
 		if (memcmp(b->recover_account->old_account.data, me, KEY_BYTES) == 0) {
-			short_id(b->recover_account->new_account.data, other);
+			manne_short_id(b->recover_account->new_account.data, other);
 			out->delta = -(int64_t)row.amount;
 			snprintf(out->what, sizeof(out->what), "solde transféré à la nouvelle carte %s", other);
 		} else {
-			short_id(b->recover_account->old_account.data, other);
+			manne_short_id(b->recover_account->old_account.data, other);
 			out->delta = (int64_t)row.amount;
 			snprintf(out->what, sizeof(out->what), "solde repris de l'ancienne carte %s", other);
 		}
@@ -242,7 +237,7 @@ int audit_statement_write(struct audit *a, const uint8_t account[KEY_BYTES], int
 	struct line *lines = NULL;
 	size_t count = 0;
 	int64_t opening = 0, closing = 0;
-	char path[1024], id[10], v[32], w[32];
+	char path[1024], id[MANNE_SHORT_ID_BYTES], v[32], w[32];
 	FILE *t = NULL, *h = NULL;
 	int rc = -1;
 
@@ -250,7 +245,7 @@ int audit_statement_write(struct audit *a, const uint8_t account[KEY_BYTES], int
 		return -1;
 	if (collect(txn, account, first, next, &rules, privileged, &lines, &count, &opening, &closing) != 0)
 		goto done;
-	short_id(account, id);
+	manne_short_id(account, id);
 	snprintf(path, sizeof(path), "%s.txt", base);
 	t = fopen(path, "wx");
 	snprintf(path, sizeof(path), "%s.html", base);

@@ -60,8 +60,6 @@ void checkout_card(struct checkout *co, const struct checkout_form *f, struct ev
 void checkout_request(struct checkout *co, const struct checkout_form *f, struct evbuffer *out);
 void checkout_check(struct checkout *co, const struct checkout_form *f, struct evbuffer *out);
 void checkout_new_order(struct evbuffer *out);
-/* "C420 8760" */
-void checkout_short_id(const uint8_t key[MANNE_PUBLICKEYBYTES], char out[10]);
 /* Centimes from "12", "12,5", "12.50": false if not an amount. */
 bool checkout_parse_amount(const char *s, uint64_t *out);
 /* "12,50" */

@@ -103,7 +103,7 @@ static void hhmm(uint64_t ms, char out[6])
 void checkout_day(struct checkout *co, struct evbuffer *out)
 {
 	struct day d;
-	char text[32], at[6], txid[65], short_id[10];
+	char text[32], at[6], txid[65], short_id[MANNE_SHORT_ID_BYTES];
 	enum manne_status s = day_read(co, &d);
 
 	json_begin(out);
@@ -132,7 +132,7 @@ void checkout_day(struct checkout *co, struct evbuffer *out)
 			json_str(out, "txid", sodium_bin2hex(txid, sizeof(txid), e->txid, 32));
 			json_u64(out, "leaf", e->leaf_index);
 			if (pay && e->has_signer) {
-				checkout_short_id(e->signer, short_id);
+				manne_short_id(e->signer, short_id);
 				json_str(out, "short_id", short_id);
 			}
 			json_end(out);
@@ -146,7 +146,7 @@ void checkout_day(struct checkout *co, struct evbuffer *out)
 void checkout_day_csv(struct checkout *co, struct evbuffer *out)
 {
 	struct day d;
-	char text[32], at[6], txid[65], short_id[10] = "", date[11];
+	char text[32], at[6], txid[65], short_id[MANNE_SHORT_ID_BYTES] = "", date[11];
 	time_t now = time(NULL);
 	struct tm tm;
 
@@ -163,7 +163,7 @@ void checkout_day_csv(struct checkout *co, struct evbuffer *out)
 		hhmm(e->time_ms, at);
 		checkout_format_amount(e->amount, text, sizeof(text));
 		if (pay && e->has_signer)
-			checkout_short_id(e->signer, short_id);
+			manne_short_id(e->signer, short_id);
 		else
 			short_id[0] = '\0';
 		/* Order numbers are printable ASCII without ';' issues: quoted anyway. */

@@ -112,8 +112,8 @@ static void serve_file(struct checkout *co, struct evhttp_request *req, const st
 
 static void info(struct checkout *co, struct evbuffer *b)
 {
-	char short_id[10];
-	checkout_short_id(co->key.public_key, short_id);
+	char short_id[MANNE_SHORT_ID_BYTES];
+	manne_short_id(co->key.public_key, short_id);
 	json_begin(b);
 	json_bool(b, "ok", true);
 	json_str(b, "role", co->counter ? "counter" : co->role == MANNE_ROLE_PRODUCER ? "producer" : "shop");

@@ -18,11 +18,6 @@
 
 #define CARD_TEXT_FIELD_MAX 1024U
 
-void checkout_short_id(const uint8_t key[MANNE_PUBLICKEYBYTES], char out[10])
-{
-	snprintf(out, 10, "%02X%02X %02X%02X", key[0], key[1], key[2], key[3]);
-}
-
 bool checkout_parse_amount(const char *s, uint64_t *out)
 {
 	uint64_t units = 0, cents = 0;
@@ -91,9 +86,9 @@ static void refusal_words(enum manne_status s, uint32_t tries_left, char *out, s
 
 static void answer_paid(struct evbuffer *out, uint64_t amount, uint64_t leaf, const uint8_t payer[32], bool already)
 {
-	char text[32], short_id[10];
+	char text[32], short_id[MANNE_SHORT_ID_BYTES];
 	checkout_format_amount(amount, text, sizeof(text));
-	checkout_short_id(payer, short_id);
+	manne_short_id(payer, short_id);
 	json_begin(out);
 	json_bool(out, "ok", true);
 	json_bool(out, "paid", true);

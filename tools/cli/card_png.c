@@ -7,6 +7,8 @@
  */
 #include "card_png.h"
 
+#include "manne.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,19 +49,6 @@ static const uint8_t *glyph(char ch)
 	if (ch >= 'A' && ch <= 'F')
 		return glyphs[10 + ch - 'A'];
 	return glyphs[16];
-}
-
-void card_short_id(const uint8_t account[32], char out[CARD_SHORT_ID_BYTES])
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t n = 0;
-	for (size_t i = 0; i < 4; i++) {
-		if (i == 2)
-			out[n++] = ' ';
-		out[n++] = hex[account[i] >> 4];
-		out[n++] = hex[account[i] & 15];
-	}
-	out[n] = '\0';
 }
 
 static void draw_text(uint8_t *image, size_t width, size_t top, const char *text)
@@ -106,7 +95,7 @@ static int write_png(const char *path, const uint8_t *image, size_t width, size_
 
 int card_png_write(const char *path, const char *card_text, const uint8_t account[32], char *why, size_t why_size)
 {
-	char short_id[CARD_SHORT_ID_BYTES];
+	char short_id[MANNE_SHORT_ID_BYTES];
 	QRcode *qr = QRcode_encodeString(card_text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
 	uint8_t *image;
 	size_t side, width, height;
@@ -133,7 +122,7 @@ int card_png_write(const char *path, const char *card_text, const uint8_t accoun
 				for (size_t dy = 0; dy < MODULE_PX; dy++)
 					memset(image + ((y + QUIET) * MODULE_PX + dy) * width + (x + QUIET) * MODULE_PX, 0,
 					       MODULE_PX);
-	card_short_id(account, short_id);
+	manne_short_id(account, short_id);
 	draw_text(image, width, width, short_id);
 	rc = write_png(path, image, width, height);
 	if (rc != 0)

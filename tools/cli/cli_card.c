@@ -116,7 +116,7 @@ static int issue_card(const struct cli *c, struct manne *m, const struct manne_k
 	uint8_t ledger_key[32], pin_check[MANNE_CARD_PIN_CHECK_BYTES];
 	struct manne_card card;
 	struct manne_receipt receipt;
-	char pin[PIN_BYTES], why[300], short_id[CARD_SHORT_ID_BYTES];
+	char pin[PIN_BYTES], why[300], short_id[MANNE_SHORT_ID_BYTES];
 	const char *out = cli_value(c, OPT_CARD_OUT), *png = cli_value(c, OPT_PNG);
 	char default_out[32];
 	uint32_t passes;
@@ -156,7 +156,7 @@ static int issue_card(const struct cli *c, struct manne *m, const struct manne_k
 			unlink(png);
 		return cli_fail(c, status, manne_message(m));
 	}
-	card_short_id(card.account, short_id);
+	manne_short_id(card.account, short_id);
 	out_begin(c);
 	out_receipt(c, "set_card", &receipt);
 	out_hex(c, "account", "account", card.account, 32);
