@@ -295,3 +295,22 @@ enum manne_status manne_body_last_valid(const uint8_t *body, size_t body_len, ui
 	manne__tx_body__free_unpacked(b, NULL);
 	return MANNE_OK;
 }
+
+enum manne_status manne_body_redeem_txid(const uint8_t *body, size_t body_len, uint8_t redeem_txid[MANNE_TXIDBYTES])
+{
+	Manne__TxBody *b;
+	enum manne_status status = MANNE_ERR_ARGUMENT;
+
+	if (body == NULL || redeem_txid == NULL)
+		return MANNE_ERR_ARGUMENT;
+	if (body_len == 0 || body_len > MANNE_SIGNED_TX_BYTES_MAX ||
+	    (b = manne__tx_body__unpack(NULL, body_len, body)) == NULL)
+		return MANNE_ERR_MALFORMED;
+	if (b->kind_case == MANNE__TX_BODY__KIND_SETTLE_REDEMPTION &&
+	    b->settle_redemption->redeem_txid.len == MANNE_TXIDBYTES) {
+		memcpy(redeem_txid, b->settle_redemption->redeem_txid.data, MANNE_TXIDBYTES);
+		status = MANNE_OK;
+	}
+	manne__tx_body__free_unpacked(b, NULL);
+	return status;
+}

@@ -415,6 +415,11 @@ MANNE_API enum manne_status manne_body_describe(const uint8_t *body, size_t body
  * longer than any prepared act should. */
 MANNE_API enum manne_status manne_body_last_valid(const uint8_t *body, size_t body_len, uint64_t *last_valid_ms)
 	MANNE_MUST_CHECK;
+/* The redeem a settle_redemption body settles (MANNE_ERR_ARGUMENT for
+ * another kind), so that whoever signs it can read the partner and the euros
+ * to wire from the ledger (manne_tx_get) before signing. */
+MANNE_API enum manne_status manne_body_redeem_txid(const uint8_t *body, size_t body_len,
+						   uint8_t redeem_txid[MANNE_TXIDBYTES]) MANNE_MUST_CHECK;
 /* Signs a body: "MANNE-TX-V1" || 0x00 || body. */
 MANNE_API enum manne_status manne_body_sign(const uint8_t *body, size_t body_len, const struct manne_key *key,
 					    struct manne_signature *out) MANNE_MUST_CHECK;
@@ -530,6 +535,7 @@ struct manne_account {
 	bool card_held;
 	bool has_successor;
 	uint8_t successor[MANNE_PUBLICKEYBYTES];
+	uint64_t history_end;           /* the latest leaf of its history plus one (0: none); the balance is after it */
 };
 
 /* One transaction as this connection may see it (SPEC §6 redaction). */
@@ -547,7 +553,17 @@ struct manne_entry {
 	char payee_reference[MANNE_PAYEE_REFERENCE_BYTES_MAX + 1];
 	int issue_reason;               /* board and auditors only; 0 otherwise */
 	char programme[MANNE_TEXT_BYTES_MAX + 1];
-	char reference[MANNE_TEXT_BYTES_MAX + 1];
+	char reference[MANNE_TEXT_BYTES_MAX + 1];  /* an issue's (board and auditors), a settlement's bank reference */
+	/* Reconversions: the euros to wire are amount - fee, the fee fixed when
+	 * the redeem was applied. A settlement carries the redeem's amount and
+	 * partner (as counterparty). */
+	uint64_t fee;                   /* redeem, settle_redemption */
+	bool has_redeem_txid;           /* settle_redemption */
+	uint8_t redeem_txid[MANNE_TXIDBYTES];
+	int outcome;                    /* settle_redemption: 1 paid, 2 rejected */
+	int redemption_state;           /* redeem: MANNE_REDEMPTION_PENDING, _PAID or _REJECTED */
+	bool has_leaf_hash;
+	uint8_t leaf_hash[32];          /* RFC 6962 leaf hash: what manne_prove_inclusion proves at leaf_index */
 };
 
 /* An account's balance, state, limits and next sequence. The connection must
@@ -594,9 +610,33 @@ typedef int (*manne_leaf_fn)(void *ctx, uint64_t index, const uint8_t *leaf, siz
 MANNE_API enum manne_status manne_log_read(struct manne *m, uint64_t from_index, uint64_t to_index, manne_leaf_fn fn,
 					   void *ctx) MANNE_MUST_CHECK;
 
+/* A reconversion (board and auditors): what the treasurer wires. */
+enum manne_redemption_state {
+	MANNE_REDEMPTION_PENDING = 1,
+	MANNE_REDEMPTION_PAID = 2,
+	MANNE_REDEMPTION_REJECTED = 3,
+};
+struct manne_redemption {
+	uint8_t txid[MANNE_TXIDBYTES];  /* the redeem's */
+	uint64_t leaf_index, time_ms;
+	uint8_t partner[MANNE_PUBLICKEYBYTES];
+	uint64_t amount, fee;           /* centimes; the euros to wire are amount - fee */
+	uint8_t partner_reference[MANNE_ACCOUNT_REFERENCE_BYTES_MAX];
+	size_t partner_reference_len;   /* the partner's open_account reference (0: none) */
+	enum manne_redemption_state state;
+};
+/* Calls fn for each redemption (only pending ones unless include_settled),
+ * page by page in txid order (sort them yourself); stops early if fn returns
+ * non-zero (MANNE_ERR_ARGUMENT is then returned). Board and auditors only. */
+typedef int (*manne_redemption_fn)(void *ctx, const struct manne_redemption *r);
+MANNE_API enum manne_status manne_redemptions(struct manne *m, bool include_settled, manne_redemption_fn fn, void *ctx)
+	MANNE_MUST_CHECK;
+
 struct manne_ledger_status {
 	char version[32];
 	uint64_t tree_size, connections, applied, refused, batches;
+	int32_t utc_offset_minutes;  /* the ledger day's rules (SPEC §5): its standard offset from UTC, */
+	bool eu_summer_time;         /* and whether EU summer time adds an hour */
 };
 MANNE_API enum manne_status manne_status_get(struct manne *m, struct manne_ledger_status *out) MANNE_MUST_CHECK;
 

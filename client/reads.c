@@ -47,6 +47,23 @@ static enum manne_status take_entry(struct manne *m, const Manne__TxInfo *t, str
 	out->time_ms = t->time_ms;
 	out->amount = t->amount;
 	out->issue_reason = (int)t->issue_reason;
+	out->fee = t->fee;
+	out->outcome = (int)t->outcome;
+	out->redemption_state = (int)t->redemption_state;
+	if (t->redeem_txid.len != 0) {
+		if (t->redeem_txid.len != MANNE_TXIDBYTES)
+			return manne_fail(m, MANNE_ERR_PROTOCOL, "a redeem txid in the reply is not 32 bytes");
+		memcpy(out->redeem_txid, t->redeem_txid.data, MANNE_TXIDBYTES);
+		out->has_redeem_txid = true;
+	}
+	if (t->leaf_hash.len != 0) {
+		if (t->leaf_hash.len != sizeof(out->leaf_hash))
+			return manne_fail(m, MANNE_ERR_PROTOCOL, "a leaf hash in the reply is not 32 bytes");
+		memcpy(out->leaf_hash, t->leaf_hash.data, sizeof(out->leaf_hash));
+		out->has_leaf_hash = true;
+	}
+	if (out->fee > out->amount)
+		return manne_fail(m, MANNE_ERR_PROTOCOL, "a fee in the reply is over its amount");
 	return MANNE_OK;
 }
 
@@ -90,6 +107,7 @@ enum manne_status manne_account(struct manne *m, const uint8_t account[MANNE_PUB
 	out->next_sequence = info->next_sequence;
 	out->pending_redemptions = info->pending_redemptions;
 	out->card_held = info->card_held;
+	out->history_end = info->history_end;
 	return finish(r, MANNE_OK);
 }
 
@@ -250,6 +268,10 @@ enum manne_status manne_status_get(struct manne *m, struct manne_ledger_status *
 	out->applied = r->status_info->applied;
 	out->refused = r->status_info->refused;
 	out->batches = r->status_info->batches;
+	if (r->status_info->utc_offset_minutes < -14 * 60 || r->status_info->utc_offset_minutes > 14 * 60)
+		return finish(r, manne_fail(m, MANNE_ERR_PROTOCOL, "the ledger's UTC offset is out of range"));
+	out->utc_offset_minutes = r->status_info->utc_offset_minutes;
+	out->eu_summer_time = r->status_info->eu_summer_time;
 	return finish(r, MANNE_OK);
 }
 

@@ -52,6 +52,8 @@ static const struct req_entry *entry_for(Manne__Request__KindCase kind)
 		return &req_authenticate_entry;
 	case MANNE__REQUEST__KIND_CARD_UNLOCK:
 		return &req_card_unlock_entry;
+	case MANNE__REQUEST__KIND_REDEMPTIONS:
+		return &req_redemptions_entry;
 	default:
 		return NULL;
 	}

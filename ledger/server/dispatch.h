@@ -17,6 +17,7 @@ struct req_entry {
 
 extern const struct req_entry req_submit_entry, req_account_entry, req_history_entry, req_tx_entry,
 	req_payment_entry, req_checkpoint_entry, req_inclusion_entry, req_consistency_entry,
-	req_log_entry, req_status_entry, req_auth_challenge_entry, req_authenticate_entry, req_card_unlock_entry;
+	req_log_entry, req_status_entry, req_auth_challenge_entry, req_authenticate_entry, req_card_unlock_entry,
+	req_redemptions_entry;
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ledger/log/bytes.h"
+#include "ledger/log/merkle.h"
 
 /* Read at each request: the reader of the connection now. */
 bool reader_privileged(const struct conn *c)
@@ -93,6 +94,39 @@ static int refund_payer(struct store_txn *txn, const uint8_t payment_txid[TXID_B
 	return 0;
 }
 
+/* What a reconversion's entry adds (SPEC §2): the fee fixed when the redeem
+ * was applied, so that the euros to wire (amount - fee) are read, never
+ * recomputed at today's rate; a settlement shows the redeem's amount and
+ * partner, its outcome and its bank reference. */
+static enum manne_status reconversion_info(struct store_txn *txn, const struct tx *tx, struct txinfo_buf *out,
+					   const uint8_t **other)
+{
+	Manne__TxInfo *info = &out->info;
+	const uint8_t *redeem_txid = tx->txid;
+	struct tx_record record;
+
+	if (tx->kind == MANNE__TX_BODY__KIND_SETTLE_REDEMPTION)
+		redeem_txid = tx->body->settle_redemption->redeem_txid.data;
+	if (store_record_get(txn, redeem_txid, &record) != STORE_OK || record.type != RECORD_REDEMPTION)
+		return MANNE_ERR_INTERNAL;
+	info->fee = record.fee;
+	if (tx->kind == MANNE__TX_BODY__KIND_REDEEM) {
+		info->redemption_state = record.state == REDEMPTION_PAID       ? MANNE__REDEMPTION_STATE__REDEMPTION_PAID
+					 : record.state == REDEMPTION_REJECTED ? MANNE__REDEMPTION_STATE__REDEMPTION_REJECTED
+									       : MANNE__REDEMPTION_STATE__REDEMPTION_PENDING;
+		return MANNE_OK;
+	}
+	const Manne__SettleRedemption *settle = tx->body->settle_redemption;
+	memcpy(out->redeem_txid, redeem_txid, TXID_BYTES);
+	memcpy(out->partner, record.party, KEY_BYTES);
+	info->redeem_txid = (ProtobufCBinaryData){.len = TXID_BYTES, .data = out->redeem_txid};
+	info->amount = record.amount;
+	info->outcome = settle->outcome;
+	copy_text(out->reference, sizeof(out->reference), settle->bank_reference);
+	*other = out->partner;
+	return MANNE_OK;
+}
+
 enum manne_status txinfo_from_leaf(struct store_txn *txn, uint64_t index, const uint8_t *viewer, bool privileged,
 				   struct txinfo_buf *out)
 {
@@ -118,6 +152,8 @@ enum manne_status txinfo_from_leaf(struct store_txn *txn, uint64_t index, const 
 	info->txid = (ProtobufCBinaryData){.len = TXID_BYTES, .data = out->txid};
 	info->leaf_index = index;
 	info->time_ms = load_be64(leaf + 8);
+	merkle_leaf_hash(leaf, len, out->leaf_hash);
+	info->leaf_hash = (ProtobufCBinaryData){.len = MERKLE_HASH_BYTES, .data = out->leaf_hash};
 	info->kind = (char *)tx_kind_name(tx.kind);
 	info->amount = tx_amount(&tx);
 	if (tx.signer != NULL) {
@@ -125,6 +161,9 @@ enum manne_status txinfo_from_leaf(struct store_txn *txn, uint64_t index, const 
 		info->signer = (ProtobufCBinaryData){.len = KEY_BYTES, .data = out->signer};
 	}
 	other = named_account(b);
+	if ((tx.kind == MANNE__TX_BODY__KIND_REDEEM || tx.kind == MANNE__TX_BODY__KIND_SETTLE_REDEMPTION) &&
+	    reconversion_info(txn, &tx, out, &other) != MANNE_OK)
+		return MANNE_ERR_INTERNAL;
 	/* A refund goes to whoever paid: the signer of the payment it names. At
 	 * function scope, since `other` may point into it until copied below. */
 	uint8_t payer[KEY_BYTES];

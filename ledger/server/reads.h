@@ -14,6 +14,9 @@ struct txinfo_buf {
 	uint8_t counterparty[KEY_BYTES];
 	uint8_t signer[KEY_BYTES];
 	uint8_t counter[KEY_BYTES];
+	uint8_t redeem_txid[TXID_BYTES];
+	uint8_t partner[KEY_BYTES];
+	uint8_t leaf_hash[MERKLE_HASH_BYTES];
 	char memo[MEMO_BYTES_MAX + 1];
 	char payee_reference[PAYEE_REFERENCE_BYTES_MAX + 1];
 	char programme[PROGRAMME_BYTES_MAX + 1];

@@ -89,6 +89,7 @@ static void req_account(struct slot *slot, const Manne__Request *request)
 	if (a.has_successor)
 		info.successor = (ProtobufCBinaryData){.len = KEY_BYTES, .data = a.successor};
 	info.pending_redemptions = a.pending;
+	info.history_end = a.history_last;
 	if (reader_privileged(c))
 		info.reference = (ProtobufCBinaryData){.len = a.reference_len, .data = a.reference};
 	response.kind_case = MANNE__RESPONSE__KIND_ACCOUNT;

@@ -18,6 +18,8 @@ static void req_status(struct slot *slot, const Manne__Request *request)
 	info.batches = s->counters.batches;
 	info.duplicates = s->counters.duplicates;
 	info.card_key = (ProtobufCBinaryData){.len = sizeof(s->card_public), .data = s->card_public};
+	info.utc_offset_minutes = s->state.utc_offset_minutes;
+	info.eu_summer_time = s->state.eu_summer_time != 0;
 	info.n_batch_size_histogram = BATCH_HISTOGRAM_BUCKETS;
 	info.batch_size_histogram = s->counters.batch_sizes;
 	response.kind_case = MANNE__RESPONSE__KIND_STATUS_INFO;

@@ -99,6 +99,10 @@ int store_void_has(struct store_txn *txn, const uint8_t txid[TXID_BYTES]);
 
 int store_record_put(struct store_txn *txn, const uint8_t txid[TXID_BYTES], const struct tx_record *record);
 int store_record_get(struct store_txn *txn, const uint8_t txid[TXID_BYTES], struct tx_record *out);
+/* Calls fn on each record in txid order, from the first txid greater than
+ * `after` (NULL: from the first), until fn returns non-zero. */
+int store_record_each(struct store_txn *txn, const uint8_t *after,
+		      int (*fn)(void *ctx, const uint8_t txid[TXID_BYTES], const struct tx_record *record), void *ctx);
 
 /* The card of a card-held account (set_card, from the log), and the wrong
  * PINs tried since it was registered or unlocked (the ledger's own count,

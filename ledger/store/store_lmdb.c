@@ -195,6 +195,33 @@ int store_account_each(struct store_txn *txn,
 	return rc == MDB_NOTFOUND ? STORE_OK : from_mdb(rc);
 }
 
+int store_record_each(struct store_txn *txn, const uint8_t *after,
+		      int (*fn)(void *ctx, const uint8_t txid[TXID_BYTES], const struct tx_record *record), void *ctx)
+{
+	MDB_cursor *cursor;
+	MDB_val k = {.mv_size = TXID_BYTES, .mv_data = (void *)after}, v;
+	int rc = mdb_cursor_open(txn->txn, txn->store->dbi[DB_RECORDS], &cursor);
+	if (rc != 0)
+		return from_mdb(rc);
+	rc = mdb_cursor_get(cursor, &k, &v, after != NULL ? MDB_SET_RANGE : MDB_FIRST);
+	if (rc == 0 && after != NULL && k.mv_size == TXID_BYTES && memcmp(k.mv_data, after, TXID_BYTES) == 0)
+		rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT);
+	for (; rc == 0; rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+		struct tx_record record;
+		if (k.mv_size != TXID_BYTES || v.mv_size != sizeof(record)) {
+			rc = EINVAL;
+			break;
+		}
+		memcpy(&record, v.mv_data, sizeof(record));
+		if (fn(ctx, k.mv_data, &record) != 0) {
+			rc = 0;
+			break;
+		}
+	}
+	mdb_cursor_close(cursor);
+	return rc == MDB_NOTFOUND ? STORE_OK : from_mdb(rc);
+}
+
 /*
  * The log database holds what each leaf appends, keyed by the leaf's index
  * and then a tag, so that a batch writes it all at the right edge of one

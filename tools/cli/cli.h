@@ -10,6 +10,7 @@
  *   cli_create.c  create: a new ledger's genesis and store, offline
  *   cli_replay.c  replay-export: a restored store's missing leaves, from an export
  *   cli_card.c    card new, pay, unlock, renew (SPEC §10); card_png.c the printable QR image
+ *   cli_redemptions.c  redemptions: the reconversions to wire; a settlement's figures
  *   cli_config.c  the client configuration file and the environment (MANNE_LEDGER, MANNE_TLS_PIN, MANNE_KEY)
  *
  * Exit codes (docs/cli.md): see enum cli_exit.
@@ -21,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "i18n/i18n.h"
 #include "manne.h"
 
 enum cli_exit {
@@ -47,6 +49,7 @@ enum cli_opt {
 	OPT_BEFORE, OPT_LIMIT, OPT_PAYEE, OPT_WAIT_MS, OPT_INDEX, OPT_LEAF_HASH, OPT_OLD_CHECKPOINT, OPT_SAVE,
 	OPT_SEAL, OPT_DATA, OPT_ORIGIN, OPT_BOARD_KEY, OPT_ASSOCIATION, OPT_UTC_OFFSET, OPT_EU_SUMMER, OPT_LEDGER, OPT_TLS, OPT_PIN, OPT_FILE, OPT_PRINT_PROOF, OPT_OLD_SIZE, OPT_NEW_SIZE, OPT_SAVE_PROOF,
 	OPT_CARD_FILE, OPT_CARD_OUT, OPT_REQUEST, OPT_PNG, OPT_PIN_FILE, OPT_ARGON_PASSES, OPT_ARGON_MEMORY_KIB,
+	OPT_PENDING,
 	OPT_COUNT
 };
 
@@ -80,6 +83,13 @@ int cli_read_secret_line(const char *path, char *out, size_t size);
 int cli_read_passphrase_file(const struct cli *c, char *out, size_t size);
 /* Opens the connection given by --host/--port/--timeout-ms. Exit code or 0. */
 int cli_connect(const struct cli *c, struct manne **out);
+/* The same without a word on failure: a status (show and sign try the ledger
+ * for a settlement's figures, and go on without them). */
+int cli_connect_quiet(const struct cli *c, struct manne **out);
+/* Connects and proves --key (one at most) if one is given. Exit code or 0. */
+int cli_connect_as(const struct cli *c, struct manne **m, struct manne_key *key, bool *have_key);
+/* Wipes the key if have_key, closes m, returns rc. */
+int cli_disconnect(struct manne *m, struct manne_key *key, bool have_key, int rc);
 /* An exit code for a status, after printing the error (and its JSON). */
 int cli_fail(const struct cli *c, enum manne_status status, const char *message);
 /* The same, with one more number in the JSON (key a plain identifier). */
@@ -95,7 +105,8 @@ bool cli_checkpoint_key(const struct cli *c, uint8_t out[32], bool *given);
  * code or 0. */
 int cli_apply_settings(struct cli *c, bool (*takes)(enum cli_opt opt, const void *ctx), const void *ctx);
 
-/* ---- cli_out.c: one JSON object per command, or lines for people ---- */
+/* ---- cli_out.c: one JSON object per command, or lines for people ----
+ * A NULL key prints for people only, a NULL label in JSON only. */
 void out_begin(const struct cli *c);         /* "{" with --json */
 void out_end(const struct cli *c);           /* "}\n" */
 void out_str(const struct cli *c, const char *key, const char *label, const char *value);
@@ -116,9 +127,22 @@ void out_receipt(const struct cli *c, const char *kind, const struct manne_recei
 void out_entry(const struct cli *c, const struct manne_entry *e);
 /* The same from an account's side: the amount signed + (in) or - (out) for
  * people, "direction" in JSON. */
-void out_entry_for(const struct cli *c, const struct manne_entry *e, const uint8_t *account);
+void out_entry_for(const struct cli *c, const struct manne_entry *e, const uint8_t *account,
+		   const uint64_t *balance_after);
+/* The balance before an entry from the one after it, seen from `account`;
+ * false when the entry does not say what it moved (a retirement, a recovery). */
+bool entry_balance_before(const struct manne_entry *e, const uint8_t *account, uint64_t after, uint64_t *before);
+/* A kind's name for people ("payment" for pay), in their language. */
+const char *kind_words(const char *kind);
 void out_checkpoint(const struct cli *c, const struct manne_checkpoint *cp);
-void format_amount(char *out, size_t size, uint64_t centimes);
+void format_amount(char *out, size_t size, uint64_t centimes);  /* "12.50 Manne" (the locale's way) */
+void format_euros(char *out, size_t size, uint64_t cents);       /* "12.50 EUR" */
+/* A time for people: the ledger's local time with its offset once known
+ * (out_set_time_rules, on connecting), UTC before. */
+void format_time(char *out, size_t size, uint64_t ms);
+void out_set_time_rules(int32_t utc_offset_minutes, bool eu_summer_time);
+/* An amount of euros (cents), labelled EUR for people. */
+void out_euros(const struct cli *c, const char *key, const char *label, uint64_t cents);
 
 /* ---- cli_tx.c, shared with cli_card.c ---- */
 /* Loads every value of opt as a key file; wipes them all on failure. Exit code or 0. */
@@ -149,5 +173,12 @@ int cmd_card_new(struct cli *c);
 int cmd_card_pay(struct cli *c);
 int cmd_card_unlock(struct cli *c);
 int cmd_card_renew(struct cli *c);
+int cmd_redemptions(struct cli *c);
+
+/* ---- cli_redemptions.c ---- */
+/* For a settle_redemption body: the redeem's partner, amount, fee and euros
+ * to wire, read from the ledger with `reader` (NULL: not read, said so). */
+void cli_settle_figures(const struct cli *c, const uint8_t *body, size_t body_len, const struct manne_key *reader,
+			bool to_stderr);
 
 #endif

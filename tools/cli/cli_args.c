@@ -240,6 +240,28 @@ int cli_load_key(const struct cli *c, const char *path, struct manne_key *out)
 	return 0;
 }
 
+int cli_connect_quiet(const struct cli *c, struct manne **out)
+{
+	const char *host = cli_value(c, OPT_HOST) != NULL ? cli_value(c, OPT_HOST) : "127.0.0.1";
+	uint64_t port = 7411, timeout = 10000;
+	enum manne_status status;
+
+	*out = NULL;
+	if ((cli_value(c, OPT_PORT) != NULL && !cli_parse_u64("port", cli_value(c, OPT_PORT), 1, 65535, &port)) ||
+	    (cli_value(c, OPT_TIMEOUT_MS) != NULL &&
+	     !cli_parse_u64("timeout-ms", cli_value(c, OPT_TIMEOUT_MS), 1, 600000, &timeout)) ||
+	    cli_flag(c, OPT_TLS) != (cli_value(c, OPT_PIN) != NULL))
+		return MANNE_ERR_ARGUMENT;
+	status = manne_open_tls(host, (uint16_t)port, (uint32_t)timeout, cli_value(c, OPT_PIN), out);
+	if (status == MANNE_OK && cli_value(c, OPT_LEDGER) != NULL)
+		status = manne_pin(*out, cli_value(c, OPT_LEDGER));
+	if (status != MANNE_OK) {
+		manne_close(*out);
+		*out = NULL;
+	}
+	return status;
+}
+
 int cli_connect(const struct cli *c, struct manne **out)
 {
 	const char *host = cli_value(c, OPT_HOST) != NULL ? cli_value(c, OPT_HOST) : "127.0.0.1";
@@ -257,6 +279,12 @@ int cli_connect(const struct cli *c, struct manne **out)
 	status = manne_open_tls(host, (uint16_t)port, (uint32_t)timeout, cli_value(c, OPT_PIN), out);
 	if (status == MANNE_OK && cli_value(c, OPT_LEDGER) != NULL)
 		status = manne_pin(*out, cli_value(c, OPT_LEDGER));
+	if (status == MANNE_OK && !c->json) {
+		/* Times for people in the ledger's local time: its day rules. */
+		struct manne_ledger_status s;
+		if (manne_status_get(*out, &s) == MANNE_OK)
+			out_set_time_rules(s.utc_offset_minutes, s.eu_summer_time);
+	}
 	if (status != MANNE_OK) {
 		code = cli_fail(c, status, manne_message(*out));
 		manne_close(*out);
@@ -264,6 +292,45 @@ int cli_connect(const struct cli *c, struct manne **out)
 		return code;
 	}
 	return 0;
+}
+
+/* Connects and proves --key if one is given. */
+int cli_connect_as(const struct cli *c, struct manne **m, struct manne_key *key, bool *have_key)
+{
+	enum manne_status status;
+	int rc;
+
+	*have_key = false;
+	if (c->counts[OPT_KEY] > 1)
+		return cli_usage_error(c, "one --key proves who reads");
+	if (cli_value(c, OPT_KEY) != NULL) {
+		rc = cli_load_key(c, cli_value(c, OPT_KEY), key);
+		if (rc != 0)
+			return rc;
+		*have_key = true;
+	}
+	rc = cli_connect(c, m);
+	if (rc == 0 && *have_key) {
+		status = manne_authenticate(*m, key);
+		if (status != MANNE_OK)
+			rc = cli_fail(c, status, manne_message(*m));
+	}
+	if (rc != 0) {
+		manne_close(*m);
+		*m = NULL;
+		if (*have_key)
+			manne_key_wipe(key);
+	}
+	return rc;
+}
+
+/* Wipes the key if one was loaded and closes; returns rc. */
+int cli_disconnect(struct manne *m, struct manne_key *key, bool have_key, int rc)
+{
+	if (have_key)
+		manne_key_wipe(key);
+	manne_close(m);
+	return rc;
 }
 
 bool cli_checkpoint_key(const struct cli *c, uint8_t out[32], bool *given)

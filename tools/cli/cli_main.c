@@ -24,7 +24,7 @@ static const struct option_def {
 	bool repeats;
 	const char *help;
 } options[OPT_COUNT] = {
-	[OPT_HOST] = {"host", true, false, "the ledger's IPv4 address (default 127.0.0.1)"},
+	[OPT_HOST] = {"host", true, false, "the ledger's host name or address, IPv4 or IPv6 (default 127.0.0.1)"},
 	[OPT_PORT] = {"port", true, false, "the ledger's port (default 7411)"},
 	[OPT_TIMEOUT_MS] = {"timeout-ms", true, false, "connection and reply timeout (default 10000)"},
 	[OPT_JSON] = {"json", false, false, "print one JSON object (amounts in centimes) instead of lines for people"},
@@ -88,6 +88,7 @@ static const struct option_def {
 	[OPT_PNG] = {"png", true, false, "also write the card as a printable QR image (with the account's short id) to this new file"},
 	[OPT_PIN_FILE] = {"pin-file", true, false, "read the PIN from the first line of this file instead of asking on the terminal"},
 	[OPT_ARGON_PASSES] = {"argon-passes", true, false, "Argon2id passes of the card's PIN (1..10, default 2)"},
+	[OPT_PENDING] = {"pending", false, false, "only the reconversions still to wire"},
 	[OPT_ARGON_MEMORY_KIB] = {"argon-memory-kib", true, false, "Argon2id memory of the card's PIN in KiB, a power of two (8..262144, default 65536)"},
 };
 
@@ -151,9 +152,10 @@ static const struct command {
 	{"replay-export", "", "bring back a restored store's missing leaves from a verified export (daemon stopped)",
 	 cmd_replay_export, 0, 0, {OPT_DATA, OPT_FILE, OPT_CHECKPOINT_KEY, OPT_JSON, END}},
 	{"prepare", "KIND", "board: write an unsigned body to --out (same options as KIND)", cmd_prepare, 0, 1, {END}},
-	{"show", "FILE", "print a prepared body in words and the signatures it holds", cmd_show, 0, 1, {OPT_JSON, END}},
+	{"show", "FILE", "print a prepared body in words and the signatures it holds (a settlement: the euros to wire, "
+	 "read from the ledger with --key)", cmd_show, 0, 1, {CONNECT, OPT_KEY, END}},
 	{"sign", "FILE", "board: see every field of a prepared body in words, then add your signature", cmd_sign, 0, 1,
-	 {OPT_JSON, OPT_KEY, OPT_PASSPHRASE_FILE, OPT_YES, END}},
+	 {CONNECT, OPT_KEY, OPT_YES, END}},
 	{"submit", "FILE", "board: send a prepared body with its signatures", cmd_submit, 0, 1,
 	 {CONNECT, OPT_CHECKPOINT_KEY, END}},
 	{"balance", "", "an account's balance, state, limits and next sequence (proved by --key)", cmd_balance, 0, 0,
@@ -163,12 +165,15 @@ static const struct command {
 	{"tx", "TXID", "a transaction by its txid (proved by --key)", cmd_tx_get, 0, 1, {CONNECT, OPT_KEY, END}},
 	{"payment", "", "a payment by the till's reference, optionally waiting for it; with --amount, refused unless it is of that amount", cmd_payment, 0, 0,
 	 {CONNECT, OPT_KEY, OPT_PAYEE, OPT_REFERENCE, OPT_AMOUNT, OPT_WAIT_MS, END}},
+	{"redemptions", "", "board or auditor: the reconversions (--pending: still to wire), oldest first, with the "
+	 "partner, amount, fee and euros to wire, and their totals", cmd_redemptions, 0, 0,
+	 {CONNECT, OPT_KEY, OPT_PENDING, END}},
 	{"status", "", "the ledger's version, log size and counters", cmd_status, 0, 0, {CONNECT, END}},
 	{"checkpoint", "", "the latest signed checkpoint, verified, with the backing totals", cmd_checkpoint, 0, 0,
 	 {CONNECT, OPT_CHECKPOINT_KEY, OPT_SAVE, END}},
 	{"prove", "", "prove a leaf is in the log (--index, --leaf-hash), or that an old checkpoint is a prefix of the latest",
 	 cmd_prove, 0, 0, {CONNECT, OPT_CHECKPOINT_KEY, OPT_INDEX, OPT_LEAF_HASH, OPT_OLD_CHECKPOINT, OPT_PRINT_PROOF,
-			     OPT_OLD_SIZE, OPT_NEW_SIZE, END}},
+			     OPT_OLD_SIZE, OPT_NEW_SIZE, OPT_TXID, OPT_KEY, END}},
 	{"export", "FILE", "write the whole log up to a verified checkpoint to FILE (board or auditor --key)", cmd_export, 0,
 	 1, {CONNECT, OPT_KEY, OPT_CHECKPOINT_KEY, END}},
 	{"card new", "", "board: seal a member's key (--account KEY_FILE) into a card under a PIN, register it, write it "
@@ -298,6 +303,7 @@ int main(int argc, char **argv)
 	int rc, first = 2;
 	bool preparing = false;
 
+	i18n_init();
 	if (manne_init() != MANNE_OK) {
 		fprintf(stderr, "manne: libsodium failed to start\n");
 		return EXIT_LOCAL;

@@ -4,12 +4,14 @@
  * centimes, keys and hashes in hex, so that scripts never parse prose.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <sodium.h>
 
 #include "cli.h"
+#include "ledger/core/ledger_day.h"
 
 /* Whether the next member of the current JSON object or array needs a comma. */
 static bool need_comma[16];
@@ -75,35 +77,55 @@ void out_end(const struct cli *c)
 	fflush(stdout);
 }
 
+/* "label: value" for people; the label through the catalogue (xgettext
+ * reads the label argument of every out_* call, po/meson.build), and the
+ * colon the language's way ("label : valeur" in French). */
+static void line(const char *label, const char *value)
+{
+	/* TRANSLATORS: a label and its value, one per line. */
+	printf(_("%s: %s\n"), _(label), value);
+}
+
 void out_str(const struct cli *c, const char *k, const char *label, const char *value)
 {
 	if (c->json) {
-		key(k);
-		json_string(value);
+		if (k != NULL) {
+			key(k);
+			json_string(value);
+		}
 	} else if (label != NULL) {
-		printf("%s: %s\n", label, value);
+		line(label, value);
 	}
 }
 
 void out_u64(const struct cli *c, const char *k, const char *label, uint64_t value)
 {
+	char text[24];
+
 	if (c->json) {
-		key(k);
-		printf("%llu", (unsigned long long)value);
+		if (k != NULL) {
+			key(k);
+			printf("%llu", (unsigned long long)value);
+		}
 	} else if (label != NULL) {
-		printf("%s: %llu\n", label, (unsigned long long)value);
+		snprintf(text, sizeof(text), "%llu", (unsigned long long)value);
+		line(label, text);
 	}
 }
 
 void format_amount(char *out, size_t size, uint64_t centimes)
 {
-	snprintf(out, size, "%llu.%02llu Manne", (unsigned long long)(centimes / 100),
-		 (unsigned long long)(centimes % 100));
+	i18n_amount(out, size, centimes, "Manne");
+}
+
+void format_euros(char *out, size_t size, uint64_t cents)
+{
+	i18n_amount(out, size, cents, "EUR");
 }
 
 void out_amount(const struct cli *c, const char *k, const char *label, uint64_t centimes)
 {
-	char text[48];
+	char text[128];
 
 	if (c->json) {
 		out_u64(c, k, NULL, centimes);
@@ -111,16 +133,31 @@ void out_amount(const struct cli *c, const char *k, const char *label, uint64_t 
 	}
 	format_amount(text, sizeof(text), centimes);
 	if (label != NULL)
-		printf("%s: %s\n", label, text);
+		line(label, text);
+}
+
+void out_euros(const struct cli *c, const char *k, const char *label, uint64_t cents)
+{
+	char text[128];
+
+	if (c->json) {
+		out_u64(c, k, NULL, cents);
+		return;
+	}
+	format_euros(text, sizeof(text), cents);
+	if (label != NULL)
+		line(label, text);
 }
 
 void out_bool(const struct cli *c, const char *k, const char *label, bool value)
 {
 	if (c->json) {
-		key(k);
-		fputs(value ? "true" : "false", stdout);
+		if (k != NULL) {
+			key(k);
+			fputs(value ? "true" : "false", stdout);
+		}
 	} else if (label != NULL) {
-		printf("%s: %s\n", label, value ? "yes" : "no");
+		line(label, value ? _("yes") : _("no"));
 	}
 }
 
@@ -134,21 +171,53 @@ void out_hex(const struct cli *c, const char *k, const char *label, const uint8_
 	out_str(c, k, label, hex);
 }
 
+/* Times for people are in the ledger's local time, by the genesis's rules
+ * (SPEC §5: a standard offset and EU summer time), learnt on connecting;
+ * until then, and in JSON, UTC. */
+static struct day_rules time_rules;
+static bool time_rules_known;
+
+void out_set_time_rules(int32_t utc_offset_minutes, bool eu_summer_time)
+{
+	time_rules = (struct day_rules){utc_offset_minutes, eu_summer_time};
+	time_rules_known = true;
+}
+
+void format_time(char *out, size_t size, uint64_t ms)
+{
+	int32_t offset = 0;
+	struct tm tm;
+	time_t t;
+
+	if (ms / 1000U > 253402300799ULL - 86400U) {
+		snprintf(out, size, "%llu ms", (unsigned long long)ms);
+		return;
+	}
+	if (time_rules_known)
+		offset = time_rules.utc_offset_minutes + (time_rules.eu_summer_time && eu_summer_time_at((int64_t)ms) ? 60 : 0);
+	t = (time_t)(ms / 1000U) + (time_t)offset * 60;
+	if (gmtime_r(&t, &tm) == NULL || strftime(out, size, "%Y-%m-%d %H:%M:%S", &tm) == 0) {
+		snprintf(out, size, "%llu ms", (unsigned long long)ms);
+		return;
+	}
+	size_t n = strlen(out);
+	if (!time_rules_known)
+		snprintf(out + n, size - n, " UTC");
+	else
+		snprintf(out + n, size - n, " (UTC%c%02d:%02d)", offset < 0 ? '-' : '+', abs(offset) / 60, abs(offset) % 60);
+}
+
 void out_time(const struct cli *c, const char *k, const char *label, uint64_t ms)
 {
-	time_t t = (time_t)(ms / 1000U);
-	struct tm tm;
 	char when[64];
 
 	if (c->json) {
 		out_u64(c, k, NULL, ms);
 		return;
 	}
-	if (ms / 1000U > 253402300799ULL || gmtime_r(&t, &tm) == NULL ||
-	    strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
-		snprintf(when, sizeof(when), "%llu ms", (unsigned long long)ms);
+	format_time(when, sizeof(when), ms);
 	if (label != NULL)
-		printf("%s: %s\n", label, when);
+		line(label, when);
 }
 
 void out_array_begin(const struct cli *c, const char *k)
@@ -202,7 +271,7 @@ void out_receipt(const struct cli *c, const char *kind, const struct manne_recei
 	out_bool(c, "ok", NULL, true);
 	out_str(c, "kind", NULL, kind);
 	if (!c->json)
-		printf(r->duplicate ? "%s: already in the log (original receipt)\n" : "%s: applied\n", kind);
+		printf(r->duplicate ? _("%s: already in the log (original receipt)\n") : _("%s: applied\n"), kind);
 	out_hex(c, "txid", "txid", r->txid, sizeof(r->txid));
 	out_u64(c, "leaf_index", "leaf", r->leaf_index);
 	out_hex(c, "leaf_hash", "leaf hash", r->leaf_hash, sizeof(r->leaf_hash));
@@ -211,16 +280,51 @@ void out_receipt(const struct cli *c, const char *kind, const struct manne_recei
 	out_str(c, "checkpoint", NULL, r->checkpoint);
 }
 
+static const char *const kinds[][2] = {
+	{"genesis", N_("genesis")},
+	{"open_account", N_("account opened")},
+	{"set_account", N_("account changed")},
+	{"freeze", N_("account frozen")},
+	{"recover_account", N_("account recovered")},
+	{"fund_reserve", N_("euros into the fund")},
+	{"release_reserve", N_("euros out of the fund")},
+	{"issue", N_("credits issued")},
+	{"reverse_issue", N_("issue reversed")},
+	{"retire_dormant", N_("dormant credits retired")},
+	{"pay", N_("payment")},
+	{"refund", N_("refund")},
+	{"redeem", N_("reconversion asked")},
+	{"settle_redemption", N_("reconversion settled")},
+	{"set_ledger", N_("fee changed")},
+	{"set_board", N_("board renewed")},
+	{"set_checkpoint_key", N_("checkpoint key changed")},
+	{"void", N_("prepared transaction cancelled")},
+	{"set_card", N_("card registered or unlocked")},
+};
+
+const char *kind_words(const char *kind)
+{
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(kind, kinds[i][0]) == 0)
+			return _(kinds[i][1]);
+	return kind;
+}
+
+static bool same_key(bool has, const uint8_t *a, const uint8_t *b)
+{
+	return has && b != NULL && memcmp(a, b, 32) == 0;
+}
+
 /* Which way an entry moved the viewing account's credits: "in", "out",
- * "taken" (a counter's, for the association), or NULL (none, or not known
- * from the entry: a settlement). */
+ * "taken" (a counter's, for the association), or NULL (none). `account`
+ * must be a party to it. */
 static const char *direction(const struct manne_entry *e, const uint8_t *account)
 {
-	bool signer = e->has_signer && memcmp(e->signer, account, 32) == 0;
+	bool signer = same_key(e->has_signer, e->signer, account);
 	if (strcmp(e->kind, "pay") == 0) {
 		if (signer)
 			return "out";
-		if (e->has_counter && memcmp(e->counter, account, 32) == 0)
+		if (same_key(e->has_counter, e->counter, account))
 			return "taken";
 		return "in";
 	}
@@ -231,36 +335,116 @@ static const char *direction(const struct manne_entry *e, const uint8_t *account
 	if (strcmp(e->kind, "reverse_issue") == 0 || strcmp(e->kind, "retire_dormant") == 0 ||
 	    strcmp(e->kind, "redeem") == 0)
 		return "out";
+	/* A rejected reconversion gives the credits back; a paid one destroys
+	 * credits that left the balance when the redeem was applied. */
+	if (strcmp(e->kind, "settle_redemption") == 0 && e->outcome == 2)
+		return "in";
 	return NULL;
 }
 
-static const char *const reason_words[] = {"", "participation (worksite hours)", "allowance (food allowance)",
-					   "purchase (euros paid in)", "grant"};
-
-void out_entry_for(const struct cli *c, const struct manne_entry *e, const uint8_t *account)
+bool entry_balance_before(const struct manne_entry *e, const uint8_t *account, uint64_t after, uint64_t *before)
 {
-	const char *way = account != NULL ? direction(e, account) : NULL;
-	char text[64];
+	const char *way = direction(e, account);
+	/* What these moved is not in the entry: the balance before them is not known from it. */
+	if (strcmp(e->kind, "retire_dormant") == 0 || strcmp(e->kind, "recover_account") == 0)
+		return false;
+	if (way != NULL && strcmp(way, "in") == 0)
+		return after >= e->amount && ((*before = after - e->amount), true);
+	if (way != NULL && strcmp(way, "out") == 0)
+		return !__builtin_add_overflow(after, e->amount, before);
+	*before = after;
+	return true;
+}
+
+static const char *const reason_words[] = {"", N_("participation (worksite hours)"), N_("allowance (food allowance)"),
+					   N_("purchase (euros paid in)"), N_("grant")};
+static const char *const redemption_states[] = {"", "pending", "paid", "rejected"};
+static const char *const redemption_state_words[] = {"", N_("pending: euros to wire"), N_("paid"),
+						     N_("rejected: credits returned")};
+
+/* A reconversion: the euros to wire are the amount less the fee fixed when
+ * it was asked (SPEC §2). */
+static void out_reconversion(const struct cli *c, const struct manne_entry *e)
+{
+	bool settle = strcmp(e->kind, "settle_redemption") == 0;
+
+	if (strcmp(e->kind, "redeem") != 0 && !settle)
+		return;
+	if (settle) {
+		if (e->has_redeem_txid)
+			out_hex(c, "redeem_txid", "reconversion asked in", e->redeem_txid, 32);
+		out_str(c, "outcome", NULL, e->outcome == 1 ? "paid" : e->outcome == 2 ? "rejected" : "");
+		out_str(c, NULL, "outcome",
+			e->outcome == 1 ? _("paid: euros wired, credits destroyed")
+					: e->outcome == 2 ? _("rejected: credits returned to the partner") : "");
+	} else if (e->redemption_state >= 1 && e->redemption_state <= 3) {
+		out_str(c, "redemption_state", NULL, redemption_states[e->redemption_state]);
+		out_str(c, NULL, "state", _(redemption_state_words[e->redemption_state]));
+	}
+	out_euros(c, "fee", "fee kept by the association", e->fee);
+	if (!settle || e->outcome == 1)
+		out_euros(c, "to_wire", settle ? "euros wired" : "euros to wire", e->amount - e->fee);
+}
+
+void out_entry_for(const struct cli *c, const struct manne_entry *e, const uint8_t *account,
+		   const uint64_t *balance_after)
+{
+	bool party = account != NULL && (same_key(e->has_signer, e->signer, account) ||
+					 same_key(e->has_counterparty, e->counterparty, account) ||
+					 same_key(e->has_counter, e->counter, account));
+	const char *way = party ? direction(e, account) : NULL;
+	char text[128];
+
 	out_hex(c, "txid", "txid", e->txid, sizeof(e->txid));
 	out_u64(c, "leaf_index", "leaf", e->leaf_index);
+	if (e->has_leaf_hash)
+		out_hex(c, "leaf_hash", "leaf hash", e->leaf_hash, sizeof(e->leaf_hash));
 	out_time(c, "time_ms", "time", e->time_ms);
-	out_str(c, "kind", "kind", e->kind);
+	out_str(c, "kind", NULL, e->kind);
+	out_str(c, NULL, "kind", kind_words(e->kind));
 	out_amount(c, "amount", way == NULL ? "amount" : NULL, e->amount);
 	if (way != NULL) {
 		/* For people the amount carries its sign from the account's side. */
 		format_amount(text, sizeof(text), e->amount);
-		if (!c->json)
-			printf("amount: %s%s%s\n", strcmp(way, "out") == 0 ? "-" : strcmp(way, "in") == 0 ? "+" : "", text,
-			       strcmp(way, "taken") == 0 ? " (taken for the association)" : "");
-		if (c->json)
-			out_str(c, "direction", NULL, way);
+		if (!c->json) {
+			char signed_text[160];
+			snprintf(signed_text, sizeof(signed_text), "%s%s%s", strcmp(way, "out") == 0 ? "-" : strcmp(way, "in") == 0 ? "+" : "",
+				 text, strcmp(way, "taken") == 0 ? _(" (taken for the association)") : "");
+			out_str(c, NULL, "amount", signed_text);
+		}
+		out_str(c, "direction", NULL, way);
 	}
-	if (e->has_signer)
-		out_hex(c, "signer", "signer", e->signer, sizeof(e->signer));
-	if (e->has_counterparty)
-		out_hex(c, "counterparty", "counterparty", e->counterparty, sizeof(e->counterparty));
+	if (balance_after != NULL)
+		out_amount(c, "balance_after", "balance after", *balance_after);
+	if (party && !c->json) {
+		/* The other party, from the reader's side; a board act has none. */
+		const uint8_t *other = NULL;
+		if (e->has_counterparty && !same_key(true, e->counterparty, account))
+			other = e->counterparty;
+		else if (e->has_signer && !same_key(true, e->signer, account))
+			other = e->signer;
+		if (other != NULL)
+			out_hex(c, NULL, way != NULL && strcmp(way, "out") == 0 ? "to" : way != NULL ? "from" : "other party",
+				other, 32);
+		else if (!e->has_signer)
+			out_str(c, NULL, "by", _("the association's board"));
+	} else {
+		if (e->has_signer)
+			out_hex(c, "signer", "signed by", e->signer, sizeof(e->signer));
+		if (e->has_counterparty)
+			out_hex(c, "counterparty", strcmp(e->kind, "settle_redemption") == 0 || strcmp(e->kind, "redeem") == 0
+							   ? "partner" : "other party",
+				e->counterparty, sizeof(e->counterparty));
+	}
+	if (party && c->json) {
+		if (e->has_signer)
+			out_hex(c, "signer", NULL, e->signer, sizeof(e->signer));
+		if (e->has_counterparty)
+			out_hex(c, "counterparty", NULL, e->counterparty, sizeof(e->counterparty));
+	}
 	if (e->has_counter)
 		out_hex(c, "counter", "taken at counter", e->counter, sizeof(e->counter));
+	out_reconversion(c, e);
 	if (e->memo[0] != '\0' || c->json)
 		out_str(c, "memo", "memo", e->memo);
 	if (e->payee_reference[0] != '\0' || c->json)
@@ -268,16 +452,19 @@ void out_entry_for(const struct cli *c, const struct manne_entry *e, const uint8
 	if (e->programme[0] != '\0' || c->json)
 		out_str(c, "programme", "programme", e->programme);
 	if (e->reference[0] != '\0' || c->json)
-		out_str(c, "reference", "reference", e->reference);
+		out_str(c, "reference", strcmp(e->kind, "settle_redemption") == 0 ? "bank reference" : "reference",
+			e->reference);
 	if (e->issue_reason != 0 || c->json)
 		out_u64(c, "issue_reason", NULL, (uint64_t)e->issue_reason);
-	if (e->issue_reason >= 1 && e->issue_reason <= 4)
-		out_str(c, "issue_reason_name", "issue reason", reason_words[e->issue_reason]);
+	if (e->issue_reason >= 1 && e->issue_reason <= 4) {
+		out_str(c, "issue_reason_name", NULL, reason_words[e->issue_reason]);
+		out_str(c, NULL, "issue reason", _(reason_words[e->issue_reason]));
+	}
 }
 
 void out_entry(const struct cli *c, const struct manne_entry *e)
 {
-	out_entry_for(c, e, NULL);
+	out_entry_for(c, e, NULL, NULL);
 }
 
 void out_checkpoint(const struct cli *c, const struct manne_checkpoint *cp)

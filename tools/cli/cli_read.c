@@ -17,36 +17,6 @@
 static const char *const role_names[] = {"none", "member", "shop", "producer", "auditor", "association", "counter"};
 static const char *const state_names[] = {"none", "active", "frozen", "closed"};
 
-/* Connects and proves --key if one is given. */
-static int connect_as(const struct cli *c, struct manne **m, struct manne_key *key, bool *have_key)
-{
-	enum manne_status status;
-	int rc;
-
-	*have_key = false;
-	if (c->counts[OPT_KEY] > 1)
-		return cli_usage_error(c, "one --key proves who reads");
-	if (cli_value(c, OPT_KEY) != NULL) {
-		rc = cli_load_key(c, cli_value(c, OPT_KEY), key);
-		if (rc != 0)
-			return rc;
-		*have_key = true;
-	}
-	rc = cli_connect(c, m);
-	if (rc == 0 && *have_key) {
-		status = manne_authenticate(*m, key);
-		if (status != MANNE_OK)
-			rc = cli_fail(c, status, manne_message(*m));
-	}
-	if (rc != 0) {
-		manne_close(*m);
-		*m = NULL;
-		if (*have_key)
-			manne_key_wipe(key);
-	}
-	return rc;
-}
-
 /* --account, or the --key's own account. */
 static bool which_account(const struct cli *c, enum cli_opt opt, const struct manne_key *key, bool have_key,
 			  uint8_t out[32])
@@ -62,26 +32,19 @@ static bool which_account(const struct cli *c, enum cli_opt opt, const struct ma
 }
 
 /* One entry (a transaction as the reader may see it), or the failure. */
-static int print_entry(struct cli *c, struct manne *m, enum manne_status status, const struct manne_entry *e)
+static int print_entry(struct cli *c, struct manne *m, enum manne_status status, const struct manne_entry *e,
+		       const uint8_t *reader)
 {
 	if (status != MANNE_OK)
 		return cli_fail(c, status, manne_message(m));
 	out_begin(c);
 	out_bool(c, "ok", NULL, true);
-	out_entry(c, e);
+	out_entry_for(c, e, reader, NULL);
 	out_end(c);
 	return 0;
 }
 
 /* The key is wiped as soon as the ledger no longer needs it. */
-static int disconnect(struct manne *m, struct manne_key *key, bool have_key, int rc)
-{
-	if (have_key)
-		manne_key_wipe(key);
-	manne_close(m);
-	return rc;
-}
-
 int cmd_balance(struct cli *c)
 {
 	struct manne *m = NULL;
@@ -90,7 +53,7 @@ int cmd_balance(struct cli *c)
 	uint8_t account[32];
 	enum manne_status status;
 	bool have_key;
-	int rc = connect_as(c, &m, &key, &have_key);
+	int rc = cli_connect_as(c, &m, &key, &have_key);
 
 	if (rc != 0)
 		return rc;
@@ -120,7 +83,70 @@ int cmd_balance(struct cli *c)
 		out_hex(c, "successor", "recovered to", a.successor, 32);
 	out_end(c);
 out:
-	return disconnect(m, &key, have_key, rc);
+	return cli_disconnect(m, &key, have_key, rc);
+}
+
+/* The running balance of a history page comes from the account's balance
+ * now, walked back entry by entry from the newest. An older page (--before)
+ * walks down to it, at most this many pages. */
+#define BALANCE_WALK_PAGES_MAX 64U
+
+struct running {
+	bool known;
+	uint64_t balance;  /* after the next entry to print */
+};
+
+/* Walks the pages newer than `before` to learn the balance after the
+ * newest entry of the page that starts there. */
+static void balance_at_page(struct manne *m, const uint8_t account[32], uint64_t before, struct manne_entry *scratch,
+			    struct running *run)
+{
+	uint64_t at = 0, next = 0;
+	size_t count = 0;
+
+	for (unsigned page = 0; run->known && page < BALANCE_WALK_PAGES_MAX; page++) {
+		if (manne_history(m, account, at, scratch, MANNE_PAGE_ENTRIES_MAX, &count, &next) != MANNE_OK)
+			break;
+		for (size_t i = 0; run->known && i < count; i++)
+			run->known = entry_balance_before(&scratch[i], account, run->balance, &run->balance);
+		if (next == before)
+			return;
+		if (next == 0)
+			break;
+		at = next;
+	}
+	run->known = false;
+}
+
+/* One page of history and the balance after its newest entry, from one
+ * consistent view: the page must start at the account's latest leaf, else
+ * a transaction landed in between and both are read again. */
+static enum manne_status history_page(struct manne *m, const uint8_t account[32], uint64_t before,
+				      struct manne_entry *entries, size_t limit, size_t *count, uint64_t *next,
+				      struct running *run)
+{
+	enum manne_status status = MANNE_OK;
+
+	for (int attempt = 0; attempt < 3; attempt++) {
+		struct manne_account a;
+		run->known = manne_account(m, account, &a) == MANNE_OK;  /* without it, no running balance */
+		run->balance = run->known ? a.balance : 0;
+		status = manne_history(m, account, before, entries, limit, count, next);
+		if (status != MANNE_OK || !run->known)
+			return status;
+		if (before != 0 || *count == 0 || entries[0].leaf_index + 1 == a.history_end)
+			break;
+		run->known = false;
+	}
+	if (run->known && before != 0) {
+		struct manne_entry *scratch = calloc(MANNE_PAGE_ENTRIES_MAX, sizeof(*scratch));
+		if (scratch == NULL)
+			run->known = false;
+		else
+			balance_at_page(m, account, before, scratch, run);
+		free(scratch);
+	}
+	return status;
 }
 
 int cmd_history(struct cli *c)
@@ -128,6 +154,7 @@ int cmd_history(struct cli *c)
 	struct manne *m = NULL;
 	struct manne_key key;
 	struct manne_entry *entries = NULL;
+	struct running run = {0};
 	uint8_t account[32];
 	uint64_t before = 0, limit = 50, next = 0;
 	size_t count = 0;
@@ -140,7 +167,7 @@ int cmd_history(struct cli *c)
 	    (cli_value(c, OPT_LIMIT) != NULL &&
 	     !cli_parse_u64("limit", cli_value(c, OPT_LIMIT), 1, MANNE_PAGE_ENTRIES_MAX, &limit)))
 		return EXIT_USAGE;
-	rc = connect_as(c, &m, &key, &have_key);
+	rc = cli_connect_as(c, &m, &key, &have_key);
 	if (rc != 0)
 		return rc;
 	entries = calloc(limit, sizeof(*entries));
@@ -152,7 +179,7 @@ int cmd_history(struct cli *c)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	status = manne_history(m, account, before, entries, limit, &count, &next);
+	status = history_page(m, account, before, entries, limit, &count, &next, &run);
 	if (status != MANNE_OK) {
 		rc = cli_fail(c, status, manne_message(m));
 		goto out;
@@ -160,21 +187,25 @@ int cmd_history(struct cli *c)
 	out_begin(c);
 	out_bool(c, "ok", NULL, true);
 	out_hex(c, "account", "account", account, 32);
+	if (run.known)
+		out_amount(c, "balance", "balance", run.balance);
 	out_text(c, "\n");
 	out_array_begin(c, "entries");
 	for (size_t i = 0; i < count; i++) {
 		out_object_begin(c);
-		out_entry_for(c, &entries[i], account);
+		out_entry_for(c, &entries[i], account, run.known ? &run.balance : NULL);
 		out_object_end(c);
+		if (run.known)
+			run.known = entry_balance_before(&entries[i], account, run.balance, &run.balance);
 	}
 	out_array_end(c);
 	out_u64(c, "next_index", next != 0 ? "older: --before" : NULL, next);
 	if (count == 0)
-		out_text(c, "no transactions\n");
+		out_text(c, _("no transactions\n"));
 	out_end(c);
 out:
 	free(entries);
-	return disconnect(m, &key, have_key, rc);
+	return cli_disconnect(m, &key, have_key, rc);
 }
 
 int cmd_tx_get(struct cli *c)
@@ -189,12 +220,13 @@ int cmd_tx_get(struct cli *c)
 
 	if (!cli_parse_hex32("txid", c->args[0], txid))
 		return EXIT_USAGE;
-	rc = connect_as(c, &m, &key, &have_key);
+	rc = cli_connect_as(c, &m, &key, &have_key);
 	if (rc != 0)
 		return rc;
 	status = manne_tx_get(m, txid, &e);
-	rc = print_entry(c, m, status, &e);
-	return disconnect(m, &key, have_key, rc);
+	/* Shown from the side of the account that reads, when it is a party. */
+	rc = print_entry(c, m, status, &e, have_key ? key.public_key : NULL);
+	return cli_disconnect(m, &key, have_key, rc);
 }
 
 int cmd_payment(struct cli *c)
@@ -214,7 +246,7 @@ int cmd_payment(struct cli *c)
 		return EXIT_USAGE;
 	if (cli_value(c, OPT_AMOUNT) != NULL && !cli_parse_amount("amount", cli_value(c, OPT_AMOUNT), &amount))
 		return EXIT_USAGE;
-	rc = connect_as(c, &m, &key, &have_key);
+	rc = cli_connect_as(c, &m, &key, &have_key);
 	if (rc != 0)
 		return rc;
 	if (!which_account(c, OPT_PAYEE, &key, have_key, payee)) {
@@ -222,9 +254,9 @@ int cmd_payment(struct cli *c)
 	} else {
 		status = manne_payment_by_reference(m, payee, cli_value(c, OPT_REFERENCE), (uint32_t)wait, amount, NULL,
 						    &e);
-		rc = print_entry(c, m, status, &e);
+		rc = print_entry(c, m, status, &e, have_key ? key.public_key : NULL);
 	}
-	return disconnect(m, &key, have_key, rc);
+	return cli_disconnect(m, &key, have_key, rc);
 }
 
 int cmd_status(struct cli *c)
@@ -421,6 +453,32 @@ static int prove_sizes(struct cli *c)
 	return rc;
 }
 
+/* prove --txid: the reader (--key, a party to it, the board or an auditor)
+ * learns the transaction's leaf and leaf hash from the ledger; the proof
+ * below then checks that hash against the signed root. */
+static int prove_find_txid(const struct cli *c, struct manne **m, struct manne_key *reader, bool *have_key,
+			   uint64_t *index, uint8_t leaf_hash[32])
+{
+	uint8_t txid[32];
+	struct manne_entry e;
+	enum manne_status status;
+	int rc;
+
+	if (!cli_parse_hex32("txid", cli_value(c, OPT_TXID), txid))
+		return EXIT_USAGE;
+	rc = cli_connect_as(c, m, reader, have_key);
+	if (rc != 0)
+		return rc;
+	status = manne_tx_get(*m, txid, &e);
+	if (status != MANNE_OK)
+		return cli_fail(c, status, manne_message(*m));
+	if (!e.has_leaf_hash)
+		return cli_fail(c, MANNE_ERR_PROTOCOL, "the ledger did not give the transaction's leaf hash");
+	*index = e.leaf_index;
+	memcpy(leaf_hash, e.leaf_hash, 32);
+	return 0;
+}
+
 int cmd_prove(struct cli *c)
 {
 	struct manne *m = NULL;
@@ -430,8 +488,10 @@ int cmd_prove(struct cli *c)
 	uint64_t index = 0;
 	size_t note_len = 0;
 	enum manne_status status;
-	bool pinned, inclusion = cli_value(c, OPT_INDEX) != NULL || cli_value(c, OPT_LEAF_HASH) != NULL;
-	bool print = cli_flag(c, OPT_PRINT_PROOF);
+	bool pinned, by_txid = cli_value(c, OPT_TXID) != NULL;
+	bool inclusion = by_txid || cli_value(c, OPT_INDEX) != NULL || cli_value(c, OPT_LEAF_HASH) != NULL;
+	bool print = cli_flag(c, OPT_PRINT_PROOF), have_key = false, hash_given = cli_value(c, OPT_LEAF_HASH) != NULL;
+	struct manne_key reader;
 	int rc = 0;
 
 	if (cli_value(c, OPT_OLD_SIZE) != NULL || cli_value(c, OPT_NEW_SIZE) != NULL) {
@@ -443,10 +503,14 @@ int cmd_prove(struct cli *c)
 
 	if (latest == NULL || old == NULL || note == NULL)
 		rc = cli_fail(c, MANNE_ERR_NO_MEMORY, NULL);
+	else if (by_txid && (cli_value(c, OPT_INDEX) != NULL || hash_given))
+		rc = cli_usage_error(c, "--txid finds the index and the leaf hash itself: not with --index or --leaf-hash");
 	else if (inclusion == (cli_value(c, OPT_OLD_CHECKPOINT) != NULL))
 		rc = cli_usage_error(c, "give --index and --leaf-hash (inclusion), or --old-checkpoint FILE (consistency)");
 	else if (print && !inclusion)
 		rc = cli_usage_error(c, "--print-proof goes with --index (an inclusion proof)");
+	else if (by_txid)
+		rc = prove_find_txid(c, &m, &reader, &have_key, &index, leaf_hash);
 	else if (inclusion && (!cli_parse_u64("index", cli_value(c, OPT_INDEX), 0, UINT64_MAX, &index) ||
 			       (!print && cli_value(c, OPT_LEAF_HASH) == NULL) ||
 			       (cli_value(c, OPT_LEAF_HASH) != NULL &&
@@ -454,15 +518,15 @@ int cmd_prove(struct cli *c)
 		rc = cli_value(c, OPT_LEAF_HASH) == NULL && !print
 			     ? cli_usage_error(c, "--leaf-hash (or --print-proof, which learns it from the proof)")
 			     : EXIT_USAGE;
-	if (rc == 0)
+	hash_given = hash_given || by_txid;
+	if (rc == 0 && m == NULL)
 		rc = cli_connect(c, &m);
 	if (rc == 0)
 		rc = latest_checkpoint(c, m, latest, &pinned, vkey);
 	if (rc == 0 && inclusion && print) {
 		struct manne_inclusion_proof *proof = malloc(sizeof(*proof));
 		status = proof == NULL ? MANNE_ERR_NO_MEMORY : manne_inclusion_proof(m, latest, index, proof);
-		if (status == MANNE_OK && cli_value(c, OPT_LEAF_HASH) != NULL &&
-		    sodium_memcmp(proof->leaf_hash, leaf_hash, 32) != 0)
+		if (status == MANNE_OK && hash_given && sodium_memcmp(proof->leaf_hash, leaf_hash, 32) != 0)
 			status = MANNE_ERR_VERIFY;
 		if (status != MANNE_OK)
 			rc = cli_fail(c, status, status == MANNE_ERR_VERIFY ? "the leaf at that index has another hash"
@@ -473,8 +537,7 @@ int cmd_prove(struct cli *c)
 		free(latest);
 		free(old);
 		free(note);
-		manne_close(m);
-		return rc;
+		return cli_disconnect(m, &reader, have_key, rc);
 	}
 	if (rc == 0 && inclusion) {
 		status = manne_inclusion_check(m, latest, index, leaf_hash);
@@ -520,8 +583,7 @@ int cmd_prove(struct cli *c)
 	free(latest);
 	free(old);
 	free(note);
-	manne_close(m);
-	return rc;
+	return cli_disconnect(m, &reader, have_key, rc);
 }
 
 int cmd_export(struct cli *c)
@@ -540,7 +602,7 @@ int cmd_export(struct cli *c)
 		free(cp);
 		return EXIT_USAGE;
 	}
-	rc = connect_as(c, &m, &key, &have_key);
+	rc = cli_connect_as(c, &m, &key, &have_key);
 	if (rc == 0) {
 		status = manne_export(m, pinned ? pin : NULL, c->args[0], cp);
 		if (status != MANNE_OK) {

@@ -594,24 +594,37 @@ out:
 int cmd_show(struct cli *c)
 {
 	struct prepared p;
+	struct manne_key key;
 	char *description = malloc(DESCRIPTION_BYTES);
 	uint8_t txid[32];
+	bool have_key = false;
 	int rc;
 
 	if (description == NULL)
 		return cli_fail(c, MANNE_ERR_NO_MEMORY, NULL);
+	if (c->counts[OPT_KEY] > 1) {
+		free(description);
+		return cli_usage_error(c, "show takes one --key: yours, to read a settlement's figures");
+	}
 	rc = prepared_read(c, c->args[0], &p);
 	if (rc == 0) {
 		rc = describe(c, &p, description, txid);
+		if (rc == 0 && cli_value(c, OPT_KEY) != NULL) {
+			rc = cli_load_key(c, cli_value(c, OPT_KEY), &key);
+			have_key = rc == 0;
+		}
 		if (rc == 0) {
 			out_begin(c);
 			out_bool(c, "ok", NULL, true);
 			out_text(c, description);
 			out_str(c, "description", NULL, description);
 			out_hex(c, "txid", NULL, txid, 32);
+			cli_settle_figures(c, p.body, p.body_len, have_key ? &key : NULL, false);
 			print_signatures(c, &p);
 			out_end(c);
 		}
+		if (have_key)
+			manne_key_wipe(&key);
 		prepared_free(&p);
 	}
 	free(description);
@@ -671,11 +684,12 @@ int cmd_sign(struct cli *c)
 		goto wipe;
 	/* Every field in words, on stderr so that --json stays one object. */
 	sodium_bin2hex(hex, sizeof(hex), key.public_key, 32);
-	fprintf(stderr, "You are asked to sign this transaction:\n\n%s\nwith the key %s.\n", description, hex);
-	snprintf(question, sizeof(question), "Type yes (or oui) to sign it: ");
+	fprintf(stderr, _("You are asked to sign this transaction:\n\n%s\nwith the key %s.\n"), description, hex);
+	cli_settle_figures(c, p.body, p.body_len, &key, true);
+	snprintf(question, sizeof(question), "%s", _("Type yes (or oui) to sign it: "));
 	if (!cli_flag(c, OPT_YES) && !confirm(question)) {
-		fprintf(stderr, "manne sign: not signed%s\n",
-			isatty(STDIN_FILENO) ? "" : " (no terminal to ask on: after reading the fields above, --yes signs)");
+		fprintf(stderr, "%s%s\n", _("manne sign: not signed"),
+			isatty(STDIN_FILENO) ? "" : _(" (no terminal to ask on: after reading the fields above, --yes signs)"));
 		if (c->json)
 			printf("{\"ok\":false,\"status\":\"declined\",\"exit\":%d,\"message\":\"not signed\"}\n", EXIT_DECLINED);
 		rc = EXIT_DECLINED;
