@@ -38,6 +38,13 @@ void i18n_init(void)
 	textdomain("manne");
 }
 
+void i18n_plain(void)
+{
+	setlocale(LC_ALL, "C");
+	memcpy(decimal_point, ".", 2);
+	thousands_sep[0] = '\0';
+}
+
 const char *i18n_decimal_point(void)
 {
 	return decimal_point;

@@ -24,6 +24,10 @@
  * or the installed locale directory. */
 void i18n_init(void);
 
+/* Back to English messages and C numbers, whatever the environment says
+ * (JSON output: it never changes with the locale). */
+void i18n_plain(void);
+
 /* "1234.50" in C, "1 234,50" in French (the locale's own separators), of
  * centimes; `unit` (may be NULL) follows after a space. Always terminated;
  * returns out. */

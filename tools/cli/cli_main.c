@@ -304,6 +304,11 @@ int main(int argc, char **argv)
 	bool preparing = false;
 
 	i18n_init();
+	/* JSON never changes with the locale: with --json, every message (in the
+	 * object and on stderr) is the English one. */
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--json") == 0)
+			i18n_plain();
 	if (manne_init() != MANNE_OK) {
 		fprintf(stderr, "manne: libsodium failed to start\n");
 		return EXIT_LOCAL;
