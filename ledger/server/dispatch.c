@@ -1,27 +1,12 @@
 /*
- * dispatch.c: from a Request frame to its handler. The Request is checked
- * as strictly as a transaction body (unknown fields, repeated singular
- * fields, over-long fields are MALFORMED) and decoded in a scratch arena.
+ * dispatch.c: from a Request frame to its handler. The Request is decoded
+ * strictly (request_decode.c) in a scratch arena.
  */
 #include "dispatch.h"
 
 #include <string.h>
 
-#include "ledger/core/wire_strict.h"
-
-static const struct wire_limit request_limits[] = {
-	{&manne__submit_request__descriptor, 1, SIGNED_TX_BYTES_MAX},
-	{&manne__payment_by_reference_request__descriptor, 2, PAYEE_REFERENCE_BYTES_MAX},
-	{&manne__authenticate_request__descriptor, 3, crypto_sign_BYTES},
-	{&manne__card_unlock_request__descriptor, 2, CARD_UNLOCK_SEALED_BYTES},
-};
-
-static const struct wire_rules request_rules = {
-	.limits = request_limits,
-	.limit_count = sizeof(request_limits) / sizeof(request_limits[0]),
-	.default_max = 32,
-	.depth_max = 3,
-};
+#include "request_decode.h"
 
 static const struct req_entry *entry_for(Manne__Request__KindCase kind)
 {
@@ -59,17 +44,8 @@ static const struct req_entry *entry_for(Manne__Request__KindCase kind)
 	}
 }
 
-/* Decodes a frame into a Request; NULL on malformed. Memory in the arena. */
-static Manne__Request *dispatch_decode(const uint8_t *frame, size_t len, struct arena *arena)
-{
-	ProtobufCAllocator allocator = arena_allocator(arena);
-	if (wire_strict_check(&manne__request__descriptor, frame, len, &request_rules) != 0)
-		return NULL;
-	return manne__request__unpack(&allocator, len, frame);
-}
-
 /* The loop thread decodes one request at a time: one scratch arena will do. */
-static uint8_t scratch[4 * FRAME_BYTES_MAX_CEILING + 16384];
+static uint8_t scratch[REQUEST_ARENA_BYTES];
 
 /* Decodes the slot's request in the scratch arena (valid until the next
  * call) and notes its id; a malformed one is answered and NULL returned. */
@@ -79,7 +55,7 @@ static Manne__Request *slot_request(struct slot *slot)
 	Manne__Request *request;
 
 	arena_init(&arena, scratch, sizeof(scratch));
-	request = dispatch_decode(slot->frame, slot->frame_len, &arena);
+	request = request_decode(slot->frame, slot->frame_len, &arena);
 	if (request == NULL) {
 		slot_reply_status(slot, MANNE_ERR_MALFORMED, "not a strictly valid Request");
 		return NULL;

@@ -9,6 +9,7 @@
  *   conn.c      connections: frames in, replies out in request order
  *   frame.c     the 4-byte length prefix
  *   dispatch.c  a request's descriptor, permission check and handler
+ *   request_decode.c  a frame's bytes to a Request, strictly (fuzzed alone)
  *   req_*.c     one file per request; reads.c what the reads share
  *   auth.c      the challenge and the proof of a key
  *   pipeline.c  verifier threads and the writer (group commit)
