@@ -55,15 +55,25 @@ static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	return 0;
 }
 
-/* HOST:PORT into host (64 bytes) and port. */
+/* HOST:PORT, or [IPv6]:PORT, into host (64 bytes, without brackets) and port. */
 static int parse_listen(const char *v, char host[64], uint16_t *port)
 {
-	const char *colon = strrchr(v, ':');
+	const char *colon = strrchr(v, ':'), *start = v, *end = colon;
 	uint64_t p;
-	if (colon == NULL || (size_t)(colon - v) >= 64 || colon == v || parse_u64(colon + 1, 0, 65535, &p) != 0)
+	if (colon == NULL || colon == v || parse_u64(colon + 1, 0, 65535, &p) != 0)
 		return -1;
-	memcpy(host, v, (size_t)(colon - v));
-	host[colon - v] = '\0';
+	if (v[0] == '[') {
+		if (colon[-1] != ']')
+			return -1;
+		start = v + 1;
+		end = colon - 1;
+	} else if (memchr(v, ':', (size_t)(colon - v)) != NULL) {
+		return -1; /* an IPv6 address needs its brackets: [::1]:7411 */
+	}
+	if (end <= start || (size_t)(end - start) >= 64)
+		return -1;
+	memcpy(host, start, (size_t)(end - start));
+	host[end - start] = '\0';
 	*port = (uint16_t)p;
 	return 0;
 }

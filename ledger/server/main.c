@@ -19,6 +19,8 @@
 #include <event2/thread.h>
 #include <netinet/in.h>
 
+#include <sodium.h>
+
 #include "ledger/keys/card.h"
 #include "ledger/keys/keyfile.h"
 #include "ledger/keys/tls_pin.h"
@@ -60,12 +62,29 @@ static void fatal(const char *why)
 	exit(1);
 }
 
-/* The client's IPv4 address, network order (0 if not IPv4). */
+/* Per-address limits count an IPv4 client by its address and an IPv6 client
+ * by its /64 (what one subscriber usually holds), folded to 32 bits under a
+ * key drawn at start, so that nobody can aim collisions at someone else's
+ * count. 0 when the address is unknown. */
+static uint8_t address_key[crypto_shorthash_KEYBYTES];
+
 static uint32_t client_address(const struct sockaddr *addr, int len)
 {
-	if (addr == NULL || addr->sa_family != AF_INET || len < (int)sizeof(struct sockaddr_in))
+	uint8_t folded[crypto_shorthash_BYTES];
+	uint32_t out;
+
+	if (addr != NULL && addr->sa_family == AF_INET && len >= (int)sizeof(struct sockaddr_in))
+		return ((const struct sockaddr_in *)(const void *)addr)->sin_addr.s_addr;
+	if (addr == NULL || addr->sa_family != AF_INET6 || len < (int)sizeof(struct sockaddr_in6))
 		return 0;
-	return ((const struct sockaddr_in *)(const void *)addr)->sin_addr.s_addr;
+	const struct in6_addr *a6 = &((const struct sockaddr_in6 *)(const void *)addr)->sin6_addr;
+	if (IN6_IS_ADDR_V4MAPPED(a6)) {
+		memcpy(&out, a6->s6_addr + 12, sizeof(out));
+		return out;
+	}
+	crypto_shorthash(folded, a6->s6_addr, 8, address_key);
+	memcpy(&out, folded, sizeof(out));
+	return out != 0 ? out : 1;
 }
 
 static void accept_callback(struct evconnlistener *listener, evutil_socket_t fd, struct sockaddr *addr, int len,
@@ -214,22 +233,46 @@ static void write_port_file(struct server *s, uint16_t port, uint16_t tls_port)
 		fatal("cannot write the port file");
 }
 
+/* An IPv4 or IPv6 address (no brackets) and a port; false if neither. */
+static bool socket_address(const char *host, uint16_t port, struct sockaddr_storage *out, socklen_t *len)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)out;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)out;
+
+	memset(out, 0, sizeof(*out));
+	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		*len = sizeof(*sin);
+		return true;
+	}
+	if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		*len = sizeof(*sin6);
+		return true;
+	}
+	return false;
+}
+
 /* Binds a listener; returns it and the bound port. */
 static struct evconnlistener *listen_on(struct server *s, const char *host, uint16_t port, evconnlistener_cb cb,
 					uint16_t *bound)
 {
-	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port)};
-	socklen_t sin_len = sizeof(sin);
+	struct sockaddr_storage ss;
+	socklen_t len;
 	struct evconnlistener *listener;
 
-	if (inet_pton(AF_INET, host, &sin.sin_addr) != 1)
-		fatal("--listen and --tls-listen need an IPv4 address, e.g. 127.0.0.1:7411");
+	if (!socket_address(host, port, &ss, &len))
+		fatal("--listen and --tls-listen need an address, e.g. 127.0.0.1:7411 or [::1]:7411");
 	listener = evconnlistener_new_bind(s->base, cb, s, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 512,
-					   (struct sockaddr *)&sin, sizeof(sin));
+					   (struct sockaddr *)&ss, (int)len);
 	if (listener == NULL)
 		fatal("cannot listen on that address (in use?)");
-	getsockname(evconnlistener_get_fd(listener), (struct sockaddr *)&sin, &sin_len);
-	*bound = ntohs(sin.sin_port);
+	len = sizeof(ss);
+	getsockname(evconnlistener_get_fd(listener), (struct sockaddr *)&ss, &len);
+	*bound = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+						: ((struct sockaddr_in *)&ss)->sin_port);
 	return listener;
 }
 
@@ -237,10 +280,17 @@ static struct evconnlistener *listen_on(struct server *s, const char *host, uint
  * stays on loopback unless the operator says otherwise. */
 static void check_plain_listener(const struct server_config *c)
 {
-	struct in_addr addr;
-	if (inet_pton(AF_INET, c->listen_host, &addr) != 1)
-		fatal("--listen needs an IPv4 address, e.g. 127.0.0.1:7411");
-	if ((ntohl(addr.s_addr) >> 24) != 127 && !c->insecure_plain)
+	struct sockaddr_storage ss;
+	socklen_t len;
+	bool loopback;
+
+	if (!socket_address(c->listen_host, 0, &ss, &len))
+		fatal("--listen needs an address, e.g. 127.0.0.1:7411 or [::1]:7411");
+	if (ss.ss_family == AF_INET)
+		loopback = (ntohl(((struct sockaddr_in *)&ss)->sin_addr.s_addr) >> 24) == 127;
+	else
+		loopback = IN6_IS_ADDR_LOOPBACK(&((struct sockaddr_in6 *)&ss)->sin6_addr);
+	if (!loopback && !c->insecure_plain)
 		fatal("plain TCP listens on loopback only: use --tls-listen for other machines (or --insecure-plain)");
 }
 
@@ -338,6 +388,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (sodium_init() < 0 || evthread_use_pthreads() != 0)
 		fatal("libsodium or libevent threads failed to start");
+	randombytes_buf(address_key, sizeof(address_key));
 	if (mkdir(s->config.data_dir, 0700) != 0 && errno != EEXIST)
 		fatal("cannot create the data directory");
 	check_data_dir(s->config.data_dir);

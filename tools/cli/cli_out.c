@@ -402,7 +402,10 @@ void out_entry_for(const struct cli *c, const struct manne_entry *e, const uint8
 	out_time(c, "time_ms", "time", e->time_ms);
 	out_str(c, "kind", NULL, e->kind);
 	out_str(c, NULL, "kind", kind_words(e->kind));
-	out_amount(c, "amount", way == NULL ? "amount" : NULL, e->amount);
+	if (strcmp(e->kind, "fund_reserve") == 0 || strcmp(e->kind, "release_reserve") == 0)
+		out_euros(c, "amount", "amount", e->amount);  /* euros into or out of the fund */
+	else
+		out_amount(c, "amount", way == NULL ? "amount" : NULL, e->amount);
 	if (way != NULL) {
 		/* For people the amount carries its sign from the account's side. */
 		format_amount(text, sizeof(text), e->amount);
@@ -477,12 +480,12 @@ void out_checkpoint(const struct cli *c, const struct manne_checkpoint *cp)
 	out_amount(c, "issued", "issued", t->issued);
 	out_amount(c, "retired", "retired", t->retired);
 	out_amount(c, "reconverted", "reconverted", t->reconverted);
-	out_amount(c, "fees", "fees", t->fees);
+	out_euros(c, "fees", "fees", t->fees);
 	out_amount(c, "pending", "pending", t->pending);
-	out_amount(c, "funded", "funded", t->funded);
-	out_amount(c, "paid_out", "paid out", t->paid_out);
-	out_amount(c, "released", "released", t->released);
+	out_euros(c, "funded", "funded", t->funded);
+	out_euros(c, "paid_out", "paid out", t->paid_out);
+	out_euros(c, "released", "released", t->released);
 	out_amount(c, "outstanding", "outstanding", t->outstanding);
-	out_amount(c, "reserve", "reserve", t->reserve);
+	out_euros(c, "reserve", "reserve", t->reserve);
 	out_str(c, "note", NULL, cp->note);
 }
