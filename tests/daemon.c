@@ -121,6 +121,12 @@ void daemon_start(struct daemon *d, const char *const *extra_flags)
 	assert_true(sodium_init() >= 0);
 	strcpy(d->dir, "/tmp/manne-daemon-XXXXXX");
 	assert_non_null(mkdtemp(d->dir));
+	/* A later --listen wins: the harness connects where the daemon listens. */
+	d->host = "127.0.0.1";
+	for (size_t i = 0; extra_flags != NULL && extra_flags[i] != NULL; i++)
+		if (strcmp(extra_flags[i], "--listen") == 0 && extra_flags[i + 1] != NULL &&
+		    strncmp(extra_flags[i + 1], "[::1]:", 6) == 0)
+			d->host = "::1";
 	spawn(d, extra_flags);
 	load_keys(d);
 	/* The genesis id, as any client learns it. */
@@ -174,7 +180,7 @@ void daemon_cleanup(struct daemon *d)
 
 void daemon_connect(struct daemon *d, struct manne_wire *w)
 {
-	assert_int_equal(manne_wire_connect(w, "127.0.0.1", d->port, 5000), 0);
+	assert_int_equal(manne_wire_connect(w, d->host, d->port, 5000), 0);
 }
 
 int daemon_authenticate(struct manne_wire *w, const struct manne_keypair *key)

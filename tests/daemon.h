@@ -17,6 +17,7 @@ struct daemon {
 	char dir[64];
 	pid_t pid;
 	uint16_t port;
+	const char *host;  /* where it listens: 127.0.0.1, or ::1 when started with --listen [::1]:0 */
 	struct manne_keypair board[3], checkpoint, association;
 	uint8_t genesis_id[32];
 	uint64_t nonce_counter;

@@ -35,7 +35,7 @@ int cli_usage_error(const struct cli *c, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
+	vsnprintf(text, sizeof(text), gettext(fmt), ap);
 	va_end(ap);
 	return cli_fail(c, MANNE_ERR_ARGUMENT, text);
 }
@@ -77,10 +77,13 @@ static int exit_code(enum manne_status status)
 int cli_fail_with(const struct cli *c, enum manne_status status, const char *message, const char *key,
 		  uint64_t value)
 {
-	const char *text = message != NULL && message[0] != '\0' ? message : manne_status_message(status);
+	/* A message of the sources is a msgid; one already written in the
+	 * reader's language (or a file name, a library's detail) is not in the
+	 * catalogue and comes back as it is. */
+	const char *text = message != NULL && message[0] != '\0' ? gettext(message) : cli_status_text(status);
 	int code = exit_code(status);
 
-	fprintf(stderr, "manne %s: %s\n", c->command != NULL ? c->command : "", text);
+	fprintf(stderr, _("manne %s: %s\n"), c->command != NULL ? c->command : "", text);
 	if (c->json) {
 		printf("{\"ok\":false,\"status\":");
 		json_string(manne_status_name(status));
@@ -99,6 +102,24 @@ int cli_fail(const struct cli *c, enum manne_status status, const char *message)
 	return cli_fail_with(c, status, message, NULL, 0);
 }
 
+const char *cli_status_text(enum manne_status status)
+{
+	return gettext(manne_status_message(status));
+}
+
+/* libmanne's details are English and made on the fly: a reader in another
+ * language reads the status's meaning in theirs first. */
+int cli_fail_detail(const struct cli *c, enum manne_status status, const char *detail)
+{
+	const char *english = manne_status_message(status), *meaning = gettext(english);
+	char text[1024];
+
+	if (meaning == english || detail == NULL || detail[0] == '\0' || strcmp(detail, english) == 0)
+		return cli_fail(c, status, detail);
+	snprintf(text, sizeof(text), "%s (%s)", meaning, detail);
+	return cli_fail(c, status, text);
+}
+
 bool cli_parse_u64(const char *what, const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
 	uint64_t v = 0;
@@ -115,7 +136,7 @@ bool cli_parse_u64(const char *what, const char *s, uint64_t min, uint64_t max, 
 	*out = v;
 	return true;
 bad:
-	fprintf(stderr, "manne: --%s must be a whole number from %llu to %llu\n", what, (unsigned long long)min,
+	fprintf(stderr, _("manne: --%s must be a whole number from %llu to %llu\n"), what, (unsigned long long)min,
 		(unsigned long long)max);
 	return false;
 }
@@ -148,13 +169,13 @@ bool cli_parse_amount(const char *what, const char *s, uint64_t *centimes)
 	if (*centimes > MANNE_AMOUNT_CENTIMES_MAX)
 		goto bad;
 	if (*centimes == 0 && strcmp(what, "amount") == 0) {
-		fprintf(stderr, "manne: --amount must be at least 0.01 (one centime): '%s' is nothing to move\n", s);
+		fprintf(stderr, _("manne: --amount must be at least 0.01 (one centime): '%s' is nothing to move\n"), s);
 		return false;
 	}
 	return true;
 bad:
-	fprintf(stderr, "manne: --%s is an amount in Manne such as 12, 12.5, 12.50 or 12,50 (at most two decimals, "
-			"at most 1000000000); '%s' is not\n",
+	fprintf(stderr, _("manne: --%s is an amount in Manne such as 12, 12.5, 12.50 or 12,50 (at most two decimals, "
+			  "at most 1000000000); '%s' is not\n"),
 		what, s != NULL ? s : "");
 	return false;
 }
@@ -165,7 +186,7 @@ bool cli_parse_hex32(const char *what, const char *s, uint8_t out[32])
 
 	if (s != NULL && strlen(s) == 64 && sodium_hex2bin(out, 32, s, 64, NULL, &len, NULL) == 0 && len == 32)
 		return true;
-	fprintf(stderr, "manne: --%s must be 64 hex characters\n", what);
+	fprintf(stderr, _("manne: --%s must be 64 hex characters\n"), what);
 	return false;
 }
 
@@ -175,7 +196,7 @@ bool cli_parse_public(const struct cli *c, const char *what, const char *s, uint
 	size_t len = 0;
 
 	if (s == NULL) {
-		fprintf(stderr, "manne: --%s is needed\n", what);
+		fprintf(stderr, _("manne: --%s is needed\n"), what);
 		return false;
 	}
 	if (strlen(s) == 64 && sodium_hex2bin(out, 32, s, 64, NULL, &len, NULL) == 0 && len == 32)
@@ -185,7 +206,7 @@ bool cli_parse_public(const struct cli *c, const char *what, const char *s, uint
 		manne_key_wipe(&key);
 		return true;
 	}
-	fprintf(stderr, "manne: --%s must be a public key (64 hex characters) or a key file\n", what);
+	fprintf(stderr, _("manne: --%s must be a public key (64 hex characters) or a key file\n"), what);
 	return false;
 }
 
@@ -211,7 +232,7 @@ static bool read_passphrase(const struct cli *c, const char *path, char *out, si
 
 	if (cli_value(c, OPT_PASSPHRASE_FILE) != NULL)
 		return cli_read_passphrase_file(c, out, size) == 0;
-	snprintf(prompt, sizeof(prompt), "passphrase for %s: ", path);
+	snprintf(prompt, sizeof(prompt), _("passphrase for %s: "), path);
 	return cli_prompt_secret(prompt, out, size) == 0 && out[0] != '\0';
 }
 
@@ -225,7 +246,7 @@ int cli_load_key(const struct cli *c, const char *path, struct manne_key *out)
 	if (status == MANNE_ERR_PASSPHRASE_NEEDED) {
 		if (!read_passphrase(c, path, passphrase, sizeof(passphrase))) {
 			sodium_memzero(passphrase, sizeof(passphrase));
-			snprintf(why, sizeof(why), "%s is sealed: give --passphrase-file or run on a terminal", path);
+			snprintf(why, sizeof(why), _("%s is sealed: give --passphrase-file or run on a terminal"), path);
 			return cli_fail(c, MANNE_ERR_PASSPHRASE_NEEDED, why);
 		}
 		status = manne_key_file_read(path, passphrase, out);
@@ -233,16 +254,31 @@ int cli_load_key(const struct cli *c, const char *path, struct manne_key *out)
 	}
 	if (status != MANNE_OK) {
 		snprintf(why, sizeof(why), "%s: %s", path,
-			 status == MANNE_ERR_IO ? strerror(errno) : manne_status_message(status));
+			 status == MANNE_ERR_IO ? strerror(errno) : cli_status_text(status));
 		/* A key file that cannot be read is a key file problem (exit 4, docs/cli.md). */
 		return cli_fail(c, status == MANNE_ERR_IO ? MANNE_ERR_KEY_FILE : status, why);
 	}
 	return 0;
 }
 
-int cli_connect_quiet(const struct cli *c, struct manne **out)
+/* --host as given, or without the brackets of "[::1]" (as URLs write IPv6). */
+static const char *host_of(const struct cli *c, char *buf, size_t size)
 {
 	const char *host = cli_value(c, OPT_HOST) != NULL ? cli_value(c, OPT_HOST) : "127.0.0.1";
+	size_t len = strlen(host);
+
+	if (len > 2 && host[0] == '[' && host[len - 1] == ']' && len - 2 < size) {
+		memcpy(buf, host + 1, len - 2);
+		buf[len - 2] = '\0';
+		return buf;
+	}
+	return host;
+}
+
+int cli_connect_quiet(const struct cli *c, struct manne **out)
+{
+	char buf[256];
+	const char *host = host_of(c, buf, sizeof(buf));
 	uint64_t port = 7411, timeout = 10000;
 	enum manne_status status;
 
@@ -264,7 +300,8 @@ int cli_connect_quiet(const struct cli *c, struct manne **out)
 
 int cli_connect(const struct cli *c, struct manne **out)
 {
-	const char *host = cli_value(c, OPT_HOST) != NULL ? cli_value(c, OPT_HOST) : "127.0.0.1";
+	char buf[256];
+	const char *host = host_of(c, buf, sizeof(buf));
 	uint64_t port = 7411, timeout = 10000;
 	enum manne_status status;
 	int code;
@@ -286,7 +323,7 @@ int cli_connect(const struct cli *c, struct manne **out)
 			out_set_time_rules(s.utc_offset_minutes, s.eu_summer_time);
 	}
 	if (status != MANNE_OK) {
-		code = cli_fail(c, status, manne_message(*out));
+		code = cli_fail_detail(c, status, manne_message(*out));
 		manne_close(*out);
 		*out = NULL;
 		return code;
@@ -313,7 +350,7 @@ int cli_connect_as(const struct cli *c, struct manne **m, struct manne_key *key,
 	if (rc == 0 && *have_key) {
 		status = manne_authenticate(*m, key);
 		if (status != MANNE_OK)
-			rc = cli_fail(c, status, manne_message(*m));
+			rc = cli_fail_detail(c, status, manne_message(*m));
 	}
 	if (rc != 0) {
 		manne_close(*m);
@@ -347,6 +384,6 @@ bool cli_checkpoint_key(const struct cli *c, uint8_t out[32], bool *given)
 		return true;
 	if (access(s, F_OK) == 0)  /* the key file itself, on the ledger's own machine */
 		return cli_parse_public(c, "checkpoint-key", s, out);
-	fprintf(stderr, "manne: --checkpoint-key is 64 hex characters, a C2SP verifier key (name+id+key) or a key file\n");
+	fputs(_("manne: --checkpoint-key is 64 hex characters, a C2SP verifier key (name+id+key) or a key file\n"), stderr);
 	return false;
 }

@@ -383,15 +383,18 @@ static void out_reconversion(const struct cli *c, const struct manne_entry *e)
 	}
 	out_euros(c, "fee", "fee kept by the association", e->fee);
 	if (!settle || e->outcome == 1)
-		out_euros(c, "to_wire", settle ? "euros wired" : "euros to wire", e->amount - e->fee);
+		out_euros(c, "to_wire", settle ? N_("euros wired") : N_("euros to wire"), e->amount - e->fee);
 }
 
 void out_entry_for(const struct cli *c, const struct manne_entry *e, const uint8_t *account,
 		   const uint64_t *balance_after)
 {
+	/* The ledger names the other party from the reader's side: to a payee,
+	 * the payer is both signer and counterparty. */
+	bool seen_from_payee = e->has_signer && e->has_counterparty && memcmp(e->signer, e->counterparty, 32) == 0;
 	bool party = account != NULL && (same_key(e->has_signer, e->signer, account) ||
 					 same_key(e->has_counterparty, e->counterparty, account) ||
-					 same_key(e->has_counter, e->counter, account));
+					 same_key(e->has_counter, e->counter, account) || seen_from_payee);
 	const char *way = party ? direction(e, account) : NULL;
 	char text[128];
 
@@ -419,7 +422,12 @@ void out_entry_for(const struct cli *c, const struct manne_entry *e, const uint8
 	}
 	if (balance_after != NULL)
 		out_amount(c, "balance_after", "balance after", *balance_after);
-	if (party && !c->json) {
+	if (c->json) {
+		if (e->has_signer)
+			out_hex(c, "signer", NULL, e->signer, sizeof(e->signer));
+		if (e->has_counterparty)
+			out_hex(c, "counterparty", NULL, e->counterparty, sizeof(e->counterparty));
+	} else if (party) {
 		/* The other party, from the reader's side; a board act has none. */
 		const uint8_t *other = NULL;
 		if (e->has_counterparty && !same_key(true, e->counterparty, account))
@@ -433,17 +441,12 @@ void out_entry_for(const struct cli *c, const struct manne_entry *e, const uint8
 			out_str(c, NULL, "by", _("the association's board"));
 	} else {
 		if (e->has_signer)
-			out_hex(c, "signer", "signed by", e->signer, sizeof(e->signer));
+			out_hex(c, NULL, "signed by", e->signer, sizeof(e->signer));
 		if (e->has_counterparty)
-			out_hex(c, "counterparty", strcmp(e->kind, "settle_redemption") == 0 || strcmp(e->kind, "redeem") == 0
-							   ? "partner" : "other party",
+			out_hex(c, NULL,
+				strcmp(e->kind, "settle_redemption") == 0 || strcmp(e->kind, "redeem") == 0 ? "partner"
+													 : "other party",
 				e->counterparty, sizeof(e->counterparty));
-	}
-	if (party && c->json) {
-		if (e->has_signer)
-			out_hex(c, "signer", NULL, e->signer, sizeof(e->signer));
-		if (e->has_counterparty)
-			out_hex(c, "counterparty", NULL, e->counterparty, sizeof(e->counterparty));
 	}
 	if (e->has_counter)
 		out_hex(c, "counter", "taken at counter", e->counter, sizeof(e->counter));
@@ -455,7 +458,7 @@ void out_entry_for(const struct cli *c, const struct manne_entry *e, const uint8
 	if (e->programme[0] != '\0' || c->json)
 		out_str(c, "programme", "programme", e->programme);
 	if (e->reference[0] != '\0' || c->json)
-		out_str(c, "reference", strcmp(e->kind, "settle_redemption") == 0 ? "bank reference" : "reference",
+		out_str(c, "reference", strcmp(e->kind, "settle_redemption") == 0 ? N_("bank reference") : N_("reference"),
 			e->reference);
 	if (e->issue_reason != 0 || c->json)
 		out_u64(c, "issue_reason", NULL, (uint64_t)e->issue_reason);

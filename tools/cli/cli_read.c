@@ -14,8 +14,11 @@
 
 #include "cli.h"
 
-static const char *const role_names[] = {"none", "member", "shop", "producer", "auditor", "association", "counter"};
-static const char *const state_names[] = {"none", "active", "frozen", "closed"};
+/* The names JSON gives; people read them translated (with --json the
+ * catalogue is off, so the same calls give the names). */
+static const char *const role_names[] = {N_("none"), N_("member"), N_("shop"), N_("producer"), N_("auditor"),
+					 N_("association"), N_("counter")};
+static const char *const state_names[] = {N_("none"), N_("active"), N_("frozen"), N_("closed")};
 
 /* --account, or the --key's own account. */
 static bool which_account(const struct cli *c, enum cli_opt opt, const struct manne_key *key, bool have_key,
@@ -24,7 +27,7 @@ static bool which_account(const struct cli *c, enum cli_opt opt, const struct ma
 	if (cli_value(c, opt) != NULL)
 		return cli_parse_public(c, opt == OPT_PAYEE ? "payee" : "account", cli_value(c, opt), out);
 	if (!have_key) {
-		fprintf(stderr, "manne: give --key (yours), and --account for another account\n");
+		fputs(_("manne: give --key (yours), and --account for another account\n"), stderr);
 		return false;
 	}
 	memcpy(out, key->public_key, 32);
@@ -36,7 +39,7 @@ static int print_entry(struct cli *c, struct manne *m, enum manne_status status,
 		       const uint8_t *reader)
 {
 	if (status != MANNE_OK)
-		return cli_fail(c, status, manne_message(m));
+		return cli_fail_detail(c, status, manne_message(m));
 	out_begin(c);
 	out_bool(c, "ok", NULL, true);
 	out_entry_for(c, e, reader, NULL);
@@ -63,15 +66,15 @@ int cmd_balance(struct cli *c)
 	}
 	status = manne_account(m, account, &a);
 	if (status != MANNE_OK) {
-		rc = cli_fail(c, status, manne_message(m));
+		rc = cli_fail_detail(c, status, manne_message(m));
 		goto out;
 	}
 	out_begin(c);
 	out_bool(c, "ok", NULL, true);
 	out_hex(c, "account", "account", a.account, 32);
 	out_amount(c, "balance", "balance", a.balance);
-	out_str(c, "role", "role", (unsigned)a.role < 7 ? role_names[a.role] : "unknown");
-	out_str(c, "state", "state", (unsigned)a.state < 4 ? state_names[a.state] : "unknown");
+	out_str(c, "role", "role", _((unsigned)a.role < 7 ? role_names[a.role] : N_("unknown")));
+	out_str(c, "state", "state", _((unsigned)a.state < 4 ? state_names[a.state] : N_("unknown")));
 	out_amount(c, "max_payment", a.max_payment != 0 ? "maximum per payment" : NULL, a.max_payment);
 	out_amount(c, "max_daily", a.max_daily != 0 ? "maximum per day" : NULL, a.max_daily);
 	out_amount(c, "remaining_today", "may still pay today", a.remaining_today);
@@ -96,8 +99,8 @@ struct running {
 	uint64_t balance;  /* after the next entry to print */
 };
 
-/* Walks the pages newer than `before` to learn the balance after the
- * newest entry of the page that starts there. */
+/* Walks the entries newer than `before` (a leaf index: the page starts
+ * below it) to learn the balance after the newest entry of that page. */
 static void balance_at_page(struct manne *m, const uint8_t account[32], uint64_t before, struct manne_entry *scratch,
 			    struct running *run)
 {
@@ -107,10 +110,11 @@ static void balance_at_page(struct manne *m, const uint8_t account[32], uint64_t
 	for (unsigned page = 0; run->known && page < BALANCE_WALK_PAGES_MAX; page++) {
 		if (manne_history(m, account, at, scratch, MANNE_PAGE_ENTRIES_MAX, &count, &next) != MANNE_OK)
 			break;
-		for (size_t i = 0; run->known && i < count; i++)
+		for (size_t i = 0; run->known && i < count; i++) {
+			if (scratch[i].leaf_index < before)
+				return;
 			run->known = entry_balance_before(&scratch[i], account, run->balance, &run->balance);
-		if (next == before)
-			return;
+		}
 		if (next == 0)
 			break;
 		at = next;
@@ -181,7 +185,7 @@ int cmd_history(struct cli *c)
 	}
 	status = history_page(m, account, before, entries, limit, &count, &next, &run);
 	if (status != MANNE_OK) {
-		rc = cli_fail(c, status, manne_message(m));
+		rc = cli_fail_detail(c, status, manne_message(m));
 		goto out;
 	}
 	out_begin(c);
@@ -271,7 +275,7 @@ int cmd_status(struct cli *c)
 		return rc;
 	status = manne_status_get(m, &s);
 	if (status != MANNE_OK) {
-		rc = cli_fail(c, status, manne_message(m));
+		rc = cli_fail_detail(c, status, manne_message(m));
 	} else {
 		out_begin(c);
 		out_bool(c, "ok", NULL, true);
@@ -302,7 +306,7 @@ static int latest_checkpoint(const struct cli *c, struct manne *m, struct manne_
 		return EXIT_USAGE;
 	status = manne_checkpoint_fetch(m, *pinned ? key : NULL, cp, vkey);
 	if (status != MANNE_OK)
-		return cli_fail(c, status, manne_message(m));
+		return cli_fail_detail(c, status, manne_message(m));
 	return 0;
 }
 
@@ -329,8 +333,8 @@ int cmd_checkpoint(struct cli *c)
 		out_str(c, "verifier_key", "verifier key", vkey);
 		out_bool(c, "pinned", NULL, pinned);
 		out_str(c, "signature", "signature",
-			pinned ? "verified under the pinned checkpoint key"
-			       : "verified under the key the ledger publishes only: pin --checkpoint-key to trust it");
+			pinned ? _("verified under the pinned checkpoint key")
+			       : _("verified under the key the ledger publishes only: pin --checkpoint-key to trust it"));
 		out_end(c);
 	}
 	free(cp);
@@ -441,7 +445,7 @@ static int prove_sizes(struct cli *c)
 	if (rc == 0) {
 		status = manne_consistency_proof(m, old_size, new_size, proof);
 		if (status != MANNE_OK)
-			rc = cli_fail(c, status, manne_message(m));
+			rc = cli_fail_detail(c, status, manne_message(m));
 		else if (new_size == latest->tree_size && sodium_memcmp(proof->new_root, latest->root, 32) != 0)
 			rc = cli_fail(c, MANNE_ERR_VERIFY, "the newer root is not the signed checkpoint's");
 		else
@@ -471,7 +475,7 @@ static int prove_find_txid(const struct cli *c, struct manne **m, struct manne_k
 		return rc;
 	status = manne_tx_get(*m, txid, &e);
 	if (status != MANNE_OK)
-		return cli_fail(c, status, manne_message(*m));
+		return cli_fail_detail(c, status, manne_message(*m));
 	if (!e.has_leaf_hash)
 		return cli_fail(c, MANNE_ERR_PROTOCOL, "the ledger did not give the transaction's leaf hash");
 	*index = e.leaf_index;
@@ -528,9 +532,10 @@ int cmd_prove(struct cli *c)
 		status = proof == NULL ? MANNE_ERR_NO_MEMORY : manne_inclusion_proof(m, latest, index, proof);
 		if (status == MANNE_OK && hash_given && sodium_memcmp(proof->leaf_hash, leaf_hash, 32) != 0)
 			status = MANNE_ERR_VERIFY;
-		if (status != MANNE_OK)
-			rc = cli_fail(c, status, status == MANNE_ERR_VERIFY ? "the leaf at that index has another hash"
-									    : manne_message(m));
+		if (status == MANNE_ERR_VERIFY)
+			rc = cli_fail(c, status, "the leaf at that index has another hash");
+		else if (status != MANNE_OK)
+			rc = cli_fail_detail(c, status, manne_message(m));
 		else
 			print_inclusion(c, proof);
 		free(proof);
@@ -542,7 +547,7 @@ int cmd_prove(struct cli *c)
 	if (rc == 0 && inclusion) {
 		status = manne_inclusion_check(m, latest, index, leaf_hash);
 		if (status != MANNE_OK)
-			rc = cli_fail(c, status, manne_message(m));
+			rc = cli_fail_detail(c, status, manne_message(m));
 	} else if (rc == 0) {
 		/* The old note must verify under the same key as the latest one. */
 		if (pinned)
@@ -558,26 +563,26 @@ int cmd_prove(struct cli *c)
 		if (rc == 0) {
 			status = manne_consistency_check(m, old, latest);
 			if (status != MANNE_OK)
-				rc = cli_fail(c, status, manne_message(m));
+				rc = cli_fail_detail(c, status, manne_message(m));
 		}
 	}
 	if (rc == 0) {
 		out_begin(c);
 		out_bool(c, "ok", NULL, true);
 		if (inclusion) {
-			out_str(c, "proved", "proved", "inclusion");
+			out_str(c, "proved", "proved", _("inclusion"));
 			out_u64(c, "index", "leaf", index);
 			out_hex(c, "leaf_hash", "leaf hash", leaf_hash, 32);
 		} else {
-			out_str(c, "proved", "proved", "consistency");
+			out_str(c, "proved", "proved", _("consistency"));
 			out_u64(c, "old_tree_size", "old tree size", old->tree_size);
 		}
 		out_u64(c, "tree_size", "tree size", latest->tree_size);
 		out_hex(c, "root", "root", latest->root, 32);
 		out_bool(c, "pinned", NULL, pinned);
 		out_str(c, "signature", "checkpoint",
-			pinned ? "verified under the pinned checkpoint key"
-			       : "verified under the key the ledger publishes only: pin --checkpoint-key to trust it");
+			pinned ? _("verified under the pinned checkpoint key")
+			       : _("verified under the key the ledger publishes only: pin --checkpoint-key to trust it"));
 		out_end(c);
 	}
 	free(latest);
@@ -606,7 +611,7 @@ int cmd_export(struct cli *c)
 	if (rc == 0) {
 		status = manne_export(m, pinned ? pin : NULL, c->args[0], cp);
 		if (status != MANNE_OK) {
-			rc = cli_fail(c, status, manne_message(m));
+			rc = cli_fail_detail(c, status, manne_message(m));
 		} else {
 			out_begin(c);
 			out_bool(c, "ok", NULL, true);

@@ -84,7 +84,7 @@ int cmd_redemptions(struct cli *c)
 	}
 	status = manne_redemptions(m, !pending, collect, &all);
 	if (status != MANNE_OK && !all.truncated) {
-		rc = cli_fail(c, status, manne_message(m));
+		rc = cli_fail_detail(c, status, manne_message(m));
 		goto out;
 	}
 	qsort(all.items, all.count, sizeof(*all.items), by_leaf);
@@ -121,7 +121,7 @@ int cmd_redemptions(struct cli *c)
 		out_object_end(c);
 	}
 	out_array_end(c);
-	out_u64(c, "count", pending ? "reconversions pending" : "reconversions", all.count);
+	out_u64(c, "count", pending ? N_("reconversions pending") : N_("reconversions"), all.count);
 	out_amount(c, "total_amount", "total amount", amount);
 	out_euros(c, "total_fee", "total fees", fee);
 	out_euros(c, "total_to_wire", "total euros to wire", wire);
@@ -166,22 +166,25 @@ void cli_settle_figures(const struct cli *c, const uint8_t *body, size_t body_le
 		manne_close(m);
 		return;
 	}
+	/* The partner signed its redeem. */
+	bool has_partner = e.has_counterparty || e.has_signer;
+	const uint8_t *partner_key = e.has_counterparty ? e.counterparty : e.signer;
 	format_amount(amount, sizeof(amount), e.amount);
 	format_euros(fee, sizeof(fee), e.fee);
 	format_euros(wire, sizeof(wire), e.amount - e.fee);
 	if (to_stderr || !c->json) {
 		char partner[65];
-		sodium_bin2hex(partner, sizeof(partner), e.counterparty, 32);
+		sodium_bin2hex(partner, sizeof(partner), partner_key, 32);
 		fprintf(to_stderr ? stderr : stdout,
 			_("The reconversion it settles, as the ledger has it:\n  partner: %s\n  amount: %s\n  fee kept by "
 			  "the association: %s\n  euros to wire: %s\n  state: %s\n"),
-			e.has_counterparty ? partner : "?", amount, fee, wire,
+			has_partner ? partner : "?", amount, fee, wire,
 			e.redemption_state >= 1 && e.redemption_state <= 3 ? _(state_words[e.redemption_state]) : "?");
 	}
 	if (!to_stderr && c->json) {
 		out_bool(c, "redeem_known", NULL, true);
-		if (e.has_counterparty)
-			out_hex(c, "partner", NULL, e.counterparty, 32);
+		if (has_partner)
+			out_hex(c, "partner", NULL, partner_key, 32);
 		out_u64(c, "amount", NULL, e.amount);
 		out_u64(c, "fee", NULL, e.fee);
 		out_u64(c, "to_wire", NULL, e.amount - e.fee);
