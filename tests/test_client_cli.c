@@ -729,7 +729,7 @@ static void test_cli_cards(void **state)
  * the flags still win. */
 static void test_cli_settings(void **state)
 {
-	char conf[192], key[192], pub[65], text[1024];
+	char conf[192], pinned[192], key[192], pub[65], text[1024];
 	json_t *j;
 	(void)state;
 
@@ -748,6 +748,21 @@ static void test_cli_settings(void **state)
 	fclose(f);
 	setenv("MANNE_CONFIG", conf, 1);
 	EXPECT_EXIT(0, "status", "--json");                         /* host and port from the file */
+	/* A pin brings TLS though the file names host and port too: the daemon
+	 * here speaks plain TCP, so no handshake can be made (it once fell back
+	 * to plain TCP); an address on the command line still means plain TCP. */
+	path_of(pinned, sizeof(pinned), "pinned.conf");
+	f = fopen(pinned, "w");
+	assert_non_null(f);
+	fprintf(f, "host = localhost\nport = %s\ntls-pin = SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n", port);
+	fclose(f);
+	setenv("MANNE_CONFIG", pinned, 1);
+	EXPECT_EXIT(5, "status", "--timeout-ms", "3000", "--json");
+	j = json_out();
+	assert_string_equal(jstr(j, "status"), "tls");
+	json_decref(j);
+	EXPECT_EXIT(0, "status", "--port", port, "--json");
+	setenv("MANNE_CONFIG", conf, 1);
 	/* The default key proves who reads: a key that is no account is refused as such. */
 	EXPECT_EXIT(1, "balance", "--json");
 	j = json_out();

@@ -142,6 +142,8 @@ int cli_apply_settings(struct cli *c, bool (*takes)(enum cli_opt opt, const void
 {
 	char buf[4096];
 	const char *path = config_path(buf, sizeof(buf)), *env;
+	/* Asked before the loop below gives host and port from the settings. */
+	bool address_given = c->counts[OPT_HOST] > 0 || c->counts[OPT_PORT] > 0;
 	int rc;
 
 	if (path != NULL && (rc = read_file(c, path)) != 0)
@@ -162,7 +164,7 @@ int cli_apply_settings(struct cli *c, bool (*takes)(enum cli_opt opt, const void
 			continue;
 		/* A pin comes with TLS, unless the command line chose plain TCP by
 		 * giving the ledger's address itself. */
-		if (opt == OPT_PIN && (c->counts[OPT_HOST] > 0 || c->counts[OPT_PORT] > 0))
+		if (opt == OPT_PIN && address_given)
 			continue;
 		c->values[opt][0] = values[i];
 		c->counts[opt] = 1;
