@@ -11,9 +11,17 @@
 #include <string.h>
 #include <time.h>
 
+#include <libintl.h>
+
 #include <sodium.h>
 
 #include "manne_internal.h"
+
+/* Words for people in their language when the program has bound the "manne"
+ * catalogue (the manne CLI does; po/): labels through put_*, the rest
+ * through T_. A program that binds nothing reads English. */
+#define T_(text) dgettext("manne", text)
+#define N_(text) (text)
 
 struct out {
 	char *p;
@@ -44,11 +52,11 @@ static void put_hex(struct out *o, const char *label, const ProtobufCBinaryData 
 	char hex[2 * 64 + 1];
 
 	if (b->len > 64) {
-		put(o, "%s: (%zu bytes)\n", label, b->len);
+		put(o, T_("%s: (%zu bytes)\n"), T_(label), b->len);
 		return;
 	}
 	sodium_bin2hex(hex, sizeof(hex), b->data, b->len);
-	put(o, "%s: %s\n", label, b->len == 0 ? "(none)" : hex);
+	put(o, T_("%s: %s\n"), T_(label), b->len == 0 ? T_("(none)") : hex);
 }
 
 /* Texts are shown as they are if they are what the ledger accepts (UTF-8
@@ -57,14 +65,14 @@ static void put_hex(struct out *o, const char *label, const ProtobufCBinaryData 
 static void put_text(struct out *o, const char *label, const char *s)
 {
 	if (s == NULL || s[0] == '\0') {
-		put(o, "%s: (none)\n", label);
+		put(o, T_("%s: (none)\n"), T_(label));
 		return;
 	}
 	if (manne_text_ok(s, 4096)) {
-		put(o, "%s: \"%s\"\n", label, s);
+		put(o, T_("%s: \"%s\"\n"), T_(label), s);
 		return;
 	}
-	put(o, "%s: (not valid text, the ledger will refuse it) \"", label);
+	put(o, T_("%s: (not valid text, the ledger will refuse it) \""), T_(label));
 	for (const unsigned char *c = (const unsigned char *)s; *c != '\0'; c++) {
 		if (*c >= 0x20 && *c < 0x7f && *c != '\\' && *c != '"')
 			put(o, "%c", *c);
@@ -74,23 +82,32 @@ static void put_text(struct out *o, const char *label, const char *s)
 	put(o, "\"\n");
 }
 
+/* Amounts in the C way whatever the locale ("12.50"), with the exact
+ * centimes beside them: what is signed must read one way only. */
 static void put_amount(struct out *o, const char *label, uint64_t centimes)
 {
-	put(o, "%s: %llu.%02llu Manne (%llu centimes)\n", label, (unsigned long long)(centimes / 100),
+	put(o, T_("%s: %llu.%02llu Manne (%llu centimes)\n"), T_(label), (unsigned long long)(centimes / 100),
 	    (unsigned long long)(centimes % 100), (unsigned long long)centimes);
+}
+
+/* Euros into or out of the guarantee fund. */
+static void put_euros(struct out *o, const char *label, uint64_t cents)
+{
+	put(o, T_("%s: %llu.%02llu EUR (%llu cents)\n"), T_(label), (unsigned long long)(cents / 100),
+	    (unsigned long long)(cents % 100), (unsigned long long)cents);
 }
 
 static void put_limit(struct out *o, const char *label, uint64_t centimes)
 {
 	if (centimes == 0)
-		put(o, "%s: no limit\n", label);
+		put(o, T_("%s: no limit\n"), T_(label));
 	else
 		put_amount(o, label, centimes);
 }
 
 static const char *enum_word(int v, const char *const *words, size_t n)
 {
-	return v >= 0 && (size_t)v < n && words[v] != NULL ? words[v] : "(unknown value: the ledger will refuse it)";
+	return v >= 0 && (size_t)v < n && words[v] != NULL ? T_(words[v]) : T_("(unknown value: the ledger will refuse it)");
 }
 
 static void put_time(struct out *o, const char *label, uint64_t ms)
@@ -101,44 +118,44 @@ static void put_time(struct out *o, const char *label, uint64_t ms)
 
 	if (ms / 1000U > (uint64_t)253402300799ULL || gmtime_r(&t, &tm) == NULL ||
 	    strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
-		snprintf(when, sizeof(when), "(out of range)");
-	put(o, "%s: %s (%llu ms)\n", label, when, (unsigned long long)ms);
+		snprintf(when, sizeof(when), "%s", T_("(out of range)"));
+	put(o, T_("%s: %s (%llu ms)\n"), T_(label), when, (unsigned long long)ms);
 }
 
-static const char *const roles[] = {NULL, "member", "shop", "producer", "auditor", "association", "counter"};
-static const char *const card_actions[] = {NULL, "register a new card (the old one stops opening)", "unlock the card"};
-static const char *const actions[] = {NULL, "unfreeze", "set limits", "close"};
-static const char *const issue_reasons[] = {NULL, "participation (worksite hours)", "allowance (food allowance funded by grants)",
-					    "purchase (euros the member paid in)", "grant"};
-static const char *const release_reasons[] = {NULL, "surplus", "fees", "bank charges", "correction of a mistaken fund_reserve"};
-static const char *const outcomes[] = {NULL, "PAID (credits destroyed, euros paid out)", "REJECTED (credits returned)"};
+static const char *const roles[] = {NULL, N_("member"), N_("shop"), N_("producer"), N_("auditor"), N_("association"), N_("counter")};
+static const char *const card_actions[] = {NULL, N_("register a new card (the old one stops opening)"), N_("unlock the card")};
+static const char *const actions[] = {NULL, N_("unfreeze"), N_("set limits"), N_("close")};
+static const char *const issue_reasons[] = {NULL, N_("participation (worksite hours)"), N_("allowance (food allowance funded by grants)"),
+					    N_("purchase (euros the member paid in)"), N_("grant")};
+static const char *const release_reasons[] = {NULL, N_("surplus"), N_("fees"), N_("bank charges"), N_("correction of a mistaken fund_reserve")};
+static const char *const outcomes[] = {NULL, N_("PAID (credits destroyed, euros paid out)"), N_("REJECTED (credits returned)")};
 #define WORDS(a) a, sizeof(a) / sizeof(a[0])
 
 static void describe_kind(struct out *o, const Manne__TxBody *b)
 {
 	switch (b->kind_case) {
 	case MANNE__TX_BODY__KIND_GENESIS:
-		put(o, "board keys: %zu, threshold %u, fee %u basis points\n", b->genesis->n_board_keys,
+		put(o, T_("board keys: %zu, threshold %u, fee %u basis points\n"), b->genesis->n_board_keys,
 		    b->genesis->threshold, b->genesis->fee_bp);
 		for (size_t i = 0; i < b->genesis->n_board_keys; i++)
 			put_hex(o, "board key", &b->genesis->board_keys[i]);
 		put_hex(o, "checkpoint key", &b->genesis->checkpoint_key);
 		put_hex(o, "association key", &b->genesis->association_key);
 		if (b->genesis->day_rules != NULL)
-			put(o, "ledger day: UTC%+d minutes, EU summer time %s\n", b->genesis->day_rules->utc_offset_minutes,
-			    b->genesis->day_rules->eu_summer_time ? "yes" : "no");
+			put(o, T_("ledger day: UTC%+d minutes, EU summer time %s\n"), b->genesis->day_rules->utc_offset_minutes,
+			    b->genesis->day_rules->eu_summer_time ? T_("yes") : T_("no"));
 		break;
 	case MANNE__TX_BODY__KIND_OPEN_ACCOUNT:
 		put_hex(o, "new account key (must co-sign)", &b->open_account->key);
-		put(o, "role: %s\n", enum_word((int)b->open_account->role, WORDS(roles)));
+		put(o, T_("role: %s\n"), enum_word((int)b->open_account->role, WORDS(roles)));
 		put_limit(o, "maximum per payment", b->open_account->max_payment);
 		put_limit(o, "maximum per day", b->open_account->max_daily);
-		put(o, "card-held: %s\n", b->open_account->card_held ? "yes" : "no");
+		put(o, T_("card-held: %s\n"), b->open_account->card_held ? T_("yes") : T_("no"));
 		put_hex(o, "opaque reference", &b->open_account->reference);
 		break;
 	case MANNE__TX_BODY__KIND_SET_ACCOUNT:
 		put_hex(o, "account", &b->set_account->account);
-		put(o, "action: %s\n", enum_word((int)b->set_account->action, WORDS(actions)));
+		put(o, T_("action: %s\n"), enum_word((int)b->set_account->action, WORDS(actions)));
 		put_limit(o, "maximum per payment", b->set_account->max_payment);
 		put_limit(o, "maximum per day", b->set_account->max_daily);
 		break;
@@ -150,18 +167,18 @@ static void describe_kind(struct out *o, const Manne__TxBody *b)
 		put_hex(o, "new account key (must co-sign)", &b->recover_account->new_account);
 		break;
 	case MANNE__TX_BODY__KIND_FUND_RESERVE:
-		put_amount(o, "euros into the guarantee fund", b->fund_reserve->amount);
+		put_euros(o, "euros into the guarantee fund", b->fund_reserve->amount);
 		put_text(o, "bank reference", b->fund_reserve->bank_reference);
 		break;
 	case MANNE__TX_BODY__KIND_RELEASE_RESERVE:
-		put_amount(o, "euros out of the guarantee fund", b->release_reserve->amount);
-		put(o, "reason: %s\n", enum_word((int)b->release_reserve->reason, WORDS(release_reasons)));
+		put_euros(o, "euros out of the guarantee fund", b->release_reserve->amount);
+		put(o, T_("reason: %s\n"), enum_word((int)b->release_reserve->reason, WORDS(release_reasons)));
 		put_text(o, "bank reference", b->release_reserve->bank_reference);
 		break;
 	case MANNE__TX_BODY__KIND_ISSUE:
 		put_hex(o, "account credited", &b->issue->account);
 		put_amount(o, "amount issued", b->issue->amount);
-		put(o, "reason: %s\n", enum_word((int)b->issue->reason, WORDS(issue_reasons)));
+		put(o, T_("reason: %s\n"), enum_word((int)b->issue->reason, WORDS(issue_reasons)));
 		put_text(o, "programme", b->issue->programme);
 		put_text(o, "reference", b->issue->reference);
 		break;
@@ -192,15 +209,15 @@ static void describe_kind(struct out *o, const Manne__TxBody *b)
 		break;
 	case MANNE__TX_BODY__KIND_SETTLE_REDEMPTION:
 		put_hex(o, "redeem txid", &b->settle_redemption->redeem_txid);
-		put(o, "outcome: %s\n", enum_word((int)b->settle_redemption->outcome, WORDS(outcomes)));
+		put(o, T_("outcome: %s\n"), enum_word((int)b->settle_redemption->outcome, WORDS(outcomes)));
 		put_text(o, "bank reference", b->settle_redemption->bank_reference);
 		break;
 	case MANNE__TX_BODY__KIND_SET_LEDGER:
-		put(o, "new reconversion fee: %u basis points (%u.%02u %%)\n", b->set_ledger->fee_bp,
+		put(o, T_("new reconversion fee: %u basis points (%u.%02u %%)\n"), b->set_ledger->fee_bp,
 		    b->set_ledger->fee_bp / 100, b->set_ledger->fee_bp % 100);
 		break;
 	case MANNE__TX_BODY__KIND_SET_BOARD:
-		put(o, "new board: %zu keys, threshold %u (every added key must co-sign)\n", b->set_board->n_keys,
+		put(o, T_("new board: %zu keys, threshold %u (every added key must co-sign)\n"), b->set_board->n_keys,
 		    b->set_board->threshold);
 		for (size_t i = 0; i < b->set_board->n_keys; i++)
 			put_hex(o, "board key", &b->set_board->keys[i]);
@@ -213,12 +230,12 @@ static void describe_kind(struct out *o, const Manne__TxBody *b)
 		break;
 	case MANNE__TX_BODY__KIND_SET_CARD:
 		put_hex(o, "card account", &b->set_card->account);
-		put(o, "action: %s\n", enum_word((int)b->set_card->action, WORDS(card_actions)));
+		put(o, T_("action: %s\n"), enum_word((int)b->set_card->action, WORDS(card_actions)));
 		if (b->set_card->pin_check.len != 0)
-			put(o, "PIN check: %zu bytes sealed to the ledger's card key\n", b->set_card->pin_check.len);
+			put(o, T_("PIN check: %zu bytes sealed to the ledger's card key\n"), b->set_card->pin_check.len);
 		break;
 	default:
-		put(o, "kind: (none: the ledger will refuse it)\n");
+		put(o, T_("kind: (none: the ledger will refuse it)\n"));
 		break;
 	}
 }
@@ -251,25 +268,26 @@ enum manne_status manne_body_describe(const uint8_t *body, size_t body_len, char
 	}
 	crypto_hash_sha256(txid, body, body_len);
 	sodium_bin2hex(txid_hex, sizeof(txid_hex), txid, sizeof(txid));
+	/* The first line stays as it is in every language: callers read the kind from it. */
 	put(&o, "kind: %s\n", manne_kind_name((enum manne_kind)b->kind_case) != NULL
 				     ? manne_kind_name((enum manne_kind)b->kind_case)
 				     : "(none)");
-	put(&o, "txid: %s\n", txid_hex);
+	put(&o, T_("txid: %s\n"), txid_hex);
 	put_text(&o, "ledger (origin)", b->origin);
 	put_hex(&o, "genesis id", &b->genesis_id);
 	if (b->signer_case == MANNE__TX_BODY__SIGNER_BOARD) {
-		put(&o, "signed by: the board\n");
+		put(&o, T_("signed by: the board\n"));
 		put_hex(&o, "nonce", &b->nonce);
 	} else if (b->signer_case == MANNE__TX_BODY__SIGNER_ACCOUNT) {
 		put_hex(&o, "signed by account", &b->account);
-		put(&o, "sequence: %llu\n", (unsigned long long)b->sequence);
+		put(&o, T_("sequence: %llu\n"), (unsigned long long)b->sequence);
 		if (b->nonce.len != 0)
 			put_hex(&o, "nonce (unexpected)", &b->nonce);
 	} else {
-		put(&o, "signed by: (nobody named: the ledger will refuse it)\n");
+		put(&o, T_("signed by: (nobody named: the ledger will refuse it)\n"));
 	}
 	if (b->sequence != 0 && b->signer_case != MANNE__TX_BODY__SIGNER_ACCOUNT)
-		put(&o, "sequence: %llu (unexpected)\n", (unsigned long long)b->sequence);
+		put(&o, T_("sequence: %llu (unexpected)\n"), (unsigned long long)b->sequence);
 	put_time(&o, "valid until", b->last_valid_ms);
 	describe_kind(&o, b);
 	manne__tx_body__free_unpacked(b, NULL);

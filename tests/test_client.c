@@ -200,7 +200,7 @@ static void test_every_transaction(void **state)
 		EXPECT(m, manne_body_build(manne_origin(m), manne_genesis_id(m), &tx, NULL, 0, 3600000,
 					   (uint64_t)time(NULL) * 1000, &body, &len), MANNE_OK);
 		EXPECT(m, manne_body_describe(body, len, words, sizeof(words), txid), MANNE_OK);
-		assert_non_null(strstr(words, "euros into the guarantee fund: 7.77 Manne"));
+		assert_non_null(strstr(words, "euros into the guarantee fund: 7.77 EUR (777 cents)"));
 		assert_non_null(strstr(words, "VIR-MISTAKE"));
 		EXPECT(m, manne_void(m, board2, 2, txid, &r), MANNE_OK);
 		EXPECT(m, manne_body_sign(body, len, &board[0], &sigs[0]), MANNE_OK);
