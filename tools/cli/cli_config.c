@@ -17,10 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-
-#define CONFIG_BYTES_MAX 65536U
-#define SETTING_BYTES_MAX 1024U
+#include "cli_config.h"
 
 enum setting { SET_HOST, SET_PORT, SET_PIN, SET_LEDGER_ID, SET_CHECKPOINT_KEY, SET_KEY, SET_COUNT };
 
@@ -73,18 +70,11 @@ static const char *config_path(char *buf, size_t size)
 	return buf;
 }
 
-static int read_file(const struct cli *c, const char *path)
+int cli_config_parse(const struct cli *c, const char *path, char *text, size_t len)
 {
-	char text[CONFIG_BYTES_MAX + 1], *line, *save = NULL;
-	FILE *f = fopen(path, "r");
-	size_t len;
+	char *line, *save = NULL;
 	unsigned number = 0;
 
-	if (f == NULL)
-		return errno == ENOENT && getenv("MANNE_CONFIG") == NULL ? 0
-									 : cli_usage_error(c, "cannot read %s", path);
-	len = fread(text, 1, CONFIG_BYTES_MAX + 1, f);
-	fclose(f);
 	if (len > CONFIG_BYTES_MAX || memchr(text, '\0', len) != NULL)
 		return cli_usage_error(c, "%s is not a client configuration (too long, or binary)", path);
 	text[len] = '\0';
@@ -110,6 +100,20 @@ static int read_file(const struct cli *c, const char *path)
 			return cli_usage_error(c, "%s:%u: the value of %s is empty or too long", path, number, name);
 	}
 	return 0;
+}
+
+static int read_file(const struct cli *c, const char *path)
+{
+	char text[CONFIG_BYTES_MAX + 1];
+	FILE *f = fopen(path, "r");
+	size_t len;
+
+	if (f == NULL)
+		return errno == ENOENT && getenv("MANNE_CONFIG") == NULL ? 0
+									 : cli_usage_error(c, "cannot read %s", path);
+	len = fread(text, 1, CONFIG_BYTES_MAX + 1, f);
+	fclose(f);
+	return cli_config_parse(c, path, text, len);
 }
 
 /* MANNE_LEDGER: HOST, HOST:PORT or [IPv6]:PORT. */
