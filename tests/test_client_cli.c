@@ -589,13 +589,18 @@ static void test_cli_cards(void **state)
 	j = json_out();
 	assert_string_equal(jstr(j, "status"), "limit_exceeded");
 	json_decref(j);
-	/* Wrong PINs print the tries left, then that the card is locked. */
+	/* Wrong PINs print the tries left, then that the card is locked: in
+	 * English by default, in French for a till under LANG=fr_FR.UTF-8. */
 	for (int left = 4; left >= 1; left--) {
 		char want[64];
+		cli_lang = left == 4 ? "C" : "fr_FR.UTF-8";
 		EXPECT_EXIT(1, "card", "pay", "--port", port, "--card", card, "--to", s_pub, "--amount", "1", "--pin-file",
 			    bad_pin, "--key", s);
-		snprintf(want, sizeof(want), "encore %d essai", left);
-		if (strstr(err_buf, want) == NULL || strstr(err_buf, "Code PIN faux") == NULL)
+		if (left == 4)
+			snprintf(want, sizeof(want), "Wrong PIN: %d more tries before the card locks.", left);
+		else
+			snprintf(want, sizeof(want), "Code PIN faux : encore %d essais avant le blocage", left);
+		if (strstr(err_buf, want) == NULL)
 			fail_msg("want '%s' in: %s", want, err_buf);
 		pause_after_wrong_pin();
 		if (left == 2) { /* scripts read the same in JSON */
@@ -617,7 +622,8 @@ static void test_cli_cards(void **state)
 	pause_after_wrong_pin();
 	EXPECT_EXIT(1, "card", "pay", "--port", port, "--card", card, "--to", s_pub, "--amount", "1", "--pin-file", pin,
 		    "--key", s);
-	assert_non_null(strstr(err_buf, "Carte bloquée"));
+	assert_non_null(strstr(err_buf, "Carte bloquée après 5 codes faux"));
+	cli_lang = NULL;
 	EXPECT_EXIT(0, "card", "unlock", BOARD, "--account", m_pub);
 	EXPECT_EXIT(0, "card", "pay", "--port", port, "--card", card, "--to", s_pub, "--amount", "1", "--pin-file", pin,
 		    "--key", s);

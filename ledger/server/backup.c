@@ -34,9 +34,10 @@
 #define BACKUP_MAGIC "manne-backup-v1\n"
 #define PATH_BYTES (DATA_DIR_BYTES + 32)
 
+/* `what` is a msgid (po/meson.build reads fail's first argument). */
 static int fail(const char *what, const char *path)
 {
-	fprintf(stderr, "manne-ledger: %s%s%s\n", what, path != NULL ? " " : "", path != NULL ? path : "");
+	fprintf(stderr, _("manne-ledger: %s%s%s\n"), _(what), path != NULL ? " " : "", path != NULL ? path : "");
 	return 1;
 }
 
@@ -160,7 +161,7 @@ static int backup_keys(int out_fd, const char *data_dir, const char *out_path, c
 	}
 	closedir(dir);
 	if (rc == 0)
-		printf("keys: %u, sealed under the passphrase\n", count);
+		printf(_("keys: %u, sealed under the passphrase\n"), count);
 	return rc;
 }
 
@@ -252,7 +253,7 @@ int backup_run(const char *data_dir, const char *out_path, const char *passphras
 	}
 	unlink(tmp_path);
 	backup_stamp(data_dir);
-	printf("backup %s: checkpoint %llu, store %llu bytes (compacted)\n", out_path,
+	printf(_("backup %s: checkpoint %llu, store %llu bytes (compacted)\n"), out_path,
 	       (unsigned long long)(note_len > 0 ? checkpoint_note_tree_size(note, note_len) : 0),
 	       (unsigned long long)st.st_size);
 	rc = 0;
@@ -330,8 +331,8 @@ static int restore_keys(int in, const char *data_dir, const char *passphrase)
 			enum manne_status st = keyfile_read_keypair(tmp, passphrase, public_key, secret_key);
 			unlink(tmp);
 			if (st != MANNE_OK)
-				return fail(st == MANNE_ERR_PASSPHRASE ? "wrong passphrase for the keys of the backup"
-								       : "a damaged sealed key in the backup:",
+				return fail(st == MANNE_ERR_PASSPHRASE ? N_("wrong passphrase for the keys of the backup")
+								       : N_("a damaged sealed key in the backup:"),
 					    st == MANNE_ERR_PASSPHRASE ? NULL : name);
 			crypto_sign_ed25519_sk_to_seed(seed, secret_key);
 			sodium_memzero(secret_key, sizeof(secret_key));
@@ -343,8 +344,8 @@ static int restore_keys(int in, const char *data_dir, const char *passphrase)
 		count++;
 	}
 	if (count > 0)
-		printf("keys: %u restored%s\n", count,
-		       passphrase != NULL ? "" : " still sealed in keys-sealed/ (give --passphrase-file to unseal them)");
+		printf(_("keys: %u restored%s\n"), count,
+		       passphrase != NULL ? "" : _(" still sealed in keys-sealed/ (give --passphrase-file to unseal them)"));
 	return 0;
 }
 
@@ -421,7 +422,7 @@ int restore_run(const char *in_path, const char *data_dir, const char *passphras
 		fail("cannot write the checkpoint file in", data_dir);
 		goto out;
 	}
-	printf("restored %s into %s: start manne-ledger --data %s (with its checkpoint key)\n", in_path, data_dir,
+	printf(_("restored %s into %s: start manne-ledger --data %s (with its checkpoint key)\n"), in_path, data_dir,
 	       data_dir);
 	rc = 0;
 out:

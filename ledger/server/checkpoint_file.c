@@ -134,9 +134,9 @@ int checkpoint_check_store(struct server *s, char *why, size_t why_size)
 			return 0;
 		if (!s->config.accept_unsigned_store) {
 			snprintf(why, why_size,
-				 "the store has %llu leaves but %s/checkpoint is missing: it may be behind what was "
+				 _("the store has %llu leaves but %s/checkpoint is missing: it may be behind what was "
 				 "published. Put back the checkpoint file from the same backup, or, knowing this store is "
-				 "the latest, start once with --accept-unsigned-store",
+				 "the latest, start once with --accept-unsigned-store"),
 				 (unsigned long long)state->tree_size, s->config.data_dir);
 			return -1;
 		}
@@ -167,21 +167,21 @@ int checkpoint_check_store(struct server *s, char *why, size_t why_size)
 	else if (rc == 0 && note_checkpoint(state, state->checkpoint_key, note, len, &last) != 0)
 		rc = -1;
 	if (rc != 0) {
-		snprintf(why, why_size, "%s/checkpoint is not a checkpoint signed by this ledger's key",
+		snprintf(why, why_size, _("%s/checkpoint is not a checkpoint signed by this ledger's key"),
 			 s->config.data_dir);
 		return -1;
 	}
 	if (last.tree_size > s->ledger->state.tree_size) {
 		snprintf(why, why_size,
-			 "the store has %llu leaves but checkpoint %llu was signed: the store is older than "
+			 _("the store has %llu leaves but checkpoint %llu was signed: the store is older than "
 			 "what was published. Bring back the missing leaves first (a newer backup, or the leaves "
-			 "replayed from an export of the log), or put back the checkpoint file of this store's backup",
+			 "replayed from an export of the log), or put back the checkpoint file of this store's backup"),
 			 (unsigned long long)s->ledger->state.tree_size, (unsigned long long)last.tree_size);
 		return -1;
 	}
 	if (ledger_root(s->ledger, last.tree_size, root) != 0 ||
 	    sodium_memcmp(root, last.root, sizeof(root)) != 0) {
-		snprintf(why, why_size, "the store's tree at size %llu does not match the last signed checkpoint",
+		snprintf(why, why_size, _("the store's tree at size %llu does not match the last signed checkpoint"),
 			 (unsigned long long)last.tree_size);
 		return -1;
 	}

@@ -157,11 +157,11 @@ static int set_one(struct server_config *c, const char *name, const char *value,
 		rc = parse_u64(value, 0, FEE_BP_MAX, &v);
 		c->fee_bp = (uint32_t)v;
 	} else {
-		snprintf(why, why_size, "unknown setting '%s' (see --help)", name);
+		snprintf(why, why_size, _("unknown setting '%s' (see --help)"), name);
 		return -1;
 	}
 	if (rc != 0)
-		snprintf(why, why_size, "bad value for %s: '%s' (see --help)", name, value);
+		snprintf(why, why_size, _("bad value for %s: '%s' (see --help)"), name, value);
 	return rc;
 }
 
@@ -172,14 +172,14 @@ static int load_file(struct server_config *c, const char *path, char *why, size_
 	FILE *f = fopen(path, "r");
 
 	if (f == NULL) {
-		snprintf(why, why_size, "cannot read config file %s", path);
+		snprintf(why, why_size, _("cannot read config file %s"), path);
 		return -1;
 	}
 	while (fgets(line, sizeof(line), f) != NULL) {
 		char *name = line, *value, *end;
 		number++;
 		if (strchr(line, '\n') == NULL && !feof(f)) {
-			snprintf(why, why_size, "%s:%u: line too long", path, number);
+			snprintf(why, why_size, _("%s:%u: line too long"), path, number);
 			fclose(f);
 			return -1;
 		}
@@ -190,7 +190,7 @@ static int load_file(struct server_config *c, const char *path, char *why, size_
 			continue;
 		value = strchr(name, '=');
 		if (value == NULL) {
-			snprintf(why, why_size, "%s:%u: expected name = value", path, number);
+			snprintf(why, why_size, _("%s:%u: expected name = value"), path, number);
 			fclose(f);
 			return -1;
 		}
@@ -231,7 +231,7 @@ int config_parse_args(struct server_config *c, int argc, char **argv, char *why,
 			continue;
 		}
 		if (strncmp(arg, "--", 2) != 0 || i + 1 >= argc) {
-			snprintf(why, why_size, "unexpected argument '%s' (see --help)", arg);
+			snprintf(why, why_size, _("unexpected argument '%s' (see --help)"), arg);
 			return -1;
 		}
 		if (strcmp(arg, "--config") != 0 && set_one(c, arg + 2, argv[i + 1], why, why_size) != 0)
@@ -239,17 +239,18 @@ int config_parse_args(struct server_config *c, int argc, char **argv, char *why,
 		i++;
 	}
 	if (c->data_dir[0] == '\0') {
-		snprintf(why, why_size, "--data DIR is required");
+		snprintf(why, why_size, "%s", _("--data DIR is required"));
 		return -1;
 	}
 	if (c->connections_reserved == UINT32_MAX)
 		c->connections_reserved = c->connections_max / CONNECTIONS_RESERVED_SHARE;
 	if (c->connections_reserved >= c->connections_max) {
-		snprintf(why, why_size, "connections-reserved must be under connections-max");
+		snprintf(why, why_size, "%s", _("connections-reserved must be under connections-max"));
 		return -1;
 	}
 	if (c->tls_listen_host[0] != '\0' && (c->tls_cert[0] == '\0' || c->tls_key[0] == '\0')) {
-		snprintf(why, why_size, "tls-listen needs tls-cert and tls-key (manne-ledger --make-tls-cert DIR makes them)");
+		snprintf(why, why_size, "%s",
+			 _("tls-listen needs tls-cert and tls-key (manne-ledger --make-tls-cert DIR makes them)"));
 		return -1;
 	}
 	return 0;

@@ -44,12 +44,12 @@ int demo_create(struct server *s, char *why, size_t why_size)
 
 	snprintf(path, sizeof(path), "%s/keys", s->config.data_dir);
 	if (mkdir(path, 0700) != 0 && errno != EEXIST) {
-		snprintf(why, why_size, "cannot create %s", path);
+		snprintf(why, why_size, _("cannot create %s"), path);
 		return -1;
 	}
 	for (int i = 0; i < 5; i++) {
 		if (make_key(s->config.data_dir, names[i], &kp[i]) != 0) {
-			snprintf(why, why_size, "cannot write %s/%s.key", path, names[i]);
+			snprintf(why, why_size, _("cannot write %s/%s.key"), path, names[i]);
 			goto out;
 		}
 	}
@@ -73,18 +73,18 @@ int demo_create(struct server *s, char *why, size_t why_size)
 	body.kind_case = MANNE__TX_BODY__KIND_GENESIS;
 	body.genesis = &g;
 	if (tx_sign(&body, board, 3, &bytes, &len, NULL) != 0) {
-		snprintf(why, why_size, "out of memory");
+		snprintf(why, why_size, "%s", _("out of memory"));
 		goto out;
 	}
 	if (ledger_batch_begin(s->ledger, &batch) != 0) {
 		free(bytes);
-		snprintf(why, why_size, "cannot write the store");
+		snprintf(why, why_size, "%s", _("cannot write the store"));
 		goto out;
 	}
 	status = ledger_batch_submit(&batch, bytes, len, clock_now_ms(), &receipt);
 	free(bytes);
 	if (ledger_batch_commit(&batch) != STORE_OK || status != MANNE_OK) {
-		snprintf(why, why_size, "the genesis was refused: %s", manne_status_name(status));
+		snprintf(why, why_size, _("the genesis was refused: %s"), manne_status_name(status));
 		goto out;
 	}
 	log_line("info", "demo_created", "origin=%s board=3 threshold=2 keys=%s", DEMO_ORIGIN, path);

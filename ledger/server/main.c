@@ -26,39 +26,42 @@
 #include "ledger/keys/tls_pin.h"
 #include "server.h"
 
-static const char usage[] =
-	"usage: manne-ledger --data DIR [--listen HOST:PORT] [--config FILE] [--demo] [settings]\n"
-	"       manne-ledger backup --data DIR --out FILE [--with-keys --passphrase-file F]  (while it serves)\n"
-	"       manne-ledger restore --in FILE --data NEWDIR [--passphrase-file F]\n"
-	"\n"
-	"  --data DIR               the ledger's directory: store/ (LMDB), checkpoint, keys/\n"
-	"  --listen HOST:PORT       plain TCP, default 127.0.0.1:7411; port 0 picks a free port;\n"
-	"                           loopback only unless --insecure-plain\n"
-	"  --tls-listen HOST:PORT   TLS 1.3 for tills on other machines, e.g. 0.0.0.0:7412\n"
-	"  --tls-cert FILE, --tls-key FILE  its PEM certificate and key\n"
-	"  --make-tls-cert DIR      write DIR/tls.crt and DIR/tls.key (self-signed), print the pin, exit\n"
-	"  --config FILE            'name = value' lines with the names below (flags win)\n"
-	"  --demo                   on an empty DIR, create the demo ledger manne.demo/v1\n"
-	"  --accept-unsigned-store  start on a store whose checkpoint file is missing (logged)\n"
-	"  --checkpoint-key FILE    default DIR/keys/checkpoint.key\n"
-	"  --card-key FILE          the key card PIN checks are sealed to; default DIR/keys/card.key (made if missing)\n"
-	"  --threads N              signature verifier threads (default: one per core)\n"
-	"  --map-size BYTES         the most the store may grow to (default 8G; K, M, G)\n"
-	"  --frame-max BYTES        largest request frame (default 65600)\n"
-	"  --connections-max N      default 1024\n"
-	"  --in-flight-max N        requests in flight per connection (default 256; 32 unauthenticated)\n"
-	"  --idle-timeout-ms MS     default 60000\n"
-	"  --utc-offset-minutes N   ledger day of a --demo ledger (default 60)\n"
-	"  --eu-summer-time yes|no  (default yes)\n"
-	"  --fee-bp N               reconversion fee of a --demo ledger (default 200)\n"
-	"  --metrics-listen HOST:PORT  Prometheus text on http://HOST:PORT/metrics (loopback only; off by default)\n"
-	"  --port-file FILE         write the bound port there, then \"tls PORT\" and \"metrics PORT\" lines\n";
+/* For people: through the catalogue (po/), as the refusals below. */
+static const char *const usage =
+	N_("usage: manne-ledger --data DIR [--listen HOST:PORT] [--config FILE] [--demo] [settings]\n"
+	   "       manne-ledger backup --data DIR --out FILE [--with-keys --passphrase-file F]  (while it serves)\n"
+	   "       manne-ledger restore --in FILE --data NEWDIR [--passphrase-file F]\n"
+	   "\n"
+	   "  --data DIR               the ledger's directory: store/ (LMDB), checkpoint, keys/\n"
+	   "  --listen HOST:PORT       plain TCP, default 127.0.0.1:7411; port 0 picks a free port;\n"
+	   "                           loopback only unless --insecure-plain\n"
+	   "  --tls-listen HOST:PORT   TLS 1.3 for tills on other machines, e.g. 0.0.0.0:7412\n"
+	   "  --tls-cert FILE, --tls-key FILE  its PEM certificate and key\n"
+	   "  --make-tls-cert DIR      write DIR/tls.crt and DIR/tls.key (self-signed), print the pin, exit\n"
+	   "  --config FILE            'name = value' lines with the names below (flags win)\n"
+	   "  --demo                   on an empty DIR, create the demo ledger manne.demo/v1\n"
+	   "  --accept-unsigned-store  start on a store whose checkpoint file is missing (logged)\n"
+	   "  --checkpoint-key FILE    default DIR/keys/checkpoint.key\n"
+	   "  --card-key FILE          the key card PIN checks are sealed to; default DIR/keys/card.key (made if missing)\n"
+	   "  --threads N              signature verifier threads (default: one per core)\n"
+	   "  --map-size BYTES         the most the store may grow to (default 8G; K, M, G)\n"
+	   "  --frame-max BYTES        largest request frame (default 65600)\n"
+	   "  --connections-max N      default 1024\n"
+	   "  --in-flight-max N        requests in flight per connection (default 256; 32 unauthenticated)\n"
+	   "  --idle-timeout-ms MS     default 60000\n"
+	   "  --utc-offset-minutes N   ledger day of a --demo ledger (default 60)\n"
+	   "  --eu-summer-time yes|no  (default yes)\n"
+	   "  --fee-bp N               reconversion fee of a --demo ledger (default 200)\n"
+	   "  --metrics-listen HOST:PORT  Prometheus text on http://HOST:PORT/metrics (loopback only; off by default)\n"
+	   "  --port-file FILE         write the bound port there, then \"tls PORT\" and \"metrics PORT\" lines\n");
 
 static struct server server;
 
+/* why is a msgid (po/meson.build reads fatal's argument) or text already in
+ * the operator's language; the log line's shape and event stay as they are. */
 static void fatal(const char *why)
 {
-	log_line("fatal", "start_refused", "why=\"%s\"", why);
+	log_line("fatal", "start_refused", "why=\"%s\"", _(why));
 	exit(1);
 }
 
@@ -152,7 +155,7 @@ static void check_data_dir(const char *dir)
 	if (st.st_uid != geteuid())
 		fatal("the data directory belongs to another user: it must be the daemon's own");
 	if ((st.st_mode & 077) != 0) {
-		snprintf(why, sizeof(why), "the data directory %.255s may be read by others (mode %03o): chmod 700 it",
+		snprintf(why, sizeof(why), _("the data directory %.255s may be read by others (mode %03o): chmod 700 it"),
 			 dir, (unsigned)(st.st_mode & 0777));
 		fatal(why);
 	}
@@ -331,15 +334,15 @@ static int backup_command(int argc, char **argv)
 			data = NULL, i = argc; /* anything else: usage */
 	}
 	if (data == NULL || (backup ? out == NULL : in == NULL) || (backup && with_keys != (pass_file != NULL))) {
-		fputs("usage: manne-ledger backup --data DIR --out FILE [--with-keys --passphrase-file F]\n"
-		      "       manne-ledger restore --in FILE --data NEWDIR [--passphrase-file F]\n",
+		fputs(_("usage: manne-ledger backup --data DIR --out FILE [--with-keys --passphrase-file F]\n"
+			"       manne-ledger restore --in FILE --data NEWDIR [--passphrase-file F]\n"),
 		      stderr);
 		return 2;
 	}
 	if (sodium_init() < 0)
 		return 1;
 	if (pass_file != NULL && keyfile_read_passphrase(pass_file, passphrase, sizeof(passphrase)) != 0) {
-		fprintf(stderr, "manne-ledger: cannot read a passphrase from %s (its first line)\n", pass_file);
+		fprintf(stderr, _("manne-ledger: cannot read a passphrase from %s (its first line)\n"), pass_file);
 		return 2;
 	}
 	rc = backup ? backup_run(data, out, pass_file != NULL ? passphrase : NULL)
@@ -353,11 +356,11 @@ static int make_tls_cert(const char *dir)
 {
 	char pin[TLS_PIN_TEXT_BYTES], why[512];
 	if (sodium_init() < 0 || tls_make_cert(dir, pin, why, sizeof(why)) != 0) {
-		fprintf(stderr, "manne-ledger: %s\n", why);
+		fprintf(stderr, _("manne-ledger: %s\n"), why);
 		return 1;
 	}
-	printf("wrote %s/tls.crt and %s/tls.key (mode 0600)\npin: %s\n", dir, dir, pin);
-	printf("Publish the pin beside the checkpoint verifier key: tills check it (manne --tls --pin PIN).\n");
+	printf(_("wrote %s/tls.crt and %s/tls.key (mode 0600)\npin: %s\n"), dir, dir, pin);
+	fputs(_("Publish the pin beside the checkpoint verifier key: tills check it (manne --tls --pin PIN).\n"), stdout);
 	return 0;
 }
 
@@ -368,9 +371,10 @@ int main(int argc, char **argv)
 	struct store_options options;
 	uint16_t port, tls_port = 0;
 
+	i18n_init();
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			fputs(usage, stdout);
+			fputs(_(usage), stdout);
 			return 0;
 		}
 	}
@@ -380,7 +384,7 @@ int main(int argc, char **argv)
 		return backup_command(argc, argv);
 	config_defaults(&s->config);
 	if (config_parse_args(&s->config, argc, argv, why, sizeof(why)) != 0) {
-		fprintf(stderr, "manne-ledger: %s\n", why);
+		fprintf(stderr, _("manne-ledger: %s\n"), why);
 		return 2;
 	}
 	check_plain_listener(&s->config);

@@ -35,6 +35,7 @@
 
 #include <event2/event.h>
 
+#include "i18n/i18n.h"
 #include "ledger/core/ledger.h"
 #include "ledger/log/ledger_limits.h"
 #include "ledger/log/note.h"

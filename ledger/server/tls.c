@@ -22,11 +22,12 @@
 
 #define CERT_DAYS 3650  /* the pin, not the date, is what clients check */
 
+/* `what` is a msgid (N_() at the call), OpenSSL's detail follows it. */
 static void ssl_why(char *why, size_t size, const char *what)
 {
 	char detail[160];
 	ERR_error_string_n(ERR_get_error(), detail, sizeof(detail));
-	snprintf(why, size, "%s (%s)", what, detail);
+	snprintf(why, size, "%s (%s)", _(what), detail);
 	ERR_clear_error();
 }
 
@@ -36,13 +37,13 @@ void *tls_server_context(const char *cert_file, const char *key_file, char *pin_
 	uint8_t pin[TLS_PIN_BYTES];
 
 	if (ctx == NULL) {
-		ssl_why(why, why_size, "OpenSSL cannot make a TLS context");
+		ssl_why(why, why_size, N_("OpenSSL cannot make a TLS context"));
 		return NULL;
 	}
 	/* TLS 1.3 only: no renegotiation, no downgrade, forward secrecy always. */
 	if (SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) != 1 ||
 	    SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) != 1) {
-		ssl_why(why, why_size, "OpenSSL cannot restrict the context to TLS 1.3");
+		ssl_why(why, why_size, N_("OpenSSL cannot restrict the context to TLS 1.3"));
 		SSL_CTX_free(ctx);
 		return NULL;
 	}
@@ -53,7 +54,7 @@ void *tls_server_context(const char *cert_file, const char *key_file, char *pin_
 	if (SSL_CTX_use_certificate_chain_file(ctx, cert_file) != 1 ||
 	    SSL_CTX_use_PrivateKey_file(ctx, key_file, SSL_FILETYPE_PEM) != 1 || SSL_CTX_check_private_key(ctx) != 1 ||
 	    tls_pin_of_cert(SSL_CTX_get0_certificate(ctx), pin) != 0) {
-		ssl_why(why, why_size, "cannot use tls-cert and tls-key (PEM files, the key matching the certificate)");
+		ssl_why(why, why_size, N_("cannot use tls-cert and tls-key (PEM files, the key matching the certificate)"));
 		SSL_CTX_free(ctx);
 		return NULL;
 	}
@@ -148,7 +149,7 @@ int tls_make_cert(const char *dir, char *pin_text, char *why, size_t why_size)
 	snprintf(cert_path, sizeof(cert_path), "%.255s/tls.crt", dir);
 	snprintf(key_path, sizeof(key_path), "%.255s/tls.key", dir);
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		snprintf(why, why_size, "cannot create %s", dir);
+		snprintf(why, why_size, _("cannot create %s"), dir);
 		goto out;
 	}
 	randombytes_buf(serial, sizeof(serial));
@@ -163,16 +164,16 @@ int tls_make_cert(const char *dir, char *pin_text, char *why, size_t why_size)
 	    X509_set_issuer_name(cert, name) != 1 || X509_set_pubkey(cert, key) != 1 ||
 	    X509_sign(cert, key, NULL) <= 0 || pem_of(write_key, key, &key_pem, &key_len) != 0 ||
 	    pem_of(write_cert, cert, &cert_pem, &cert_len) != 0 || tls_pin_of_cert(cert, pin) != 0) {
-		ssl_why(why, why_size, "OpenSSL cannot make the certificate");
+		ssl_why(why, why_size, N_("OpenSSL cannot make the certificate"));
 		goto out;
 	}
 	if (write_new(key_path, key_pem, (size_t)key_len, 0600) != 0) {
-		snprintf(why, why_size, "cannot create %s (it must not exist)", key_path);
+		snprintf(why, why_size, _("cannot create %s (it must not exist)"), key_path);
 		goto out;
 	}
 	if (write_new(cert_path, cert_pem, (size_t)cert_len, 0644) != 0) {
 		unlink(key_path);
-		snprintf(why, why_size, "cannot create %s (it must not exist)", cert_path);
+		snprintf(why, why_size, _("cannot create %s (it must not exist)"), cert_path);
 		goto out;
 	}
 	tls_pin_format(pin, pin_text);

@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "i18n/i18n.h"
 #include "ledger/core/ledger.h"
 #include "manne.h"
 #include "ledger/log/note.h"
@@ -173,14 +174,18 @@ struct audit {
 };
 
 /* ---- audit_findings.c ---- */
-/* Records a finding (printf-style `what`); expected and found may be NULL. */
+/* Records a finding (printf-style `what`); expected and found may be NULL.
+ * `what` is a msgid (po/meson.build reads it), and so are expected and found
+ * when they are words (N_() at the call): the report gives them in the
+ * reader's language; with --json the catalogue is off and they stay English. */
 void audit_finding(struct audit *a, const char *check, bool has_leaf, uint64_t leaf_index, const char *expected,
 		   const char *found, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 /* Attaches the two notes of an inconsistent pair to the last finding. */
 void audit_evidence(struct audit *a, const struct audit_checkpoint *one, const struct audit_checkpoint *two);
 void audit_evidence_at(struct audit *a, int finding, const struct audit_checkpoint *one,
 		       const struct audit_checkpoint *two);
-/* A local fault (exit 6), an unreachable ledger (exit 3), the auditor's key (exit 4); return -1. */
+/* A local fault (exit 6), an unreachable ledger (exit 3), the auditor's key (exit 4); return -1.
+ * fmt is a msgid, as audit_finding's. */
 int audit_local_failure(struct audit *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int audit_unreachable(struct audit *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int audit_key_failure(struct audit *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

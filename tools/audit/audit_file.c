@@ -33,8 +33,8 @@ static uint64_t now_ms(void)
 static int reader_failed(struct audit *a, struct manne_export_reader *r, enum manne_status s)
 {
 	if (s == MANNE_ERR_MALFORMED) {
-		audit_finding(a, "format", true, manne_export_leaf_count(r), "an export (docs/export.md)", "a broken file",
-			      "%s: %s", a->file, manne_export_message(r));
+		audit_finding(a, "format", true, manne_export_leaf_count(r), N_("an export (docs/export.md)"),
+			      N_("a broken file"), "%s: %s", a->file, manne_export_message(r));
 		return -1;
 	}
 	return audit_local_failure(a, "%s", manne_export_message(r));
@@ -74,7 +74,7 @@ static int pass_one(struct audit *a, struct first_pass *p)
 		goto out;
 	note = manne_export_note(r, &note_len);
 	if (note == NULL || audit_note_parse(note, note_len, &a->target) != 0) {
-		audit_finding(a, "checkpoint", false, 0, "a tlog-checkpoint signed note", "something else",
+		audit_finding(a, "checkpoint", false, 0, N_("a tlog-checkpoint signed note"), N_("something else"),
 			      "%s: the checkpoint at the end of the file cannot be read", a->file);
 		manne_export_close(r);
 		return -1;
@@ -177,11 +177,11 @@ int audit_file(struct audit *a)
 
 	/* The export must hold every leaf this auditor replayed before, unchanged. */
 	if (p.count < p.prefix) {
-		snprintf(expected, sizeof(expected), "%llu leaves", (unsigned long long)p.prefix);
-		snprintf(found, sizeof(found), "%llu leaves", (unsigned long long)p.count);
+		snprintf(expected, sizeof(expected), _("%llu leaves"), (unsigned long long)p.prefix);
+		snprintf(found, sizeof(found), _("%llu leaves"), (unsigned long long)p.count);
 		audit_finding(a, "consistency", true, p.count, expected, found,
 			      "%s holds fewer leaves than this auditor replayed before: history was cut%s", a->file,
-			      a->have_anchor ? "; both checkpoints are evidence" : "");
+			      a->have_anchor ? _("; both checkpoints are evidence") : "");
 		if (a->have_anchor)
 			audit_evidence(a, A, B);
 		return -1;
@@ -193,10 +193,10 @@ int audit_file(struct audit *a)
 		if (sodium_memcmp(mine, p.prefix_root, MANNE_HASHBYTES) != 0) {
 			if (first_different_leaf(a, p.prefix, &leaf) != 0)
 				return audit_local_failure(a, "%s cannot be compared with the replay store", a->file);
-			audit_finding(a, "consistency", true, leaf, "the leaf verified before", "another leaf",
+			audit_finding(a, "consistency", true, leaf, N_("the leaf verified before"), N_("another leaf"),
 				      "%s rewrites the history this auditor verified: leaf %llu differs%s", a->file,
 				      (unsigned long long)leaf,
-				      a->have_anchor ? "; the two checkpoints are evidence" : "");
+				      a->have_anchor ? _("; the two checkpoints are evidence") : "");
 			if (a->have_anchor) {
 				B->verified = audit_note_verify(B, a->ledger->state.checkpoint_key) == 0;
 				audit_evidence(a, A, B);
@@ -210,8 +210,8 @@ int audit_file(struct audit *a)
 		return -1;
 	/* The leaves replayed are the file's; the note must sign exactly them. */
 	if (!count_ok) {
-		snprintf(expected, sizeof(expected), "%llu leaves", (unsigned long long)B->c.tree_size);
-		snprintf(found, sizeof(found), "%llu leaves", (unsigned long long)p.count);
+		snprintf(expected, sizeof(expected), _("%llu leaves"), (unsigned long long)B->c.tree_size);
+		snprintf(found, sizeof(found), _("%llu leaves"), (unsigned long long)p.count);
 		audit_finding(a, "format", true, p.count < B->c.tree_size ? p.count : B->c.tree_size, expected, found,
 			      "%s holds another number of leaves than its checkpoint signs (a leaf dropped or added)",
 			      a->file);

@@ -31,10 +31,12 @@ void audit_finding(struct audit *a, const char *check, bool has_leaf, uint64_t l
 	f->check = check;
 	f->has_leaf = has_leaf;
 	f->leaf_index = leaf_index;
-	snprintf(f->expected, sizeof(f->expected), "%s", expected != NULL ? expected : "");
-	snprintf(f->found, sizeof(f->found), "%s", found != NULL ? found : "");
+	/* Words of the sources come back translated; figures and keys made on
+	 * the fly are in no catalogue and come back as they are. */
+	snprintf(f->expected, sizeof(f->expected), "%s", expected != NULL && expected[0] != '\0' ? _(expected) : "");
+	snprintf(f->found, sizeof(f->found), "%s", found != NULL && found[0] != '\0' ? _(found) : "");
 	va_start(ap, fmt);
-	vsnprintf(f->what, sizeof(f->what), fmt, ap);
+	vsnprintf(f->what, sizeof(f->what), _(fmt), ap);
 	va_end(ap);
 }
 
@@ -62,7 +64,7 @@ void audit_evidence(struct audit *a, const struct audit_checkpoint *one, const s
 static int failure(struct audit *a, bool *flag, const char *fmt, va_list ap)
 {
 	if (!a->local_failure && !a->unreachable && !a->key_failure)
-		vsnprintf(a->failure, sizeof(a->failure), fmt, ap);
+		vsnprintf(a->failure, sizeof(a->failure), _(fmt), ap);
 	*flag = true;
 	return -1;
 }
@@ -120,7 +122,7 @@ int audit_note_verify(const struct audit_checkpoint *cp, const uint8_t key[KEY_B
 void audit_verifier_key(const char *origin, const uint8_t key[KEY_BYTES], char *out, size_t size)
 {
 	if (note_verifier_format(origin, key, out, size) != 0)
-		snprintf(out, size, "(a key that cannot be written as a verifier key)");
+		snprintf(out, size, "%s", _("(a key that cannot be written as a verifier key)"));
 }
 
 /* Appends "name value" to a list, cut at the buffer's end. */
@@ -152,7 +154,7 @@ bool audit_check_at_size(struct audit *a, struct audit_checkpoint *cp, const str
 	cp->verified = audit_note_verify(cp, state->checkpoint_key) == 0;
 	if (!cp->verified) {
 		audit_verifier_key(state->origin, state->checkpoint_key, expected, sizeof(expected));
-		audit_finding(a, "signature", size > 0, last, expected, "no valid signature by that key",
+		audit_finding(a, "signature", size > 0, last, expected, N_("no valid signature by that key"),
 			      "%s: the checkpoint of %llu leaves is not signed by the key the log puts in force at that "
 			      "size",
 			      cp->source, (unsigned long long)size);

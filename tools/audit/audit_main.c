@@ -26,41 +26,42 @@
 
 #include "audit.h"
 
-static const char usage[] =
-	"usage: manne-audit --state DIR --checkpoint-key VKEY [--key FILE] [--host H] [--port P] [options]\n"
-	"       manne-audit --state DIR --checkpoint-key VKEY --file EXPORT [options]\n"
-	"\n"
-	"Replays a La Manne ledger's log from leaf 0 with the ledger's own state machine and checks every\n"
-	"signature, rule, balance, total and the Merkle root against the signed checkpoint; proves the\n"
-	"checkpoint extends the last one verified (kept in DIR) and those collected by others; compares\n"
-	"balances with the server's. Run it again later: only the new leaves are replayed.\n"
-	"\n"
-	"  --state DIR              the auditor's directory: state file, replay store (created 0700)\n"
-	"  --checkpoint-key VKEY    the trust root: the ledger's C2SP verifier key (origin+id+key);\n"
-	"                           needed on the first run, then kept in DIR/state\n"
-	"  --file EXPORT            audit an export (manne export) offline instead of the ledger\n"
-	"  --key FILE               an auditor account's or a board member's key (reads the raw log)\n"
-	"  --passphrase-file FILE   the passphrase of a sealed --key\n"
-	"  --host H, --port P       the ledger (default 127.0.0.1:7411)\n"
-	"  --timeout-ms MS          connection and reply timeout (default 10000)\n"
-	"  --checkpoint FILE        a checkpoint collected by others (a receipt's note, another\n"
-	"                           auditor's state file); repeat, up to 256\n"
-	"  --report-day YYYY-MM-DD  the ledger day the regulatory window ends before (default: today)\n"
-	"  --skip-accounts          do not compare balances with the server's\n"
-	"  --rebuild                replay again from leaf 0 into a new replay store\n"
-	"  --threads N              signature verifier threads (default: one per core; 0: none)\n"
-	"  --map-size BYTES         the replay store's largest size (default 8G; K, M, G)\n"
-	"  --json                   one JSON object on stdout instead of the report for people\n"
-	"  --fec FILE --year YYYY   also write the year's FEC (Fichier des Ecritures Comptables) of the\n"
-	"                           association's Manne operations to FILE, a new file (docs/treasurer.md)\n"
-	"  --paheko FILE            also write the same entries as a CSV Paheko imports (all years, or --year)\n"
-	"  --html FILE --month YYYY-MM  also write the month's report for the board and funders (HTML, A4)\n"
-	"  --statement ACCOUNT --month YYYY-MM  also write the account's statement of the month as BASE.txt and\n"
-	"                           BASE.html (--statement-out BASE; default releve-SHORTID-YYYY-MM), for its\n"
-	"                           holder (default) or --statement-for board (issue reasons shown)\n"
-	"\n"
-	"Exit codes: 0 clean, 1 a discrepancy (the first is named), 2 bad command line, 3 the ledger\n"
-	"cannot be reached, 4 key file, 6 a local file or the replay store. docs/audit.md has more.\n";
+/* For people: through the catalogue (po/), as every message of manne-audit. */
+static const char *const usage =
+	N_("usage: manne-audit --state DIR --checkpoint-key VKEY [--key FILE] [--host H] [--port P] [options]\n"
+	   "       manne-audit --state DIR --checkpoint-key VKEY --file EXPORT [options]\n"
+	   "\n"
+	   "Replays a La Manne ledger's log from leaf 0 with the ledger's own state machine and checks every\n"
+	   "signature, rule, balance, total and the Merkle root against the signed checkpoint; proves the\n"
+	   "checkpoint extends the last one verified (kept in DIR) and those collected by others; compares\n"
+	   "balances with the server's. Run it again later: only the new leaves are replayed.\n"
+	   "\n"
+	   "  --state DIR              the auditor's directory: state file, replay store (created 0700)\n"
+	   "  --checkpoint-key VKEY    the trust root: the ledger's C2SP verifier key (origin+id+key);\n"
+	   "                           needed on the first run, then kept in DIR/state\n"
+	   "  --file EXPORT            audit an export (manne export) offline instead of the ledger\n"
+	   "  --key FILE               an auditor account's or a board member's key (reads the raw log)\n"
+	   "  --passphrase-file FILE   the passphrase of a sealed --key\n"
+	   "  --host H, --port P       the ledger (default 127.0.0.1:7411)\n"
+	   "  --timeout-ms MS          connection and reply timeout (default 10000)\n"
+	   "  --checkpoint FILE        a checkpoint collected by others (a receipt's note, another\n"
+	   "                           auditor's state file); repeat, up to 256\n"
+	   "  --report-day YYYY-MM-DD  the ledger day the regulatory window ends before (default: today)\n"
+	   "  --skip-accounts          do not compare balances with the server's\n"
+	   "  --rebuild                replay again from leaf 0 into a new replay store\n"
+	   "  --threads N              signature verifier threads (default: one per core; 0: none)\n"
+	   "  --map-size BYTES         the replay store's largest size (default 8G; K, M, G)\n"
+	   "  --json                   one JSON object on stdout instead of the report for people\n"
+	   "  --fec FILE --year YYYY   also write the year's FEC (Fichier des Ecritures Comptables) of the\n"
+	   "                           association's Manne operations to FILE, a new file (docs/treasurer.md)\n"
+	   "  --paheko FILE            also write the same entries as a CSV Paheko imports (all years, or --year)\n"
+	   "  --html FILE --month YYYY-MM  also write the month's report for the board and funders (HTML, A4)\n"
+	   "  --statement ACCOUNT --month YYYY-MM  also write the account's statement of the month as BASE.txt and\n"
+	   "                           BASE.html (--statement-out BASE; default releve-SHORTID-YYYY-MM), for its\n"
+	   "                           holder (default) or --statement-for board (issue reasons shown)\n"
+	   "\n"
+	   "Exit codes: 0 clean, 1 a discrepancy (the first is named), 2 bad command line, 3 the ledger\n"
+	   "cannot be reached, 4 key file, 6 a local file or the replay store. docs/audit.md has more.\n");
 
 /* ---- After the run: what the replay could not check on its way ---- */
 
@@ -100,7 +101,7 @@ static void check_older(struct audit *a, struct audit_checkpoint *cp, bool is_an
 	if (!cp->verified) {
 		audit_verifier_key(cp->c.origin, key, expected, sizeof(expected));
 		audit_finding(a, is_anchor ? "anchor" : "signature", size > 0, size - 1, expected,
-			      "no valid signature by that key",
+			      N_("no valid signature by that key"),
 			      "%s: the checkpoint of %llu leaves is not signed by the key the log puts in force at that "
 			      "size",
 			      cp->source, (unsigned long long)size);
@@ -134,18 +135,18 @@ static void check_collected_after(struct audit *a, struct audit_checkpoint *c)
 		c->checked = AUDIT_CHECKED_ROOT;
 		c->verified = audit_note_verify(c, s->checkpoint_key) == 0;
 		if (c->verified) {
-			audit_finding(a, "consistency", false, 0, "a log that keeps what it signed",
-				      "a log shorter than a checkpoint it signed",
+			audit_finding(a, "consistency", false, 0, N_("a log that keeps what it signed"),
+				      N_("a log shorter than a checkpoint it signed"),
 				      "%s: the ledger signed %llu leaves but now shows %llu: both are evidence", c->source,
 				      (unsigned long long)c->c.tree_size, (unsigned long long)s->tree_size);
 			c->finding = (int)a->finding_count - 1;
 		} else {
-			audit_finding(a, "signature", false, 0, "a signature by the ledger's checkpoint key", "none",
+			audit_finding(a, "signature", false, 0, N_("a signature by the ledger's checkpoint key"), N_("none"),
 				      "%s: a checkpoint of %llu leaves not signed by this ledger", c->source,
 				      (unsigned long long)c->c.tree_size);
 		}
 	} else {
-		audit_finding(a, "checkpoint", false, 0, "a tree of at least one leaf", "0 leaves", "%s: an empty checkpoint",
+		audit_finding(a, "checkpoint", false, 0, N_("a tree of at least one leaf"), N_("0 leaves"), "%s: an empty checkpoint",
 			      c->source);
 	}
 }
@@ -174,7 +175,7 @@ static void check_trust(struct audit *a)
 	if (strcmp(a->origin, s->origin) != 0)
 		audit_finding(a, "trust", false, 0, a->origin, s->origin, "the log is not the ledger of the pinned key");
 	if (a->have_genesis_id && sodium_memcmp(a->genesis_id, s->genesis_id, TXID_BYTES) != 0)
-		audit_finding(a, "trust", true, 0, "the genesis this auditor verified before", "another genesis",
+		audit_finding(a, "trust", true, 0, N_("the genesis this auditor verified before"), N_("another genesis"),
 			      "leaf 0 is not the genesis of the ledger audited before");
 	/* The log's keys are all known only once the replay reached the checkpoint. */
 	if (!a->have_target || s->tree_size < a->target.c.tree_size)
@@ -184,15 +185,15 @@ static void check_trust(struct audit *a)
 		store_abort(txn);
 	}
 	if (!known) {
-		audit_finding(a, "trust", false, 0, a->pinned_vkey, "not a checkpoint key of this log",
+		audit_finding(a, "trust", false, 0, a->pinned_vkey, N_("not a checkpoint key of this log"),
 			      "the pinned checkpoint key never signs checkpoints of this log");
 	} else if (a->first_run) {
 		anchored = signed_by_pinned(a, &a->target, a->target_ok);
 		for (size_t i = 0; i < a->collected_count && !anchored; i++)
 			anchored = signed_by_pinned(a, &a->collected[i], a->collected[i].consistent);
 		if (!anchored)
-			audit_finding(a, "trust", false, 0, "a checkpoint signed by the pinned key",
-				      "only checkpoints signed by keys the log put in force after it",
+			audit_finding(a, "trust", false, 0, N_("a checkpoint signed by the pinned key"),
+				      N_("only checkpoints signed by keys the log put in force after it"),
 				      "no checkpoint signed by the pinned key was seen: give one it signed (--checkpoint), "
 				      "or pin the key in force (the ledger publishes it)");
 	}
@@ -294,11 +295,11 @@ static int usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("manne-audit: ", stderr);
+	fputs(_("manne-audit: "), stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vfprintf(stderr, _(fmt), ap);
 	va_end(ap);
-	fputs(" (manne-audit --help)\n", stderr);
+	fputs(_(" (manne-audit --help)\n"), stderr);
 	return AUDIT_EXIT_USAGE;
 }
 
@@ -454,9 +455,15 @@ int main(int argc, char **argv)
 	struct audit *a = &audit;
 	int rc;
 
+	i18n_init();
+	/* JSON never changes with the locale: with --json, the findings and
+	 * every message are the English ones. */
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--json") == 0)
+			i18n_plain();
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			fputs(usage, stdout);
+			fputs(_(usage), stdout);
 			return AUDIT_EXIT_CLEAN;
 		}
 	}
@@ -465,7 +472,7 @@ int main(int argc, char **argv)
 	if (rc != 0)
 		return rc;
 	if (manne_init() != MANNE_OK) {
-		fputs("manne-audit: libsodium failed to start\n", stderr);
+		fputs(_("manne-audit: libsodium failed to start\n"), stderr);
 		return AUDIT_EXIT_LOCAL;
 	}
 	if (audit_state_lock(a) == 0 && audit_state_load(a) == 0) {
@@ -507,16 +514,16 @@ int main(int argc, char **argv)
 	if (a->statement && a->ledger != NULL && rc == AUDIT_EXIT_CLEAN &&
 	    audit_statement_write(a, a->statement_account, a->html_year, a->html_month, a->statement_privileged,
 				  a->statement_out) != 0) {
-		fputs("manne-audit: cannot write the statement (an unknown account, or the files exist)\n", stderr);
+		fputs(_("manne-audit: cannot write the statement (an unknown account, or the files exist)\n"), stderr);
 		rc = AUDIT_EXIT_LOCAL;
 	}
 	if ((a->fec_path != NULL || a->paheko_path != NULL || a->html_path != NULL) && a->ledger != NULL) {
 		if (rc != AUDIT_EXIT_CLEAN) {
-			fputs("manne-audit: no export: the audit did not come out clean\n", stderr);
+			fputs(_("manne-audit: no export: the audit did not come out clean\n"), stderr);
 		} else if ((a->html_path != NULL && audit_html_write(a, a->html_path, a->html_year, a->html_month) != 0) ||
 			   ((a->fec_path != NULL || a->paheko_path != NULL) &&
 			    audit_books_write(a, a->fec_path, a->paheko_path, a->books_year) != 0)) {
-			fputs("manne-audit: cannot write the exports (new files: they must not exist)\n", stderr);
+			fputs(_("manne-audit: cannot write the exports (new files: they must not exist)\n"), stderr);
 			rc = AUDIT_EXIT_LOCAL;
 		}
 	}

@@ -36,13 +36,14 @@ static bool network_status(enum manne_status s)
 	return s == MANNE_ERR_CONNECT || s == MANNE_ERR_TIMEOUT || s == MANNE_ERR_PROTOCOL || s == MANNE_ERR_OVERLOADED;
 }
 
+/* `doing` is a msgid (N_() at the call); the library's detail stays as it comes. */
 static int fail_call(struct audit *a, struct manne *m, enum manne_status s, const char *doing)
 {
 	if (s == MANNE_ERR_NOT_PERMITTED)
 		return audit_key_failure(a, "%s: %s (the raw log and accounts are for an auditor account or the board: "
 					    "--key)",
-					 doing, manne_message(m));
-	return audit_unreachable(a, "%s: %s", doing, manne_message(m));
+					 _(doing), manne_message(m));
+	return audit_unreachable(a, "%s: %s", _(doing), manne_message(m));
 }
 
 static int connect_ledger(struct audit *a, struct manne **out)
@@ -64,11 +65,11 @@ static int connect_ledger(struct audit *a, struct manne **out)
 	s = manne_key_file_read(a->key_file, a->passphrase_file != NULL ? passphrase : NULL, &key);
 	sodium_memzero(passphrase, sizeof(passphrase));
 	if (s != MANNE_OK)
-		return audit_key_failure(a, "%s: %s", a->key_file, manne_status_message(s));
+		return audit_key_failure(a, "%s: %s", a->key_file, _(manne_status_message(s)));
 	s = manne_authenticate(*out, &key);
 	manne_key_wipe(&key);
 	if (s != MANNE_OK)
-		return network_status(s) ? fail_call(a, *out, s, "authenticating")
+		return network_status(s) ? fail_call(a, *out, s, N_("authenticating"))
 					 : audit_key_failure(a, "the ledger refuses %s: %s", a->key_file, manne_message(*out));
 	return 0;
 }
@@ -112,7 +113,7 @@ static int prefix_good(struct audit *a, struct manne *m, uint64_t size, const st
 		if (s == MANNE_OK || s == MANNE_ERR_VERIFY)
 			*good = s == MANNE_OK;
 		else
-			rc = fail_call(a, m, s, "fetching a consistency proof");
+			rc = fail_call(a, m, s, N_("fetching a consistency proof"));
 	}
 	free(ours);
 	free(theirs);
@@ -151,17 +152,17 @@ static int fetch_target(struct audit *a, struct manne *m)
 	 * decides which key must have signed it. */
 	s = manne_checkpoint_fetch(m, NULL, mc, published);
 	if (s == MANNE_ERR_VERIFY) {
-		audit_finding(a, "signature", false, 0, "a checkpoint signed by the key the ledger publishes",
-			      "one that is not", "the ledger's checkpoint does not verify even under its own published key");
+		audit_finding(a, "signature", false, 0, N_("a checkpoint signed by the key the ledger publishes"),
+			      N_("one that is not"), "the ledger's checkpoint does not verify even under its own published key");
 		rc = -1;
 	} else if (s != MANNE_OK) {
-		rc = fail_call(a, m, s, "fetching the checkpoint");
+		rc = fail_call(a, m, s, N_("fetching the checkpoint"));
 	} else if (audit_note_parse(mc->note, strlen(mc->note), &a->target) != 0) {
-		audit_finding(a, "checkpoint", false, 0, "a tlog-checkpoint", "something else",
+		audit_finding(a, "checkpoint", false, 0, N_("a tlog-checkpoint"), N_("something else"),
 			      "the ledger's checkpoint cannot be read");
 		rc = -1;
 	} else {
-		snprintf(a->target.source, sizeof(a->target.source), "the ledger's checkpoint (%s:%u)", a->host,
+		snprintf(a->target.source, sizeof(a->target.source), _("the ledger's checkpoint (%s:%u)"), a->host,
 			 a->port);
 		a->have_target = true;
 	}
@@ -198,12 +199,12 @@ static int check_extends_anchor(struct audit *a, struct manne *m)
 	}
 	if (B->c.tree_size < A->c.tree_size) {
 		verify_latest(a, B);
-		audit_finding(a, "consistency", false, 0, "a log that keeps what it signed",
-			      "a checkpoint of fewer leaves",
+		audit_finding(a, "consistency", false, 0, N_("a log that keeps what it signed"),
+			      N_("a checkpoint of fewer leaves"),
 			      "the ledger now shows %llu leaves, but this auditor verified a checkpoint of %llu: "
 			      "history was cut; both are evidence%s",
 			      (unsigned long long)B->c.tree_size, (unsigned long long)A->c.tree_size,
-			      B->verified ? "" : " (the newer one is not signed by a key this auditor knows)");
+			      B->verified ? "" : _(" (the newer one is not signed by a key this auditor knows)"));
 		audit_evidence(a, A, B);
 		return -1;
 	}
@@ -223,7 +224,7 @@ static int check_extends_anchor(struct audit *a, struct manne *m)
 		free(older);
 		free(newer);
 		if (s != MANNE_OK && s != MANNE_ERR_VERIFY)
-			return fail_call(a, m, s, "fetching the consistency proof from the last checkpoint verified");
+			return fail_call(a, m, s, N_("fetching the consistency proof from the last checkpoint verified"));
 		extends = s == MANNE_OK;
 	}
 	if (extends) {
@@ -237,11 +238,11 @@ static int check_extends_anchor(struct audit *a, struct manne *m)
 	    first_divergence(a, m, 0, A->c.tree_size, B, &leaf) != 0)
 		return -1;
 	audit_finding(a, "consistency", A->c.tree_size <= a->ledger->state.tree_size, leaf,
-		      "a checkpoint that extends the one verified before", "one that rewrites history",
+		      N_("a checkpoint that extends the one verified before"), N_("one that rewrites history"),
 		      "the ledger's checkpoint of %llu leaves does not extend the checkpoint of %llu leaves this auditor "
 		      "verified: history was rewritten from leaf %llu; both are evidence%s",
 		      (unsigned long long)B->c.tree_size, (unsigned long long)A->c.tree_size, (unsigned long long)leaf,
-		      B->verified ? "" : " (the newer one is not signed by a key this auditor knows)");
+		      B->verified ? "" : _(" (the newer one is not signed by a key this auditor knows)"));
 	audit_evidence(a, A, B);
 	return -1;
 }
@@ -267,8 +268,8 @@ static int replay_to_target(struct audit *a, struct manne *m)
 	int rc;
 
 	if (from > to) {
-		audit_finding(a, "consistency", false, 0, "a checkpoint of at least the leaves already served",
-			      "a checkpoint of fewer",
+		audit_finding(a, "consistency", false, 0, N_("a checkpoint of at least the leaves already served"),
+			      N_("a checkpoint of fewer"),
 			      "the ledger's checkpoint covers %llu leaves, but it served %llu to this auditor before",
 			      (unsigned long long)to, (unsigned long long)from);
 		return -1;
@@ -285,7 +286,7 @@ static int replay_to_target(struct audit *a, struct manne *m)
 	if (s == MANNE_ERR_ARGUMENT && rc != 0)
 		return -1;  /* the replay stopped at a finding or a fault, recorded */
 	if (s != MANNE_OK)
-		return fail_call(a, m, s, "reading the log");
+		return fail_call(a, m, s, N_("reading the log"));
 	return rc;
 }
 
@@ -314,7 +315,7 @@ static void check_target(struct audit *a, struct manne *m)
 		f->leaf_index = leaf;
 		size_t n = strlen(f->what);
 		snprintf(f->what + n, sizeof(f->what) - n,
-			 ": leaf %llu served is not the leaf the checkpoint's tree holds", (unsigned long long)leaf);
+			 _(": leaf %llu served is not the leaf the checkpoint's tree holds"), (unsigned long long)leaf);
 	}
 }
 
@@ -386,13 +387,13 @@ static int compare_account(void *ctx, const uint8_t key[KEY_BYTES], const struct
 	audit_hex32(key, hex);
 	if (s == MANNE_ERR_UNKNOWN_ACCOUNT) {
 		has_leaf = last_leaf_of(mine, &leaf);
-		audit_finding(c->a, "account", has_leaf, leaf, "an account", "unknown to the ledger",
+		audit_finding(c->a, "account", has_leaf, leaf, N_("an account"), N_("unknown to the ledger"),
 			      "account %s: the log opened it, the ledger does not know it", hex);
 		c->differ++;
 		return 0;
 	}
 	if (s != MANNE_OK) {
-		fail_call(c->a, c->m, s, "reading an account");
+		fail_call(c->a, c->m, s, N_("reading an account"));
 		c->stop = true;
 		return 1;
 	}
@@ -479,7 +480,7 @@ int audit_online(struct audit *a)
 		 * checkpoint: then catch up with a newer one and compare again. */
 		enum manne_status s = manne_status_get(m, &status);
 		if (s != MANNE_OK) {
-			fail_call(a, m, s, "reading the ledger's status");
+			fail_call(a, m, s, N_("reading the ledger's status"));
 			goto out;
 		}
 		if (status.tree_size == a->target.c.tree_size)
@@ -488,8 +489,8 @@ int audit_online(struct audit *a)
 			/* Still moving: nothing proved either way about these balances. */
 			a->finding_count = findings_before;
 			a->accounts_moving = true;
-			snprintf(a->failure, sizeof(a->failure),
-				 "the ledger kept moving while balances were compared: run again when it is quiet");
+			snprintf(a->failure, sizeof(a->failure), "%s",
+				 _("the ledger kept moving while balances were compared: run again when it is quiet"));
 			break;
 		}
 		for (size_t i = findings_before; i < a->finding_count; i++) {

@@ -131,7 +131,7 @@ static int commit(struct replay *r, bool again)
 	/* A batch failed by a leaf (its finding is recorded) is simply not kept. */
 	if (rc != STORE_OK && !failed)
 		return audit_local_failure(r->a, "the replay store cannot commit (%s)",
-					   rc == STORE_FULL ? "full: raise --map-size" : "write error");
+					   rc == STORE_FULL ? _("full: raise --map-size") : _("write error"));
 	return again && !failed ? batch_begin(r) : 0;
 }
 
@@ -148,32 +148,32 @@ static void leaf_finding(struct replay *r, uint64_t index, const struct slot *s,
 	char expected[64], found[64];
 
 	if (s->len < LEAF_HEADER_BYTES || s->len > LEAF_BYTES_MAX) {
-		snprintf(found, sizeof(found), "%zu bytes", s->len);
-		audit_finding(a, "leaf", true, index, "16 .. 65,535 bytes", found, "leaf %llu is not a leaf of this size",
-			      (unsigned long long)index);
+		snprintf(found, sizeof(found), _("%zu bytes"), s->len);
+		audit_finding(a, "leaf", true, index, N_("16 .. 65,535 bytes"), found,
+			      "leaf %llu is not a leaf of this size", (unsigned long long)index);
 	} else if (load_be64(s->buffer) != index) {
 		/* A leaf dropped or inserted before it, or the log served out of order. */
-		snprintf(expected, sizeof(expected), "index %llu", (unsigned long long)index);
-		snprintf(found, sizeof(found), "index %llu", (unsigned long long)load_be64(s->buffer));
+		snprintf(expected, sizeof(expected), _("index %llu"), (unsigned long long)index);
+		snprintf(found, sizeof(found), _("index %llu"), (unsigned long long)load_be64(s->buffer));
 		audit_finding(a, "leaf", true, index, expected, found,
 			      "leaf %llu carries another index: a leaf is missing or out of place", (unsigned long long)index);
 	} else if (load_be64(s->buffer + 8) < st->last_time_ms || load_be64(s->buffer + 8) > INT64_MAX) {
-		snprintf(expected, sizeof(expected), "time >= %llu", (unsigned long long)st->last_time_ms);
-		snprintf(found, sizeof(found), "time %llu", (unsigned long long)load_be64(s->buffer + 8));
+		snprintf(expected, sizeof(expected), _("time >= %llu"), (unsigned long long)st->last_time_ms);
+		snprintf(found, sizeof(found), _("time %llu"), (unsigned long long)load_be64(s->buffer + 8));
 		audit_finding(a, "leaf", true, index, expected, found, "leaf %llu goes back in time",
 			      (unsigned long long)index);
 	} else if (status == MANNE_ERR_BAD_SIGNATURE || status == MANNE_ERR_NOT_ENOUGH_SIGNATURES) {
-		audit_finding(a, "signature", true, index, "every signature verifies", manne_status_name(status),
-			      "leaf %llu (%s): %s", (unsigned long long)index, kind_of(s), manne_status_message(status));
+		audit_finding(a, "signature", true, index, N_("every signature verifies"), manne_status_name(status),
+			      "leaf %llu (%s): %s", (unsigned long long)index, kind_of(s), _(manne_status_message(status)));
 	} else if (status == MANNE_ERR_ALREADY_SETTLED && s->tx.body != NULL && r->batch_open &&
 		   store_txid_get(r->batch.txn, s->tx.txid, &(uint64_t){0}) == STORE_OK) {
-		audit_finding(a, "replay", true, index, "a transaction not applied before", "a repeated transaction",
-			      "leaf %llu (%s) repeats a transaction already in the log", (unsigned long long)index,
-			      kind_of(s));
+		audit_finding(a, "replay", true, index, N_("a transaction not applied before"),
+			      N_("a repeated transaction"), "leaf %llu (%s) repeats a transaction already in the log",
+			      (unsigned long long)index, kind_of(s));
 	} else {
-		audit_finding(a, "replay", true, index, "applies, as the log says", manne_status_name(status),
+		audit_finding(a, "replay", true, index, N_("applies, as the log says"), manne_status_name(status),
 			      "leaf %llu (%s): the state machine refuses it: %s", (unsigned long long)index, kind_of(s),
-			      manne_status_message(status));
+			      _(manne_status_message(status)));
 	}
 }
 

@@ -9,6 +9,10 @@
  * more memory than one of a young one. Amounts are integers throughout:
  * centimes in JSON, Manne with two decimals for people; coverage is in basis
  * points (reserve x 10000 / outstanding, rounded down), never a float.
+ *
+ * The report for people is in the reader's language (gettext, po/), its
+ * amounts written that language's way (1 234,50 in French); the JSON keeps
+ * the names and numbers of the format whatever the locale.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -23,9 +27,19 @@ static const char *const kind_names[AUDIT_KINDS] = {
 	"redeem", "settle_redemption", "set_ledger", "set_board", "set_checkpoint_key", "void", "set_card",
 };
 
-static const char *const issue_reasons[AUDIT_ISSUE_REASONS + 1] = {"unspecified", "participation", "allowance",
-								    "purchase", "grant"};
-static const char *const release_reasons[AUDIT_RELEASE_REASONS] = {"surplus", "fees", "bank_charges", "correction"};
+/* The names of the format; the report for people gives them translated. */
+static const char *const issue_reasons[AUDIT_ISSUE_REASONS + 1] = {N_("unspecified"), N_("participation"),
+								    N_("allowance"), N_("purchase"), N_("grant")};
+static const char *const release_reasons[AUDIT_RELEASE_REASONS] = {N_("surplus"), N_("fees"), N_("bank_charges"),
+								    N_("correction")};
+/* The kinds in words, in kind_names' order (the same words as the CLI's). */
+static const char *const kind_words[AUDIT_KINDS] = {
+	N_("genesis"), N_("account opened"), N_("account changed"), N_("account frozen"), N_("account recovered"),
+	N_("euros into the fund"), N_("euros out of the fund"), N_("credits issued"), N_("issue reversed"),
+	N_("dormant credits retired"), N_("payment"), N_("refund"), N_("reconversion asked"),
+	N_("reconversion settled"), N_("fee changed"), N_("board renewed"), N_("checkpoint key changed"),
+	N_("prepared transaction cancelled"), N_("card registered or unlocked"),
+};
 
 /* ---- JSON ---- */
 
@@ -124,14 +138,52 @@ static void j_hex(const char *k, const uint8_t v[32])
 
 static void amount(char *out, size_t size, uint64_t centimes)
 {
-	audit_amount(centimes, out, size);
+	i18n_amount(out, size, centimes, NULL);
 }
 
-static void line_amount(const char *label, uint64_t centimes)
+/* Columns a UTF-8 text takes on a terminal: one a character (the report's
+ * words and amounts have no wide ones). printf's widths count bytes. */
+static int columns(const char *s)
 {
-	char a[32];
+	int n = 0;
+	for (; *s != '\0'; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
+/* s padded with spaces to `width` columns, on the left (right-aligned) or on the right. */
+static void right(const char *s, int width)
+{
+	int pad = width - columns(s);
+	printf("%*s%s", pad > 0 ? pad : 0, "", s);
+}
+
+static void left(const char *s, int width)
+{
+	int pad = width - columns(s);
+	printf("%s%*s", s, pad > 0 ? pad : 0, "");
+}
+
+/* The label column of a block: at least `width`, or its longest label in
+ * the reader's language, so that the figures line up in any language. */
+static int label_width(const char *const *labels, int width)
+{
+	for (; *labels != NULL; labels++)
+		if (columns(_(*labels)) > width)
+			width = columns(_(*labels));
+	return width;
+}
+
+/* "  label  amount": the label a msgid. */
+static void line_amount(const char *label, int width, uint64_t centimes)
+{
+	char a[64];
 	amount(a, sizeof(a), centimes);
-	printf("  %-14s %16s\n", label, a);
+	printf("  ");
+	left(_(label), width);
+	putchar(' ');
+	right(a, 16);
+	putchar('\n');
 }
 
 static void date_text(int64_t day, char out[16])
@@ -150,8 +202,8 @@ static int issue_row(void *ctx, int32_t year, uint32_t month, unsigned reason, c
 		     const struct audit_issue_row *row)
 {
 	const struct walk *w = ctx;
-	const char *why = reason <= AUDIT_ISSUE_REASONS ? issue_reasons[reason] : "unknown";
-	char m[16], a[32];
+	const char *why = reason <= AUDIT_ISSUE_REASONS ? issue_reasons[reason] : N_("unknown");
+	char m[16], a[64];
 
 	snprintf(m, sizeof(m), "%04d-%02u", (int)year, month);
 	if (w->json) {
@@ -164,8 +216,13 @@ static int issue_row(void *ctx, int32_t year, uint32_t month, unsigned reason, c
 		close_obj();
 	} else {
 		amount(a, sizeof(a), row->amount);
-		printf("  %s  %-13s %-34s %14s  (%" PRIu64 " issue%s)\n", m, why, programme[0] != '\0' ? programme : "-",
-		       a, row->count, row->count == 1 ? "" : "s");
+		printf("  %s  ", m);
+		left(_(why), 13);
+		putchar(' ');
+		left(programme[0] != '\0' ? programme : "-", 34);
+		putchar(' ');
+		right(a, 14);
+		printf(ngettext("  (%llu issue)\n", "  (%llu issues)\n", row->count), (unsigned long long)row->count);
 	}
 	return 0;
 }
@@ -173,7 +230,7 @@ static int issue_row(void *ctx, int32_t year, uint32_t month, unsigned reason, c
 static int counter_row(void *ctx, const uint8_t k[KEY_BYTES], const struct audit_counter_row *row)
 {
 	const struct walk *w = ctx;
-	char hex[65], t[32];
+	char hex[65], t[64];
 
 	audit_hex32(k, hex);
 	if (w->json) {
@@ -184,7 +241,9 @@ static int counter_row(void *ctx, const uint8_t k[KEY_BYTES], const struct audit
 		close_obj();
 	} else {
 		amount(t, sizeof(t), row->taken);
-		printf("  %s  %14s  (%" PRIu64 " payment%s)\n", hex, t, row->count, row->count == 1 ? "" : "s");
+		printf("  %s  ", hex);
+		right(t, 14);
+		printf(ngettext("  (%llu payment)\n", "  (%llu payments)\n", row->count), (unsigned long long)row->count);
 	}
 	return 0;
 }
@@ -195,7 +254,7 @@ static int partner_row(void *ctx, const uint8_t k[KEY_BYTES], const struct audit
 	uint64_t settled = row->reconverted + row->rejected;
 	uint64_t pending = row->redeemed >= settled ? row->redeemed - settled : 0;
 	uint64_t paid = row->reconverted >= row->fees ? row->reconverted - row->fees : 0;
-	char hex[65], r[32], c[32], f[32], p[32], j[32], q[32];
+	char hex[65], r[64], c[64], f[64], p[64], j[64], q[64];
 
 	audit_hex32(k, hex);
 	if (w->json) {
@@ -216,8 +275,8 @@ static int partner_row(void *ctx, const uint8_t k[KEY_BYTES], const struct audit
 		amount(p, sizeof(p), paid);
 		amount(j, sizeof(j), row->rejected);
 		amount(q, sizeof(q), pending);
-		printf("  %s\n    asked %s (%" PRIu64 "), reconverted %s, fees %s, paid out %s, rejected %s, pending %s\n",
-		       hex, r, row->redeem_count, c, f, p, j, q);
+		printf(_("  %s\n    asked %s (%llu), reconverted %s, fees %s, paid out %s, rejected %s, pending %s\n"),
+		       hex, r, (unsigned long long)row->redeem_count, c, f, p, j, q);
 	}
 	return 0;
 }
@@ -225,7 +284,7 @@ static int partner_row(void *ctx, const uint8_t k[KEY_BYTES], const struct audit
 static int month_row(void *ctx, int32_t year, uint32_t month, const struct audit_month_row *row)
 {
 	const struct walk *w = ctx;
-	char m[16], a[8][32];
+	char m[16], a[8][64];
 	uint64_t released = 0;
 
 	for (unsigned i = 0; i < AUDIT_RELEASE_REASONS; i++)
@@ -263,14 +322,15 @@ static int month_row(void *ctx, int32_t year, uint32_t month, const struct audit
 		amount(a[5], sizeof(a[5]), row->retired_paid + row->retired_reversed + row->retired_dormant);
 		amount(a[6], sizeof(a[6]), row->pay);
 		amount(a[7], sizeof(a[7]), row->refund);
-		printf("  %s  funded %s, released %s, paid out %s (fees kept %s); issued %s, retired %s; "
-		       "pay %s (%" PRIu64 "), refund %s (%" PRIu64 ")\n",
-		       m, a[0], a[1], a[2], a[3], a[4], a[5], a[6], row->pay_count, a[7], row->refund_count);
+		printf(_("  %s  funded %s, released %s, paid out %s (fees kept %s); issued %s, retired %s; "
+			 "pay %s (%llu), refund %s (%llu)\n"),
+		       m, a[0], a[1], a[2], a[3], a[4], a[5], a[6], (unsigned long long)row->pay_count, a[7],
+		       (unsigned long long)row->refund_count);
 		if (released > 0) {
-			printf("           released:");
+			fputs(_("           released:"), stdout);
 			for (unsigned i = 0; i < AUDIT_RELEASE_REASONS; i++) {
 				amount(a[0], sizeof(a[0]), row->released[i]);
-				printf(" %s %s%s", release_reasons[i], a[0], i + 1 < AUDIT_RELEASE_REASONS ? "," : "\n");
+				printf(" %s %s%s", _(release_reasons[i]), a[0], i + 1 < AUDIT_RELEASE_REASONS ? "," : "\n");
 			}
 		}
 	}
@@ -285,14 +345,15 @@ static void print_first(const struct audit *a)
 
 	if (a->finding_count > 0) {
 		if (f->has_leaf)
-			fprintf(stderr, "manne-audit: DISCREPANCY at leaf %" PRIu64 " (%s): %s\n", f->leaf_index, f->check,
-				f->what);
+			fprintf(stderr, _("manne-audit: DISCREPANCY at leaf %llu (%s): %s\n"),
+				(unsigned long long)f->leaf_index, f->check, f->what);
 		else
-			fprintf(stderr, "manne-audit: DISCREPANCY (%s): %s\n", f->check, f->what);
+			fprintf(stderr, _("manne-audit: DISCREPANCY (%s): %s\n"), f->check, f->what);
 		if (f->expected[0] != '\0' || f->found[0] != '\0')
-			fprintf(stderr, "manne-audit:   expected: %s\nmanne-audit:   found:    %s\n", f->expected, f->found);
+			fprintf(stderr, _("manne-audit:   expected: %s\nmanne-audit:   found:    %s\n"), f->expected,
+				f->found);
 	} else if (a->failure[0] != '\0') {
-		fprintf(stderr, "manne-audit: %s\n", a->failure);
+		fprintf(stderr, _("manne-audit: %s\n"), a->failure);
 	}
 }
 
@@ -301,17 +362,18 @@ static void findings_text(const struct audit *a)
 	for (size_t i = 0; i < a->finding_count; i++) {
 		const struct audit_finding *f = &a->findings[i];
 		if (f->has_leaf)
-			printf("  %zu. leaf %" PRIu64 " (%s): %s\n", i + 1, f->leaf_index, f->check, f->what);
+			printf(_("  %zu. leaf %llu (%s): %s\n"), i + 1, (unsigned long long)f->leaf_index, f->check,
+			       f->what);
 		else
-			printf("  %zu. (%s): %s\n", i + 1, f->check, f->what);
+			printf(_("  %zu. (%s): %s\n"), i + 1, f->check, f->what);
 		if (f->expected[0] != '\0' || f->found[0] != '\0')
-			printf("     expected: %s\n     found:    %s\n", f->expected, f->found);
+			printf(_("     expected: %s\n     found:    %s\n"), f->expected, f->found);
 		for (int e = 0; e < 2; e++)
 			if (f->evidence[e] != NULL)
-				printf("     evidence %d:\n%s", e + 1, f->evidence[e]);
+				printf(_("     evidence %d:\n%s"), e + 1, f->evidence[e]);
 	}
 	if (a->findings_dropped > 0)
-		printf("  ... and %" PRIu64 " more\n", a->findings_dropped);
+		printf(_("  ... and %llu more\n"), (unsigned long long)a->findings_dropped);
 }
 
 static void findings_json(const struct audit *a)
@@ -344,17 +406,18 @@ static void findings_json(const struct audit *a)
 	j_u64("findings_dropped", a->findings_dropped);
 }
 
+/* The JSON's words; the report for people translates them. */
 static const char *checked_name(const struct audit_checkpoint *c)
 {
 	switch (c->checked) {
 	case AUDIT_CHECKED_FULL:
-		return "signature, root and totals";
+		return N_("signature, root and totals");
 	case AUDIT_CHECKED_ROOT:
-		return "signature and root";
+		return N_("signature and root");
 	case AUDIT_NEWER:
-		return "newer than the log audited: not checked";
+		return N_("newer than the log audited: not checked");
 	default:
-		return "not checked";
+		return N_("not checked");
 	}
 }
 
@@ -525,84 +588,140 @@ static void report_json(struct audit *a, struct store_txn *txn, const struct fig
 	putchar('\n');
 }
 
+/* The labels of the two blocks of figures, for their column's width. */
+static const char *const totals_labels[] = {N_("issued"), N_("retired"), N_("reconverted"), N_("fees"),
+					    N_("pending"), N_("funded"), N_("paid out"), N_("released"),
+					    N_("outstanding"), N_("reserve"), N_("coverage"), NULL};
+static const char *const regulatory_labels[] = {N_("pay"), N_("refund"), N_("pay + refund"), N_("threshold"),
+						N_("outstanding"), NULL};
+
+static const char *const head_labels[] = {N_("genesis id"), N_("trust root"), N_("source"), N_("checkpoint"),
+					  N_("last verified"), N_("replayed"), N_("accounts"), N_("collected"), NULL};
+
+/* The head's "  label  value" lines: the label a msgid, padded to the value column. */
+static void head(const char *label)
+{
+	printf("  ");
+	left(_(label), label_width(head_labels, 16));
+	putchar(' ');
+}
+
 static void report_text(struct audit *a, struct store_txn *txn, const struct figures *f, int code)
 {
 	struct walk w = {.json = false};
 	const struct ledger_state *s = &a->ledger->state;
 	uint64_t payments = f->window.pay + f->window.refund;
-	char hex[65], from[16], to[16], day[16], x[32];
+	char hex[65], from[16], to[16], day[16], x[64];
+	int width = label_width(totals_labels, 14);
 
-	printf("La Manne audit of %s\n", s->origin);
+	printf(_("La Manne audit of %s\n"), s->origin);
 	audit_hex32(s->genesis_id, hex);
-	printf("  genesis id       %s\n", hex);
-	printf("  trust root       %s\n", a->pinned_vkey);
-	printf("  source           %s\n", a->file != NULL ? a->file : "the ledger over the network");
+	head(N_("genesis id"));
+	printf("%s\n", hex);
+	head(N_("trust root"));
+	printf("%s\n", a->pinned_vkey);
+	head(N_("source"));
+	printf("%s\n", a->file != NULL ? a->file : _("the ledger over the network"));
 	if (a->have_target) {
 		audit_hex32(a->target.c.root, hex);
-		printf("  checkpoint       %" PRIu64 " leaves, root %s\n", a->target.c.tree_size, hex);
-		printf("                   signature %s; root and totals %s\n",
-		       a->target.verified ? "verified under the key the log puts in force" : "NOT verified",
-		       a->target_ok ? "equal the replay's" : "NOT checked out");
+		head(N_("checkpoint"));
+		printf(_("%llu leaves, root %s\n"), (unsigned long long)a->target.c.tree_size, hex);
+		printf("%*s", label_width(head_labels, 16) + 3, "");  /* under the value above */
+		printf(_("signature %s; root and totals %s\n"),
+		       a->target.verified ? _("verified under the key the log puts in force") : _("NOT verified"),
+		       a->target_ok ? _("equal the replay's") : _("NOT checked out"));
 	}
-	if (a->have_anchor)
-		printf("  last verified    %" PRIu64 " leaves: %s\n", a->anchor.c.tree_size,
-		       a->anchor_extended ? "the checkpoint extends it (RFC 9162 consistency)" : "NOT extended");
-	printf("  replayed         leaves %" PRIu64 " .. %" PRIu64 " in %" PRIu64 " ms\n", a->replay_from,
-	       a->replay_to > a->replay_from ? a->replay_to : a->replay_from, a->replay_ms);
-	if (a->file == NULL)
-		printf("  accounts         %" PRIu64 " compared with the ledger's%s\n", a->accounts_compared,
-		       a->skip_accounts ? " (skipped)" : a->accounts_moving ? " (the ledger kept moving: unsettled)" : "");
-	for (size_t i = 0; i < a->collected_count; i++)
-		printf("  collected        %s: %" PRIu64 " leaves, %s, %s\n", a->collected[i].source,
-		       a->collected[i].c.tree_size, checked_name(&a->collected[i]),
-		       a->collected[i].consistent ? "consistent" : a->collected[i].checked == AUDIT_NEWER ? "-" : "NOT consistent");
+	if (a->have_anchor) {
+		head(N_("last verified"));
+		printf(_("%llu leaves: %s\n"), (unsigned long long)a->anchor.c.tree_size,
+		       a->anchor_extended ? _("the checkpoint extends it (RFC 9162 consistency)") : _("NOT extended"));
+	}
+	head(N_("replayed"));
+	printf(_("leaves %llu .. %llu in %llu ms\n"), (unsigned long long)a->replay_from,
+	       (unsigned long long)(a->replay_to > a->replay_from ? a->replay_to : a->replay_from),
+	       (unsigned long long)a->replay_ms);
+	if (a->file == NULL) {
+		head(N_("accounts"));
+		printf(_("%llu compared with the ledger's%s\n"), (unsigned long long)a->accounts_compared,
+		       a->skip_accounts     ? _(" (skipped)")
+		       : a->accounts_moving ? _(" (the ledger kept moving: unsettled)")
+					    : "");
+	}
+	for (size_t i = 0; i < a->collected_count; i++) {
+		const struct audit_checkpoint *c = &a->collected[i];
+		head(N_("collected"));
+		printf(_("%s: %llu leaves, %s, %s\n"), c->source, (unsigned long long)c->c.tree_size,
+		       _(checked_name(c)),
+		       c->consistent ? _("consistent") : c->checked == AUDIT_NEWER ? "-" : _("NOT consistent"));
+	}
 
 	if (a->have_target && s->tree_size < a->target.c.tree_size)
-		printf("\nThe replay stopped at leaf %" PRIu64 ": the figures below are the log's up to there.\n",
-		       s->tree_size);
-	printf("\nTotals (Manne)\n");
-	line_amount("issued", f->t.issued);
-	line_amount("retired", f->t.retired);
-	line_amount("reconverted", f->t.reconverted);
-	line_amount("fees", f->t.fees);
-	line_amount("pending", f->t.pending);
-	line_amount("funded", f->t.funded);
-	line_amount("paid out", f->t.paid_out);
-	line_amount("released", f->t.released);
-	line_amount("outstanding", f->outstanding);
-	line_amount("reserve", f->reserve);
-	if (f->coverage_known)
-		printf("  %-14s %13" PRIu64 ".%02" PRIu64 " %% (reserve / outstanding)\n", "coverage",
-		       f->coverage_bp / 100, f->coverage_bp % 100);
-	else
-		printf("  %-14s %16s (nothing outstanding)\n", "coverage", "-");
+		printf(_("\nThe replay stopped at leaf %llu: the figures below are the log's up to there.\n"),
+		       (unsigned long long)s->tree_size);
+	fputs(_("\nTotals (Manne)\n"), stdout);
+	line_amount(N_("issued"), width, f->t.issued);
+	line_amount(N_("retired"), width, f->t.retired);
+	line_amount(N_("reconverted"), width, f->t.reconverted);
+	line_amount(N_("fees"), width, f->t.fees);
+	line_amount(N_("pending"), width, f->t.pending);
+	line_amount(N_("funded"), width, f->t.funded);
+	line_amount(N_("paid out"), width, f->t.paid_out);
+	line_amount(N_("released"), width, f->t.released);
+	line_amount(N_("outstanding"), width, f->outstanding);
+	line_amount(N_("reserve"), width, f->reserve);
+	printf("  ");
+	left(_("coverage"), width);
+	putchar(' ');
+	if (f->coverage_known) {
+		/* Basis points as a percentage with two decimals, the reader's decimal sign. */
+		snprintf(x, sizeof(x), "%llu%s%02llu", (unsigned long long)(f->coverage_bp / 100), i18n_decimal_point(),
+			 (unsigned long long)(f->coverage_bp % 100));
+		right(x, 16);
+		printf(" %% %s\n", _("(reserve / outstanding)"));
+	} else {
+		right("-", 16);
+		printf(" %s\n", _("(nothing outstanding)"));
+	}
 
-	printf("\nTransactions by kind\n");
-	for (unsigned i = 0; i < AUDIT_KINDS; i++)
-		if (f->kinds.count[i] > 0)
-			printf("  %-20s %" PRIu64 "\n", kind_names[i], f->kinds.count[i]);
-	printf("\nIssuance by month, reason and programme\n");
+	fputs(_("\nTransactions by kind\n"), stdout);
+	for (unsigned i = 0; i < AUDIT_KINDS; i++) {
+		if (f->kinds.count[i] > 0) {
+			printf("  ");
+			left(_(kind_words[i]), 30);
+			printf(" %llu\n", (unsigned long long)f->kinds.count[i]);
+		}
+	}
+	fputs(_("\nIssuance by month, reason and programme\n"), stdout);
 	audit_tables_each_issue(txn, issue_row, &w);
-	printf("\nReconversions and fees by partner\n");
+	fputs(_("\nReconversions and fees by partner\n"), stdout);
 	audit_tables_each_partner(txn, partner_row, &w);
-	printf("\nTaken by the association's counters\n");
+	fputs(_("\nTaken by the association's counters\n"), stdout);
 	audit_tables_each_counter(txn, counter_row, &w);
-	printf("\nReserve movements and circulation by month\n");
+	fputs(_("\nReserve movements and circulation by month\n"), stdout);
 	audit_tables_each_month(txn, month_row, &w);
 
 	date_text(f->day, day);
 	date_text(f->window_from, from);
 	date_text(f->day - 1, to);
-	printf("\nRegulatory counters: the twelve ledger-calendar months before %s (%s .. %s)\n", day, from, to);
-	line_amount("pay", f->window.pay);
-	line_amount("refund", f->window.refund);
+	printf(_("\nRegulatory counters: the twelve ledger-calendar months before %s (%s .. %s)\n"), day, from, to);
+	width = label_width(regulatory_labels, 14);
+	line_amount(N_("pay"), width, f->window.pay);
+	line_amount(N_("refund"), width, f->window.refund);
 	amount(x, sizeof(x), AUDIT_THRESHOLD_CENTIMES);
-	line_amount("pay + refund", payments);
-	printf("  %-14s %16s: %s\n", "threshold", x, payments >= AUDIT_THRESHOLD_CENTIMES ? "REACHED" : "below");
-	line_amount("outstanding", f->outstanding);
-	printf("  %-14s %16s: %s\n", "threshold", x, f->outstanding >= AUDIT_THRESHOLD_CENTIMES ? "REACHED" : "below");
+	line_amount(N_("pay + refund"), width, payments);
+	printf("  ");
+	left(_("threshold"), width);
+	putchar(' ');
+	right(x, 16);
+	printf(_(": %s\n"), payments >= AUDIT_THRESHOLD_CENTIMES ? _("REACHED") : _("below"));
+	line_amount(N_("outstanding"), width, f->outstanding);
+	printf("  ");
+	left(_("threshold"), width);
+	putchar(' ');
+	right(x, 16);
+	printf(_(": %s\n"), f->outstanding >= AUDIT_THRESHOLD_CENTIMES ? _("REACHED") : _("below"));
 
-	printf("\nResult: %s\n", code == AUDIT_EXIT_CLEAN ? "clean: every check passed" : "NOT clean");
+	printf(_("\nResult: %s\n"), code == AUDIT_EXIT_CLEAN ? _("clean: every check passed") : _("NOT clean"));
 	findings_text(a);
 	if (a->failure[0] != '\0')
 		printf("  %s\n", a->failure);
@@ -628,7 +747,7 @@ int audit_report(struct audit *a)
 	} else if (have_figures) {
 		report_text(a, txn, &f, code);
 	} else {
-		printf("Result: NOT clean\n");
+		printf(_("Result: %s\n"), _("NOT clean"));
 		findings_text(a);
 		if (a->failure[0] != '\0')
 			printf("  %s\n", a->failure);

@@ -100,12 +100,12 @@ static int read_small(const char *path, char *buf, size_t max, size_t *len, char
 	size_t n;
 
 	if (f == NULL) {
-		snprintf(why, why_size, "cannot open %s: %s", path, strerror(errno));
+		snprintf(why, why_size, _("cannot open %s: %s"), path, strerror(errno));
 		return -1;
 	}
 	n = fread(buf, 1, max + 1, f);
 	if (ferror(f) || n > max) {
-		snprintf(why, why_size, "%s: %s", path, ferror(f) ? strerror(errno) : "too large");
+		snprintf(why, why_size, "%s: %s", path, ferror(f) ? strerror(errno) : _("too large"));
 		fclose(f);
 		return -1;
 	}
@@ -207,7 +207,7 @@ int audit_note_read(const char *path, struct audit_checkpoint *out, char *why, s
 	int rc = -1;
 
 	if (buf == NULL || sf == NULL) {
-		snprintf(why, why_size, "out of memory");
+		snprintf(why, why_size, "%s", _("out of memory"));
 		goto out;
 	}
 	if (read_small(path, buf, AUDIT_STATE_BYTES_MAX, &len, why, why_size) != 0)
@@ -215,12 +215,12 @@ int audit_note_read(const char *path, struct audit_checkpoint *out, char *why, s
 	/* Another auditor's state file gives its anchor; anything else must be a bare note. */
 	if (len > strlen(STATE_MAGIC) && memcmp(buf, STATE_MAGIC "\n", strlen(STATE_MAGIC) + 1) == 0) {
 		if (state_parse(buf, len, sf) != 0) {
-			snprintf(why, why_size, "%s is a damaged manne-audit state file", path);
+			snprintf(why, why_size, _("%s is a damaged manne-audit state file"), path);
 			goto out;
 		}
 		*out = sf->anchor;
 	} else if (audit_note_parse(buf, len, out) != 0) {
-		snprintf(why, why_size, "%s is not a checkpoint note (C2SP signed note of a tlog-checkpoint)", path);
+		snprintf(why, why_size, _("%s is not a checkpoint note (C2SP signed note of a tlog-checkpoint)"), path);
 		goto out;
 	}
 	snprintf(out->source, sizeof(out->source), "%.150s", path);
@@ -279,7 +279,7 @@ int audit_state_load(struct audit *a)
 	a->have_genesis_id = true;
 	a->anchor = sf->anchor;
 	a->anchor.verified = true;  /* by the run that saved it; checked against the log again at the end */
-	snprintf(a->anchor.source, sizeof(a->anchor.source), "the last checkpoint verified (state file)");
+	snprintf(a->anchor.source, sizeof(a->anchor.source), "%s", _("the last checkpoint verified (state file)"));
 	a->have_anchor = true;
 	rc = 0;
 out:

@@ -6,6 +6,7 @@
  * finder nothing. Written with libpng.
  */
 #include "card_png.h"
+#include "i18n/i18n.h"
 
 #include "manne.h"
 
@@ -102,7 +103,7 @@ int card_png_write(const char *path, const char *card_text, const uint8_t accoun
 	int rc;
 
 	if (qr == NULL || qr->version > QR_VERSION_MAX) {
-		snprintf(why, why_size, "the card does not fit a version %d QR code", QR_VERSION_MAX);
+		snprintf(why, why_size, _("the card does not fit a version %d QR code"), QR_VERSION_MAX);
 		QRcode_free(qr);
 		return -1;
 	}
@@ -112,7 +113,7 @@ int card_png_write(const char *path, const char *card_text, const uint8_t accoun
 	image = malloc(width * height);
 	if (image == NULL) {
 		QRcode_free(qr);
-		snprintf(why, why_size, "out of memory");
+		snprintf(why, why_size, "%s", _("out of memory"));
 		return -1;
 	}
 	memset(image, 255, width * height);
@@ -126,7 +127,7 @@ int card_png_write(const char *path, const char *card_text, const uint8_t accoun
 	draw_text(image, width, width, short_id);
 	rc = write_png(path, image, width, height);
 	if (rc != 0)
-		snprintf(why, why_size, "cannot create %s (it must not exist)", path);
+		snprintf(why, why_size, _("cannot create %s (it must not exist)"), path);
 	free(image);
 	QRcode_free(qr);
 	return rc;

@@ -90,8 +90,16 @@ int cli_connect_quiet(const struct cli *c, struct manne **out);
 int cli_connect_as(const struct cli *c, struct manne **m, struct manne_key *key, bool *have_key);
 /* Wipes the key if have_key, closes m, returns rc. */
 int cli_disconnect(struct manne *m, struct manne_key *key, bool have_key, int rc);
-/* An exit code for a status, after printing the error (and its JSON). */
+/* An exit code for a status, after printing the error (and its JSON). The
+ * message is a msgid of the catalogue (po/meson.build reads it), or text
+ * already in the reader's language; NULL: the status's own sentence. */
 int cli_fail(const struct cli *c, enum manne_status status, const char *message);
+/* A failure with a detail from libmanne (English, made on the fly): in
+ * another language the status's meaning comes first, the detail after it in
+ * parentheses. */
+int cli_fail_detail(const struct cli *c, enum manne_status status, const char *detail);
+/* A status's sentence (ledger/log/status.c) in the reader's language. */
+const char *cli_status_text(enum manne_status status);
 /* The same, with one more number in the JSON (key a plain identifier). */
 int cli_fail_with(const struct cli *c, enum manne_status status, const char *message, const char *key,
 		  uint64_t value);

@@ -35,7 +35,7 @@ int cli_usage_error(const struct cli *c, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), gettext(fmt), ap);
+	vsnprintf(text, sizeof(text), _(fmt), ap);
 	va_end(ap);
 	return cli_fail(c, MANNE_ERR_ARGUMENT, text);
 }
@@ -80,7 +80,7 @@ int cli_fail_with(const struct cli *c, enum manne_status status, const char *mes
 	/* A message of the sources is a msgid; one already written in the
 	 * reader's language (or a file name, a library's detail) is not in the
 	 * catalogue and comes back as it is. */
-	const char *text = message != NULL && message[0] != '\0' ? gettext(message) : cli_status_text(status);
+	const char *text = message != NULL && message[0] != '\0' ? _(message) : cli_status_text(status);
 	int code = exit_code(status);
 
 	fprintf(stderr, _("manne %s: %s\n"), c->command != NULL ? c->command : "", text);
@@ -104,14 +104,14 @@ int cli_fail(const struct cli *c, enum manne_status status, const char *message)
 
 const char *cli_status_text(enum manne_status status)
 {
-	return gettext(manne_status_message(status));
+	return _(manne_status_message(status));
 }
 
 /* libmanne's details are English and made on the fly: a reader in another
  * language reads the status's meaning in theirs first. */
 int cli_fail_detail(const struct cli *c, enum manne_status status, const char *detail)
 {
-	const char *english = manne_status_message(status), *meaning = gettext(english);
+	const char *english = manne_status_message(status), *meaning = _(english);
 	char text[1024];
 
 	if (meaning == english || detail == NULL || detail[0] == '\0' || strcmp(detail, english) == 0)
@@ -253,7 +253,7 @@ int cli_load_key(const struct cli *c, const char *path, struct manne_key *out)
 		sodium_memzero(passphrase, sizeof(passphrase));
 	}
 	if (status != MANNE_OK) {
-		snprintf(why, sizeof(why), "%s: %s", path,
+		snprintf(why, sizeof(why), _("%s: %s"), path,
 			 status == MANNE_ERR_IO ? strerror(errno) : cli_status_text(status));
 		/* A key file that cannot be read is a key file problem (exit 4, docs/cli.md). */
 		return cli_fail(c, status == MANNE_ERR_IO ? MANNE_ERR_KEY_FILE : status, why);

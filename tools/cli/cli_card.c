@@ -7,8 +7,9 @@
  *   manne card unlock --account A --key BOARD.key...
  *   manne card renew --account OLD --out CARD.txt [--png CARD.png] [--new-key F] --key BOARD.key...
  *
- * What the cashier reads at the till is in French; the member's key exists
- * in the clear only in memory, for as long as it takes to seal or to sign.
+ * What the cashier reads at the till is in the till's language (French
+ * under LANG=fr_FR.UTF-8); the member's key exists in the clear only in
+ * memory, for as long as it takes to seal or to sign.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,10 +39,10 @@ static int read_pin(const struct cli *c, bool twice, char pin[PIN_BYTES])
 	if (path != NULL) {
 		if (cli_read_secret_line(path, pin, PIN_BYTES) != 0)
 			rc = cli_fail(c, MANNE_ERR_IO, "cannot read the PIN file");
-	} else if (cli_prompt_secret("Code PIN de la carte (4 à 6 chiffres) : ", pin, PIN_BYTES) != 0) {
+	} else if (cli_prompt_secret(_("The card's PIN (4 to 6 digits): "), pin, PIN_BYTES) != 0) {
 		rc = cli_usage_error(c, "no terminal to ask the PIN on: give --pin-file");
 	} else if (twice) {
-		if (cli_prompt_secret("Le même code encore une fois : ", again, sizeof(again)) != 0 ||
+		if (cli_prompt_secret(_("The same PIN again: "), again, sizeof(again)) != 0 ||
 		    strcmp(pin, again) != 0)
 			rc = cli_usage_error(c, "the two PINs differ");
 		sodium_memzero(again, sizeof(again));
@@ -142,7 +143,7 @@ static int issue_card(const struct cli *c, struct manne *m, const struct manne_k
 	if (status == MANNE_ERR_PIN_FORMAT)
 		return cli_fail(c, status, "a PIN is 4 to 6 digits, not one digit repeated nor a run such as 1234");
 	if (status != MANNE_OK)
-		return cli_fail(c, status, manne_message(m));
+		return cli_fail_detail(c, status, manne_message(m));
 	if (write_new_file(out, card.text) != 0)
 		return cli_fail(c, MANNE_ERR_IO, "cannot create the card file (it must not exist)");
 	if (png != NULL && card_png_write(png, card.text, card.account, why, sizeof(why)) != 0) {
@@ -154,7 +155,7 @@ static int issue_card(const struct cli *c, struct manne *m, const struct manne_k
 		unlink(out);
 		if (png != NULL)
 			unlink(png);
-		return cli_fail(c, status, manne_message(m));
+		return cli_fail_detail(c, status, manne_message(m));
 	}
 	manne_short_id(card.account, short_id);
 	out_begin(c);
@@ -164,8 +165,8 @@ static int issue_card(const struct cli *c, struct manne *m, const struct manne_k
 	out_str(c, "card_file", "card", out);
 	if (png != NULL)
 		out_str(c, "png", "printable image", png);
-	out_text(c, "next: hand the card over with its PIN apart; destroy the member's key file (the card is its only "
-		    "copy the member needs)\n");
+	out_text(c, _("next: hand the card over with its PIN apart; destroy the member's key file (the card is its only "
+		      "copy the member needs)\n"));
 	out_end(c);
 	return EXIT_DONE;
 }
@@ -208,7 +209,7 @@ int cmd_card_new(struct cli *c)
 					.card_held = true, .reference = cli_value(c, OPT_REFERENCE)};
 		status = manne_submit_tx(b.m, &open, signers, b.count + 1, 0, NULL);
 		if (status != MANNE_OK && status != MANNE_ERR_KEY_ALREADY_USED)
-			rc = cli_fail(c, status, manne_message(b.m));
+			rc = cli_fail_detail(c, status, manne_message(b.m));
 	}
 	if (rc == 0)
 		rc = issue_card(c, b.m, b.board, b.count, &member);
@@ -241,7 +242,7 @@ int cmd_card_renew(struct cli *c)
 		 * recover-account --new-key): go on to the card. */
 		status = manne_recover_account(b.m, b.board, b.count, old, &member, NULL);
 		if (status != MANNE_OK && !(status == MANNE_ERR_KEY_ALREADY_USED && cli_value(c, OPT_NEW_KEY) != NULL))
-			rc = cli_fail(c, status, manne_message(b.m));
+			rc = cli_fail_detail(c, status, manne_message(b.m));
 	}
 	if (rc == 0)
 		rc = issue_card(c, b.m, b.board, b.count, &member);
@@ -264,7 +265,7 @@ int cmd_card_unlock(struct cli *c)
 	if (rc == 0) {
 		status = manne_card_unlock_board(b.m, b.board, b.count, account, &receipt);
 		rc = status == MANNE_OK ? cli_report_receipt(c, b.m, "set_card", &receipt)
-					: cli_fail(c, status, manne_message(b.m));
+					: cli_fail_detail(c, status, manne_message(b.m));
 	}
 	board_close(&b);
 	return rc;
@@ -298,24 +299,26 @@ static int card_refused(const struct cli *c, struct manne *m, enum manne_status 
 	char text[200];
 	switch (status) {
 	case MANNE_ERR_WRONG_PIN:
-		snprintf(text, sizeof(text), "Code PIN faux : encore %u essai%s avant le blocage de la carte.", tries_left,
-			 tries_left > 1 ? "s" : "");
+		snprintf(text, sizeof(text),
+			 ngettext("Wrong PIN: %u more try before the card locks.",
+				  "Wrong PIN: %u more tries before the card locks.", tries_left),
+			 tries_left);
 		break;
 	case MANNE_ERR_CARD_LOCKED:
-		snprintf(text, sizeof(text), "Carte bloquée après %u codes faux : le conseil de l'association doit la "
-					     "débloquer.", MANNE_CARD_WRONG_PINS_MAX);
+		snprintf(text, sizeof(text), _("Card locked after %u wrong PINs: the association's board must unlock it."),
+			 MANNE_CARD_WRONG_PINS_MAX);
 		break;
 	case MANNE_ERR_TOO_MANY_TRIES:
-		snprintf(text, sizeof(text), "Trop d'essais d'affilée : attendez quelques secondes et recommencez.");
+		snprintf(text, sizeof(text), "%s", _("Too many tries in a row: wait a few seconds and try again."));
 		break;
 	case MANNE_ERR_NOT_ACTIVE:
-		snprintf(text, sizeof(text), "Cette carte est gelée ou remplacée : elle ne paie plus.");
+		snprintf(text, sizeof(text), "%s", _("This card is frozen or replaced: it no longer pays."));
 		break;
 	case MANNE_ERR_CARD_OPEN:
-		snprintf(text, sizeof(text), "Cette carte a été remplacée par une nouvelle : elle ne paie plus.");
+		snprintf(text, sizeof(text), "%s", _("This card was replaced by a new one: it no longer pays."));
 		break;
 	default:
-		return cli_fail(c, status, manne_message(m));
+		return cli_fail_detail(c, status, manne_message(m));
 	}
 	if (status != MANNE_ERR_WRONG_PIN)
 		return cli_fail(c, status, text);
@@ -349,10 +352,10 @@ int cmd_card_pay(struct cli *c)
 		return rc;
 	rc = cli_connect(c, &m);
 	if (rc == 0 && (status = manne_authenticate(m, &till)) != MANNE_OK)
-		rc = cli_fail(c, status, manne_message(m));
+		rc = cli_fail_detail(c, status, manne_message(m));
 	/* A counter takes payments to the association and the payment names it. */
 	if (rc == 0 && (status = manne_account(m, till.public_key, &self)) != MANNE_OK)
-		rc = cli_fail(c, status, manne_message(m));
+		rc = cli_fail_detail(c, status, manne_message(m));
 	if (rc == 0 && self.role == MANNE_ROLE_COUNTER && memcmp(payee, till.public_key, 32) == 0)
 		rc = cli_usage_error(c, "a counter takes payments to the association: --to is the association");
 	if (rc == 0)

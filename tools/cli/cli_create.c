@@ -50,7 +50,7 @@ static int apply_genesis(const struct cli *c, const char *store_dir, const uint8
 	if (status != MANNE_OK) {
 		ledger_batch_abort(&batch);
 		ledger_close(ledger);
-		snprintf(why, sizeof(why), "the genesis is refused: %s", manne_status_message(status));
+		snprintf(why, sizeof(why), _("the genesis is refused: %s"), cli_status_text(status));
 		return cli_fail(c, status, why);
 	}
 	rc = ledger_batch_commit(&batch);
@@ -144,7 +144,7 @@ int cmd_create(struct cli *c)
 		out_u64(c, "threshold", "threshold", threshold);
 		out_hex(c, "checkpoint_key", "checkpoint key", checkpoint, 32);
 		out_str(c, "store", "store", store_dir);
-		out_text(c, "next: manne-ledger --data DIR --checkpoint-key CHECKPOINT.key\n");
+		out_text(c, _("next: manne-ledger --data DIR --checkpoint-key CHECKPOINT.key\n"));
 		out_end(c);
 	}
 out:

@@ -18,8 +18,8 @@ static bool new_passphrase(const struct cli *c, char *out, size_t size)
 
 	if (cli_value(c, OPT_PASSPHRASE_FILE) != NULL)
 		return cli_read_passphrase_file(c, out, size) == 0;
-	ok = cli_prompt_secret("new passphrase: ", out, size) == 0 &&
-	     cli_prompt_secret("the same again: ", again, sizeof(again)) == 0 && strcmp(out, again) == 0 &&
+	ok = cli_prompt_secret(_("new passphrase: "), out, size) == 0 &&
+	     cli_prompt_secret(_("the same again: "), again, sizeof(again)) == 0 && strcmp(out, again) == 0 &&
 	     out[0] != '\0';
 	sodium_memzero(again, sizeof(again));
 	return ok;
@@ -42,7 +42,7 @@ int cmd_keygen(struct cli *c)
 	sodium_memzero(passphrase, sizeof(passphrase));
 	if (status != MANNE_OK) {
 		manne_key_wipe(&key);
-		snprintf(why, sizeof(why), "cannot create %s (it must not exist): %s", path, manne_status_message(status));
+		snprintf(why, sizeof(why), _("cannot create %s (it must not exist): %s"), path, cli_status_text(status));
 		return cli_fail(c, status, why);
 	}
 	out_begin(c);

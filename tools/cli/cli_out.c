@@ -435,7 +435,8 @@ void out_entry_for(const struct cli *c, const struct manne_entry *e, const uint8
 		else if (e->has_signer && !same_key(true, e->signer, account))
 			other = e->signer;
 		if (other != NULL)
-			out_hex(c, NULL, way != NULL && strcmp(way, "out") == 0 ? "to" : way != NULL ? "from" : "other party",
+			out_hex(c, NULL,
+				way != NULL && strcmp(way, "out") == 0 ? N_("to") : way != NULL ? N_("from") : N_("other party"),
 				other, 32);
 		else if (!e->has_signer)
 			out_str(c, NULL, "by", _("the association's board"));
@@ -444,8 +445,8 @@ void out_entry_for(const struct cli *c, const struct manne_entry *e, const uint8
 			out_hex(c, NULL, "signed by", e->signer, sizeof(e->signer));
 		if (e->has_counterparty)
 			out_hex(c, NULL,
-				strcmp(e->kind, "settle_redemption") == 0 || strcmp(e->kind, "redeem") == 0 ? "partner"
-													 : "other party",
+				strcmp(e->kind, "settle_redemption") == 0 || strcmp(e->kind, "redeem") == 0 ? N_("partner")
+													 : N_("other party"),
 				e->counterparty, sizeof(e->counterparty));
 	}
 	if (e->has_counter)

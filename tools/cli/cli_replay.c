@@ -47,7 +47,7 @@ static int check_export(const struct cli *c, const char *path, const uint8_t key
 			break;
 	}
 	if (status != MANNE_OK) {
-		rc = cli_fail(c, status, manne_export_message(r));
+		rc = cli_fail_detail(c, status, manne_export_message(r));
 	} else if ((note = manne_export_note(r, &note_len)) == NULL ||
 		   manne_checkpoint_verify(note, note_len, NULL, key, cp) != MANNE_OK) {
 		rc = cli_fail(c, MANNE_ERR_VERIFY, "the export's checkpoint does not verify under the pinned key");

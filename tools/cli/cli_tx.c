@@ -36,8 +36,8 @@ static void print_signatures(const struct cli *c, const struct prepared *p)
 {
 	out_array_begin(c, "signatures");
 	if (!c->json)
-		printf("signatures (%zu, each verified%s):\n", p->sig_count,
-		       p->needed != 0 ? "" : "; the ledger checks the board's threshold");
+		printf(_("signatures (%zu, each verified%s):\n"), p->sig_count,
+		       p->needed != 0 ? "" : _("; the ledger checks the board's threshold"));
 	for (size_t i = 0; i < p->sig_count; i++) {
 		char hex[65];
 		sodium_bin2hex(hex, sizeof(hex), p->sigs[i].public_key, 32);
@@ -140,7 +140,8 @@ int cli_report_receipt(const struct cli *c, struct manne *m, const char *kind, c
 	}
 	out_begin(c);
 	out_receipt(c, kind, r);
-	out_str(c, "proof", "proof", given ? "verified against the pinned checkpoint key" : "not checked (pin --checkpoint-key)");
+	out_str(c, "proof", "proof",
+		given ? _("verified against the pinned checkpoint key") : _("not checked (pin --checkpoint-key)"));
 	out_end(c);
 	return EXIT_DONE;
 }
@@ -168,7 +169,9 @@ static bool parse_word(const char *what, const char *s, const char *const *words
 			return true;
 		}
 	}
-	fprintf(stderr, "manne: --%s must be one of:", what);
+	/* (The option's name outside the translated text: UBSan's checks make
+	 * GCC see a null format in a translated one here.) */
+	fprintf(stderr, "manne: --%s %s", what, _("must be one of:"));
 	for (size_t i = 1; i < n; i++)
 		if (words[i] != NULL)
 			fprintf(stderr, " %s", words[i]);
@@ -208,11 +211,12 @@ static bool fill_tx(const struct cli *c, enum manne_kind kind, struct manne_tx *
 		if (cli_value(c, OPT_REQUEST) != NULL) {
 			/* SPEC §11: everything but the payer comes from the request. */
 			if (cli_flag(c, OPT_TO) || cli_flag(c, OPT_AMOUNT) || cli_flag(c, OPT_REFERENCE)) {
-				fprintf(stderr, "manne: --request gives the payee, the amount and the order number\n");
+				fputs(_("manne: --request gives the payee, the amount and the order number\n"), stderr);
 				return false;
 			}
 			if (manne_request_parse(cli_value(c, OPT_REQUEST), &f->request) != MANNE_OK) {
-				fprintf(stderr, "manne: --request is not a payment request (manne:PAYEE?amount=..&reference=..&origin=..)\n");
+				fputs(_("manne: --request is not a payment request (manne:PAYEE?amount=..&reference=..&origin=..)\n"),
+				      stderr);
 				return false;
 			}
 			memcpy(f->account, f->request.payee, 32);
@@ -295,7 +299,7 @@ static bool fill_tx(const struct cli *c, enum manne_kind kind, struct manne_tx *
 		return true;
 	case MANNE_KIND_SET_BOARD:
 		if (c->counts[OPT_BOARD] == 0 || c->counts[OPT_BOARD] > MANNE_BOARD_KEYS_MAX) {
-			fprintf(stderr, "manne: --board names each key of the new board (1..16)\n");
+			fputs(_("manne: --board names each key of the new board (1..16)\n"), stderr);
 			return false;
 		}
 		for (size_t i = 0; i < c->counts[OPT_BOARD]; i++) {
@@ -357,7 +361,7 @@ static int prepare(struct cli *c, struct manne *m, const struct manne_tx *tx, ui
 		out_text(c, description);
 		out_str(c, "description", NULL, description);
 		print_signatures(c, &p);
-		out_text(c, "next: each board member runs `manne sign FILE --key THEIR.key`, then `manne submit FILE`\n");
+		out_text(c, _("next: each board member runs `manne sign FILE --key THEIR.key`, then `manne submit FILE`\n"));
 		out_end(c);
 	}
 	free(description);
@@ -377,14 +381,14 @@ static int refusal_with_figures(const struct cli *c, struct manne *m, const stru
 		return cli_fail(c, status, NULL);
 	if (status == MANNE_ERR_INSUFFICIENT_FUNDS) {
 		format_amount(x, sizeof(x), a.balance);
-		snprintf(text, sizeof(text), "the balance is too small: balance %s", x);
+		snprintf(text, sizeof(text), _("the balance is too small: balance %s"), x);
 		return cli_fail_with(c, status, text, "balance", a.balance);
 	}
 	format_amount(x, sizeof(x), a.max_payment);
 	format_amount(y, sizeof(y), a.max_daily);
 	format_amount(z, sizeof(z), a.remaining_today);
-	snprintf(text, sizeof(text), "over a maximum: per payment %s, per day %s, of which %s left today",
-		 a.max_payment != 0 ? x : "no limit", a.max_daily != 0 ? y : "no limit", a.max_daily != 0 ? z : "all");
+	snprintf(text, sizeof(text), _("over a maximum: per payment %s, per day %s, of which %s left today"),
+		 a.max_payment != 0 ? x : _("no limit"), a.max_daily != 0 ? y : _("no limit"), a.max_daily != 0 ? z : _("all"));
 	return cli_fail_with(c, status, text, "remaining_today", a.remaining_today);
 }
 
@@ -451,7 +455,7 @@ int cmd_tx(struct cli *c, enum manne_kind kind)
 	if (status != MANNE_OK) {
 		rc = account_act && (status == MANNE_ERR_LIMIT_EXCEEDED || status == MANNE_ERR_INSUFFICIENT_FUNDS)
 			     ? refusal_with_figures(c, m, &keys[0], status)
-			     : cli_fail(c, status, manne_message(m));
+			     : cli_fail_detail(c, status, manne_message(m));
 		goto out;
 	}
 	rc = cli_report_receipt(c, m, manne_kind_name(kind), &receipt);
@@ -610,7 +614,7 @@ int cmd_submit(struct cli *c)
 	}
 	rc = describe(c, &p, description, txid);
 	if (rc == 0 && (p.sig_count == 0 || p.sig_count < p.needed)) {
-		snprintf(why, sizeof(why), "the file holds %zu signatures; %llu are needed", p.sig_count,
+		snprintf(why, sizeof(why), _("the file holds %zu signatures; %llu are needed"), p.sig_count,
 			 (unsigned long long)(p.needed != 0 ? p.needed : 1));
 		rc = cli_fail(c, MANNE_ERR_NOT_ENOUGH_SIGNATURES, why);
 	}
@@ -619,7 +623,7 @@ int cmd_submit(struct cli *c)
 	if (rc == 0) {
 		body_kind(description, kind, sizeof(kind));
 		status = manne_submit_signed(m, p.body, p.body_len, p.sigs, p.sig_count, &receipt);
-		rc = status == MANNE_OK ? cli_report_receipt(c, m, kind, &receipt) : cli_fail(c, status, manne_message(m));
+		rc = status == MANNE_OK ? cli_report_receipt(c, m, kind, &receipt) : cli_fail_detail(c, status, manne_message(m));
 	}
 	manne_close(m);
 	free(description);
