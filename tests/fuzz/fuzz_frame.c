@@ -8,7 +8,7 @@
  *  - the stream stops at a prefix of 0 or over the maximum (FRAME_BROKEN,
  *    the connection is closed) or at a frame not yet whole (FRAME_NEED_MORE),
  *    and at nothing else;
- *  - the same frames come out when the bytes arrive one at a time.
+ *  - the same frames come out when the bytes arrive a few at a time.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -68,10 +68,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (whole == NULL || trickle == NULL || evbuffer_add(whole, data, size) != 0)
 		abort();
 	last = take_all(whole, data, size, &at, &count, size, 1);
-	for (size_t i = 0; i < size && last_trickle == FRAME_NEED_MORE; i++) {
-		if (evbuffer_add(trickle, data + i, 1) != 0)
+	/* Pieces of 1 to 7 bytes in turn: every cut of a length prefix comes up. */
+	for (size_t i = 0, piece = 1; i < size && last_trickle == FRAME_NEED_MORE; i += piece, piece = piece % 7 + 1) {
+		if (piece > size - i)
+			piece = size - i;
+		if (evbuffer_add(trickle, data + i, piece) != 0)
 			abort();
-		last_trickle = take_all(trickle, data, size, &at_trickle, &count_trickle, i + 1, 0);
+		last_trickle = take_all(trickle, data, size, &at_trickle, &count_trickle, i + piece, 0);
 	}
 	if (last_trickle != last || count_trickle != count || at_trickle != at)
 		abort();
