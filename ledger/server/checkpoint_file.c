@@ -135,8 +135,8 @@ int checkpoint_check_store(struct server *s, char *why, size_t why_size)
 		if (!s->config.accept_unsigned_store) {
 			snprintf(why, why_size,
 				 _("the store has %llu leaves but %s/checkpoint is missing: it may be behind what was "
-				 "published. Put back the checkpoint file from the same backup, or, knowing this store is "
-				 "the latest, start once with --accept-unsigned-store"),
+				   "published. Put back the checkpoint file from the same backup, or, knowing this store is "
+				   "the latest, start once with --accept-unsigned-store"),
 				 (unsigned long long)state->tree_size, s->config.data_dir);
 			return -1;
 		}
@@ -174,8 +174,8 @@ int checkpoint_check_store(struct server *s, char *why, size_t why_size)
 	if (last.tree_size > s->ledger->state.tree_size) {
 		snprintf(why, why_size,
 			 _("the store has %llu leaves but checkpoint %llu was signed: the store is older than "
-			 "what was published. Bring back the missing leaves first (a newer backup, or the leaves "
-			 "replayed from an export of the log), or put back the checkpoint file of this store's backup"),
+			   "what was published. Bring back the missing leaves first (a newer backup, or the leaves "
+			   "replayed from an export of the log), or put back the checkpoint file of this store's backup"),
 			 (unsigned long long)s->ledger->state.tree_size, (unsigned long long)last.tree_size);
 		return -1;
 	}

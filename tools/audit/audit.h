@@ -93,7 +93,7 @@ struct audit_finding {
 	const char *check;          /* a stable name: "leaf", "root", "totals", "account", ... */
 	bool has_leaf;
 	uint64_t leaf_index;
-	char what[256];
+	char what[512];             /* room for a finding in French, longer than in English */
 	char expected[256];
 	char found[256];
 	char *evidence[2];          /* malloc'd notes, or NULL */
@@ -170,7 +170,7 @@ struct audit {
 	bool local_failure;                 /* a local fault stopped the run (exit 6) */
 	bool unreachable;                   /* the ledger could not be reached (exit 3) */
 	bool key_failure;                   /* the auditor's key file (exit 4) */
-	char failure[256];
+	char failure[512];                  /* in the reader's language: room for French */
 };
 
 /* ---- audit_findings.c ---- */
