@@ -382,8 +382,12 @@ static void out_reconversion(const struct cli *c, const struct manne_entry *e)
 		out_str(c, NULL, "state", _(redemption_state_words[e->redemption_state]));
 	}
 	out_euros(c, "fee", "fee kept by the association", e->fee);
-	if (!settle || e->outcome == 1)
-		out_euros(c, "to_wire", settle ? N_("euros wired") : N_("euros to wire"), e->amount - e->fee);
+	/* Wired once paid; a rejected one has nothing to wire (JSON keeps the figure). */
+	if (settle ? e->outcome == 1 : e->redemption_state != 3)
+		out_euros(c, "to_wire", settle || e->redemption_state == 2 ? N_("euros wired") : N_("euros to wire"),
+			  e->amount - e->fee);
+	else
+		out_u64(c, "to_wire", NULL, e->amount - e->fee);
 }
 
 void out_entry_for(const struct cli *c, const struct manne_entry *e, const uint8_t *account,
