@@ -6,12 +6,14 @@
  *   cli_out.c     output for people, or one JSON object with --json
  *   cli_keys.c    keygen, pubkey
  *   cli_tx.c      every transaction kind; prepare / sign / show / submit
+ *   cli_prepared.c  the prepared-transaction file: read (cli_prepared.h, fuzzed) and written
  *   cli_read.c    balance, history, tx, payment, status, checkpoint, prove, export
  *   cli_create.c  create: a new ledger's genesis and store, offline
  *   cli_replay.c  replay-export: a restored store's missing leaves, from an export
  *   cli_card.c    card new, pay, unlock, renew (SPEC §10); card_png.c the printable QR image
  *   cli_redemptions.c  redemptions: the reconversions to wire; a settlement's figures
- *   cli_config.c  the client configuration file and the environment (MANNE_LEDGER, MANNE_TLS_PIN, MANNE_KEY)
+ *   cli_config.c  the client configuration file (its text parsed in cli_config.h, fuzzed) and the
+ *                 environment (MANNE_LEDGER, MANNE_TLS_PIN, MANNE_KEY)
  *
  * Exit codes (docs/cli.md): see enum cli_exit.
  */
