@@ -357,6 +357,56 @@ static void test_checkpoint_file_at_start(void **state)
 	assert_true(daemon_try_restart(&d, NULL) > 0);
 }
 
+/* The config file: a value that is not wholly a number, a line without
+ * "=", an unknown setting, each refused at start with the file's line and
+ * in the operator's language (the French catalogue under fr_FR.UTF-8). */
+static void test_config_file_refusals(void **state)
+{
+	static const struct {
+		const char *text, *english, *french;
+	} cases[] = {
+		{"utc-offset-minutes = 60abc\n", "bad value for utc-offset-minutes: '60abc'",
+		 "valeur incorrecte pour utc-offset-minutes : '60abc'"},
+		{"utc-offset-minutes =\n", "bad value for utc-offset-minutes: ''", "valeur incorrecte pour utc-offset-minutes"},
+		{"# two lines\nauth-timeout-ms 5000\n", "ledger.conf:2: expected name = value", "ledger.conf:2 : attendu nom = valeur"},
+		{"listen = ::1:7411\n", "bad value for listen", "valeur incorrecte pour listen"},
+		{"colour = blue\n", "unknown setting 'colour'", "colour"},
+	};
+	const char *exe = getenv("MANNE_LEDGER_EXE");
+	char dir[64] = "/tmp/manne-config-XXXXXX", conf[128], data[128], out[4096];
+	(void)state;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(conf, sizeof(conf), "%s/ledger.conf", dir);
+	snprintf(data, sizeof(data), "%s/data", dir);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		for (int french = 0; french <= 1; french++) {
+			FILE *f = fopen(conf, "w");
+			assert_non_null(f);
+			fputs(cases[i].text, f);
+			assert_int_equal(fclose(f), 0);
+			setenv("LC_ALL", french ? "fr_FR.UTF-8" : "C", 1);
+			/* --bogus: were the file taken, the daemon stops there instead of serving. */
+			int rc = daemon_run_program((const char *const[]){exe, "--config", conf, "--data", data, "--bogus",
+									   NULL},
+						    out, sizeof(out));
+			unsetenv("LC_ALL");
+			if (rc == 0 || strstr(out, french ? cases[i].french : cases[i].english) == NULL)
+				fail_msg("%s: exit %d, said: %s", cases[i].text, rc, out);
+		}
+	}
+	/* The same settings well written start the daemon's checks further on. */
+	FILE *f = fopen(conf, "w");
+	assert_non_null(f);
+	fputs("utc-offset-minutes = -300\nlisten = [::1]:0\n", f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_not_equal(daemon_run_program((const char *const[]){exe, "--config", conf, "--data", data, "--bogus",
+								   NULL}, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "unexpected argument '--bogus'"));
+	snprintf(out, sizeof(out), "rm -rf '%s'", dir);
+	assert_int_equal(system(out), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -365,6 +415,7 @@ int main(void)
 		cmocka_unit_test(test_data_directory_files),
 		cmocka_unit_test(test_startup_checkpoint_covers_store),
 		cmocka_unit_test(test_checkpoint_file_at_start),
+		cmocka_unit_test(test_config_file_refusals),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

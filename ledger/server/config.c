@@ -147,9 +147,13 @@ static int set_one(struct server_config *c, const char *name, const char *value,
 		rc = parse_u64(value, 0, VERIFIER_THREADS_MAX, &v);
 		c->verifier_threads = (unsigned)v;
 	} else if (strcmp(name, "utc-offset-minutes") == 0) {
-		long m = strtol(value, NULL, 10);
-		rc = m >= UTC_OFFSET_MINUTES_MIN && m <= UTC_OFFSET_MINUTES_MAX ? 0 : -1;
-		c->utc_offset_minutes = (int32_t)m;
+		/* Whole minutes, an optional minus sign and digits only: "60abc" or "" is no offset. */
+		bool negative = value[0] == '-';
+		uint64_t minutes;
+		rc = parse_u64(value + negative, 0, negative ? -(int64_t)UTC_OFFSET_MINUTES_MIN : UTC_OFFSET_MINUTES_MAX,
+			       &minutes);
+		if (rc == 0)
+			c->utc_offset_minutes = negative ? -(int32_t)minutes : (int32_t)minutes;
 	} else if (strcmp(name, "eu-summer-time") == 0) {
 		rc = strcmp(value, "yes") == 0 || strcmp(value, "no") == 0 ? 0 : -1;
 		c->eu_summer_time = strcmp(value, "yes") == 0;
@@ -165,22 +169,16 @@ static int set_one(struct server_config *c, const char *name, const char *value,
 	return rc;
 }
 
-static int load_file(struct server_config *c, const char *path, char *why, size_t why_size)
+int config_load_stream(struct server_config *c, FILE *f, const char *path, char *why, size_t why_size)
 {
 	char line[512];
 	unsigned number = 0;
-	FILE *f = fopen(path, "r");
 
-	if (f == NULL) {
-		snprintf(why, why_size, _("cannot read config file %s"), path);
-		return -1;
-	}
 	while (fgets(line, sizeof(line), f) != NULL) {
 		char *name = line, *value, *end;
 		number++;
 		if (strchr(line, '\n') == NULL && !feof(f)) {
 			snprintf(why, why_size, _("%s:%u: line too long"), path, number);
-			fclose(f);
 			return -1;
 		}
 		line[strcspn(line, "#\r\n")] = '\0';
@@ -191,7 +189,6 @@ static int load_file(struct server_config *c, const char *path, char *why, size_
 		value = strchr(name, '=');
 		if (value == NULL) {
 			snprintf(why, why_size, _("%s:%u: expected name = value"), path, number);
-			fclose(f);
 			return -1;
 		}
 		for (end = value; end > name && (end[-1] == ' ' || end[-1] == '\t'); end--)
@@ -208,12 +205,24 @@ static int load_file(struct server_config *c, const char *path, char *why, size_
 			continue;
 		}
 		if (set_one(c, name, value, why, why_size) != 0) {
-			fclose(f);
 			return -1;
 		}
 	}
-	fclose(f);
 	return 0;
+}
+
+static int load_file(struct server_config *c, const char *path, char *why, size_t why_size)
+{
+	FILE *f = fopen(path, "r");
+	int rc;
+
+	if (f == NULL) {
+		snprintf(why, why_size, _("cannot read config file %s"), path);
+		return -1;
+	}
+	rc = config_load_stream(c, f, path, why, why_size);
+	fclose(f);
+	return rc;
 }
 
 int config_parse_args(struct server_config *c, int argc, char **argv, char *why, size_t why_size)

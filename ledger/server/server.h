@@ -268,6 +268,9 @@ void log_line(const char *level, const char *event, const char *fmt, ...) __attr
 /* config.c */
 void config_defaults(struct server_config *c);
 int config_parse_args(struct server_config *c, int argc, char **argv, char *why, size_t why_size);
+/* The settings of a config file already open (`path` names it in `why`);
+ * 0, or -1 with why filled. */
+int config_load_stream(struct server_config *c, FILE *f, const char *path, char *why, size_t why_size);
 
 /* metrics.c: the Prometheus text exposition on metrics-listen (loopback
  * only); the bound port goes to *port. 0 or -1. */
