@@ -213,6 +213,8 @@ static void journey(const struct words *w)
 	EXPECT_EXIT(0, "redeem", "--key", shop, "--amount", "10", "--json");
 	j = json_out();
 	strcpy(redeem, jstr(j, "txid"));
+	assert_int_equal(jint(j, "fee"), 10);      /* the receipt says what will be wired */
+	assert_int_equal(jint(j, "to_wire"), 990);
 	json_decref(j);
 	EXPECT_EXIT(0, "redemptions", "--pending", "--key", b0);
 	expect_out(w->to_wire);

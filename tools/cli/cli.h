@@ -157,8 +157,10 @@ void out_euros(const struct cli *c, const char *key, const char *label, uint64_t
 /* ---- cli_tx.c, shared with cli_card.c ---- */
 /* Loads every value of opt as a key file; wipes them all on failure. Exit code or 0. */
 int cli_load_keys(const struct cli *c, enum cli_opt opt, struct manne_key *keys, size_t *count);
-/* Prints a receipt, verified first under --checkpoint-key if given. Exit code. */
-int cli_report_receipt(const struct cli *c, struct manne *m, const char *kind, const struct manne_receipt *r);
+/* Prints a receipt, verified first under --checkpoint-key if given; a
+ * reconversion's fee and euros to wire when given. Exit code. */
+int cli_report_receipt(const struct cli *c, struct manne *m, const char *kind, const struct manne_receipt *r,
+		       const struct manne_entry *reconversion);  /* a redeem's figures, or NULL */
 
 /* ---- the commands ---- */
 int cmd_keygen(struct cli *c);

@@ -264,7 +264,7 @@ int cmd_card_unlock(struct cli *c)
 	rc = board_open(c, &b);
 	if (rc == 0) {
 		status = manne_card_unlock_board(b.m, b.board, b.count, account, &receipt);
-		rc = status == MANNE_OK ? cli_report_receipt(c, b.m, "set_card", &receipt)
+		rc = status == MANNE_OK ? cli_report_receipt(c, b.m, "set_card", &receipt, NULL)
 					: cli_fail_detail(c, status, manne_message(b.m));
 	}
 	board_close(&b);
@@ -364,7 +364,7 @@ int cmd_card_pay(struct cli *c)
 		status = manne_card_pay(m, &card, pin, payee, self.role == MANNE_ROLE_COUNTER ? till.public_key : NULL,
 					amount, cli_value(c, OPT_MEMO), cli_value(c, OPT_REFERENCE), &tries_left, &receipt);
 		sodium_memzero(pin, sizeof(pin));
-		rc = status == MANNE_OK ? cli_report_receipt(c, m, "pay", &receipt)
+		rc = status == MANNE_OK ? cli_report_receipt(c, m, "pay", &receipt, NULL)
 					: card_refused(c, m, status, tries_left);
 	}
 	manne_key_wipe(&till);

@@ -119,7 +119,8 @@ static int save_proof(const struct cli *c, const struct manne_receipt *r, const 
 	return fclose(f) == 0 && ok ? 0 : -1;
 }
 
-int cli_report_receipt(const struct cli *c, struct manne *m, const char *kind, const struct manne_receipt *r)
+int cli_report_receipt(const struct cli *c, struct manne *m, const char *kind, const struct manne_receipt *r,
+		       const struct manne_entry *reconversion)
 {
 	uint8_t key[32];
 	bool given;
@@ -140,6 +141,11 @@ int cli_report_receipt(const struct cli *c, struct manne *m, const char *kind, c
 	}
 	out_begin(c);
 	out_receipt(c, kind, r);
+	if (reconversion != NULL) {
+		/* What the partner will receive: the fee is fixed now, at today's rate. */
+		out_euros(c, "fee", "fee kept by the association", reconversion->fee);
+		out_euros(c, "to_wire", "euros to be wired to you", reconversion->amount - reconversion->fee);
+	}
 	out_str(c, "proof", "proof",
 		given ? _("verified against the pinned checkpoint key") : _("not checked (pin --checkpoint-key)"));
 	out_end(c);
@@ -458,7 +464,12 @@ int cmd_tx(struct cli *c, enum manne_kind kind)
 			     : cli_fail_detail(c, status, manne_message(m));
 		goto out;
 	}
-	rc = cli_report_receipt(c, m, manne_kind_name(kind), &receipt);
+	/* A reconversion's receipt says what will be wired, read back as the
+	 * ledger fixed it (the signer may read its own transaction). */
+	struct manne_entry redeemed;
+	bool figures = kind == MANNE_KIND_REDEEM && manne_authenticate(m, &keys[0]) == MANNE_OK &&
+		       manne_tx_get(m, receipt.txid, &redeemed) == MANNE_OK;
+	rc = cli_report_receipt(c, m, manne_kind_name(kind), &receipt, figures ? &redeemed : NULL);
 out:
 	for (size_t i = 0; i < key_count + new_count; i++)
 		manne_key_wipe(&keys[i]);
@@ -623,7 +634,7 @@ int cmd_submit(struct cli *c)
 	if (rc == 0) {
 		body_kind(description, kind, sizeof(kind));
 		status = manne_submit_signed(m, p.body, p.body_len, p.sigs, p.sig_count, &receipt);
-		rc = status == MANNE_OK ? cli_report_receipt(c, m, kind, &receipt) : cli_fail_detail(c, status, manne_message(m));
+		rc = status == MANNE_OK ? cli_report_receipt(c, m, kind, &receipt, NULL) : cli_fail_detail(c, status, manne_message(m));
 	}
 	manne_close(m);
 	free(description);
