@@ -35,6 +35,7 @@ struct words {
 	const char *balance_after;    /* the running balance after the payment */
 	const char *funded;           /* euros in the locale's way, with thousands */
 	const char *zone;             /* December: the ledger's standard time */
+	const char *audit_totals;     /* manne-audit's heading of the totals */
 };
 
 static const struct words english = {
@@ -45,6 +46,7 @@ static const struct words english = {
 	.balance_after = "balance after: 47.50 Manne",
 	.funded = "1234.50 EUR",
 	.zone = "(UTC+01:00)",
+	.audit_totals = "Totals",
 };
 
 static const struct words french = {
@@ -55,6 +57,7 @@ static const struct words french = {
 	.balance_after = "solde après : 47,50 Manne",
 	.funded = "1\u202f234,50 EUR",
 	.zone = "(UTC+01:00)",
+	.audit_totals = "Totaux",
 };
 
 static struct daemon d, v6;  /* v6: a ledger listening on ::1 only */
@@ -282,6 +285,25 @@ static void journey(const struct words *w)
 	assert_int_equal(jint(j, "count"), 1);
 	assert_string_equal(member_str(json_array_get(json_object_get(j, "redemptions"), 0), "state"), "paid");
 	json_decref(j);
+
+	/* Month end: the export, and the auditor's report of it in the same language. */
+	{
+		char export[192], state[192], vkey[256];
+		const char *manne = cli;
+		EXPECT_EXIT(0, "checkpoint", "--json");
+		j = json_out();
+		snprintf(vkey, sizeof(vkey), "%s", jstr(j, "verifier_key"));
+		json_decref(j);
+		path_of(export, sizeof(export), "2026-12.export");
+		path_of(state, sizeof(state), "audit-state");
+		EXPECT_EXIT(0, "export", export, "--key", b0, "--checkpoint-key", vkey);
+		cli = getenv("MANNE_AUDIT");
+		assert_non_null(cli);
+		EXPECT_EXIT(0, "--state", state, "--checkpoint-key", vkey, "--file", export);
+		cli = manne;
+		expect_out(w->audit_totals);
+		expect_out(w->funded);  /* the fund's euros, as euros */
+	}
 
 	/* Each exit code of docs/cli.md. */
 	EXPECT_EXIT(2, "pay", "--key", member, "--to", shop_pub, "--amount", "1.234");

@@ -175,7 +175,8 @@ static int label_width(const char *const *labels, int width)
 }
 
 /* "  label  amount": the label a msgid. */
-static void line_amount(const char *label, int width, uint64_t centimes)
+/* unit: "Manne" for credits, "EUR" for the fund's euros. */
+static void line_amount(const char *label, int width, uint64_t centimes, const char *unit)
 {
 	char a[64];
 	amount(a, sizeof(a), centimes);
@@ -183,7 +184,7 @@ static void line_amount(const char *label, int width, uint64_t centimes)
 	left(_(label), width);
 	putchar(' ');
 	right(a, 16);
-	putchar('\n');
+	printf(" %s\n", unit);
 }
 
 static void date_text(int64_t day, char out[16])
@@ -658,17 +659,17 @@ static void report_text(struct audit *a, struct store_txn *txn, const struct fig
 	if (a->have_target && s->tree_size < a->target.c.tree_size)
 		printf(_("\nThe replay stopped at leaf %llu: the figures below are the log's up to there.\n"),
 		       (unsigned long long)s->tree_size);
-	fputs(_("\nTotals (Manne)\n"), stdout);
-	line_amount(N_("issued"), width, f->t.issued);
-	line_amount(N_("retired"), width, f->t.retired);
-	line_amount(N_("reconverted"), width, f->t.reconverted);
-	line_amount(N_("fees"), width, f->t.fees);
-	line_amount(N_("pending"), width, f->t.pending);
-	line_amount(N_("funded"), width, f->t.funded);
-	line_amount(N_("paid out"), width, f->t.paid_out);
-	line_amount(N_("released"), width, f->t.released);
-	line_amount(N_("outstanding"), width, f->outstanding);
-	line_amount(N_("reserve"), width, f->reserve);
+	fputs(_("\nTotals\n"), stdout);
+	line_amount(N_("issued"), width, f->t.issued, "Manne");
+	line_amount(N_("retired"), width, f->t.retired, "Manne");
+	line_amount(N_("reconverted"), width, f->t.reconverted, "Manne");
+	line_amount(N_("fees"), width, f->t.fees, "EUR");
+	line_amount(N_("pending"), width, f->t.pending, "Manne");
+	line_amount(N_("funded"), width, f->t.funded, "EUR");
+	line_amount(N_("paid out"), width, f->t.paid_out, "EUR");
+	line_amount(N_("released"), width, f->t.released, "EUR");
+	line_amount(N_("outstanding"), width, f->outstanding, "Manne");
+	line_amount(N_("reserve"), width, f->reserve, "EUR");
 	printf("  ");
 	left(_("coverage"), width);
 	putchar(' ');
@@ -705,16 +706,16 @@ static void report_text(struct audit *a, struct store_txn *txn, const struct fig
 	date_text(f->day - 1, to);
 	printf(_("\nRegulatory counters: the twelve ledger-calendar months before %s (%s .. %s)\n"), day, from, to);
 	width = label_width(regulatory_labels, 14);
-	line_amount(N_("pay"), width, f->window.pay);
-	line_amount(N_("refund"), width, f->window.refund);
+	line_amount(N_("pay"), width, f->window.pay, "Manne");
+	line_amount(N_("refund"), width, f->window.refund, "Manne");
 	amount(x, sizeof(x), AUDIT_THRESHOLD_CENTIMES);
-	line_amount(N_("pay + refund"), width, payments);
+	line_amount(N_("pay + refund"), width, payments, "Manne");
 	printf("  ");
 	left(_("threshold"), width);
 	putchar(' ');
 	right(x, 16);
 	printf(_(": %s\n"), payments >= AUDIT_THRESHOLD_CENTIMES ? _("REACHED") : _("below"));
-	line_amount(N_("outstanding"), width, f->outstanding);
+	line_amount(N_("outstanding"), width, f->outstanding, "Manne");
 	printf("  ");
 	left(_("threshold"), width);
 	putchar(' ');
