@@ -36,6 +36,8 @@ struct words {
 	const char *funded;           /* euros in the locale's way, with thousands */
 	const char *zone;             /* December: the ledger's standard time */
 	const char *audit_totals;     /* manne-audit's heading of the totals */
+	const char *backing_refusal;  /* an issue the fund would not cover: the margin left */
+	const char *close_refusal;    /* closing an account that still holds credits */
 };
 
 static const struct words english = {
@@ -47,6 +49,8 @@ static const struct words english = {
 	.funded = "1234.50 EUR",
 	.zone = "(UTC+01:00)",
 	.audit_totals = "Totals",
+	.backing_refusal = "reserve 1234.50 EUR, in circulation 60.00 Manne, margin 1174.50 EUR",
+	.close_refusal = "the account still holds 47.50 Manne",
 };
 
 static const struct words french = {
@@ -58,6 +62,8 @@ static const struct words french = {
 	.funded = "1\u202f234,50 EUR",
 	.zone = "(UTC+01:00)",
 	.audit_totals = "Totaux",
+	.backing_refusal = "réserve 1\u202f234,50 EUR, en circulation 60,00 Manne, marge 1\u202f174,50 EUR",
+	.close_refusal = "le compte détient encore 47,50 Manne",
 };
 
 static struct daemon d, v6;  /* v6: a ledger listening on ::1 only */
@@ -157,6 +163,16 @@ static void journey(const struct words *w)
 	EXPECT_EXIT(0, "issue", "--key", b0, "--key", b1, "--to", member_pub, "--amount", "60", "--reason",
 		    "participation", "--programme", "chantier-2026-12");
 	EXPECT_EXIT(0, "set-ledger", "--key", b0, "--key", b1, "--fee-bp", "100");
+	/* More credits than the fund covers: refused with the margin that is left. */
+	EXPECT_EXIT(1, "issue", "--key", b0, "--key", b1, "--to", member_pub, "--amount", "2000", "--reason", "grant",
+		    "--programme", "trop");
+	expect_err(w->backing_refusal);
+	EXPECT_EXIT(1, "issue", "--key", b0, "--key", b1, "--to", member_pub, "--amount", "2000", "--reason", "grant",
+		    "--programme", "trop", "--json");
+	j = json_out();
+	assert_string_equal(jstr(j, "status"), "backing_exceeded");
+	assert_int_equal(jint(j, "margin"), 123450 - 6000);
+	json_decref(j);
 
 	/* A payment, then one over what is left of the daily maximum. */
 	EXPECT_EXIT(0, "pay", "--key", member, "--to", shop_pub, "--amount", "12,50", "--json");
@@ -172,6 +188,10 @@ static void journey(const struct words *w)
 	assert_int_equal(jint(j, "remaining_today"), 2750);
 	assert_non_null(strstr(jstr(j, "message"), english.limit_refusal)); /* JSON: the same in every locale */
 	json_decref(j);
+
+	/* An account that still holds credits is not closed, and the refusal says what it holds. */
+	EXPECT_EXIT(1, "set-account", "--key", b0, "--key", b1, "--account", member_pub, "--action", "close");
+	expect_err(w->close_refusal);
 
 	/* The member's history: signed amounts and the running balance. */
 	EXPECT_EXIT(0, "history", "--key", member, "--json");

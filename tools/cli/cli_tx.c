@@ -398,6 +398,44 @@ static int refusal_with_figures(const struct cli *c, struct manne *m, const stru
 	return cli_fail_with(c, status, text, "remaining_today", a.remaining_today);
 }
 
+/* A board act refused for the fund or an account's content: the figures
+ * that decide it, from what the board may read (the checkpoint's totals,
+ * the account). */
+static int board_refusal_with_figures(const struct cli *c, struct manne *m, const struct manne_key *member,
+				      const uint8_t account[32], enum manne_status status, const char *detail)
+{
+	char text[400], x[48], y[48], z[48];
+
+	if (status == MANNE_ERR_BACKING_EXCEEDED) {
+		struct manne_checkpoint *cp = malloc(sizeof(*cp));
+		uint8_t key[32];
+		bool pinned = false;
+		if (cp == NULL || !cli_checkpoint_key(c, key, &pinned) ||
+		    manne_checkpoint_fetch(m, pinned ? key : NULL, cp, NULL) != MANNE_OK) {
+			free(cp);
+			return cli_fail_detail(c, status, detail);
+		}
+		const struct manne_totals *t = &cp->totals;
+		uint64_t margin = t->reserve > t->outstanding ? t->reserve - t->outstanding : 0;
+		format_euros(x, sizeof(x), t->reserve);
+		format_amount(y, sizeof(y), t->outstanding);
+		format_euros(z, sizeof(z), margin);
+		free(cp);
+		snprintf(text, sizeof(text),
+			 _("the guarantee fund would no longer cover the credits in circulation: reserve %s, in circulation "
+			   "%s, margin %s"),
+			 x, y, z);
+		return cli_fail_with(c, status, text, "margin", margin);
+	}
+	struct manne_account a;
+	if (manne_authenticate(m, member) != MANNE_OK || manne_account(m, account, &a) != MANNE_OK)
+		return cli_fail_detail(c, status, detail);
+	format_amount(x, sizeof(x), a.balance);
+	format_amount(y, sizeof(y), a.pending_redemptions);
+	snprintf(text, sizeof(text), _("the account still holds %s, and %s in reconversions not yet settled"), x, y);
+	return cli_fail_with(c, status, text, "balance", a.balance);
+}
+
 int cmd_tx(struct cli *c, enum manne_kind kind)
 {
 	struct manne_key *keys;
@@ -459,9 +497,14 @@ int cmd_tx(struct cli *c, enum manne_kind kind)
 	}
 	status = manne_submit_tx(m, &tx, signers, key_count + new_count, days * DAY_MS, &receipt);
 	if (status != MANNE_OK) {
-		rc = account_act && (status == MANNE_ERR_LIMIT_EXCEEDED || status == MANNE_ERR_INSUFFICIENT_FUNDS)
-			     ? refusal_with_figures(c, m, &keys[0], status)
-			     : cli_fail_detail(c, status, manne_message(m));
+		if (account_act && (status == MANNE_ERR_LIMIT_EXCEEDED || status == MANNE_ERR_INSUFFICIENT_FUNDS))
+			rc = refusal_with_figures(c, m, &keys[0], status);
+		else if (!account_act && key_count > 0 &&
+			 (status == MANNE_ERR_BACKING_EXCEEDED ||
+			  (status == MANNE_ERR_ACCOUNT_NOT_EMPTY && kind == MANNE_KIND_SET_ACCOUNT)))
+			rc = board_refusal_with_figures(c, m, &keys[0], f.account, status, manne_message(m));
+		else
+			rc = cli_fail_detail(c, status, manne_message(m));
 		goto out;
 	}
 	/* A reconversion's receipt says what will be wired, read back as the
