@@ -266,11 +266,17 @@ static void journey(const struct words *w)
 		    "--out", act);
 	EXPECT_EXIT(0, "show", act, "--key", b0);
 	expect_out(w->to_wire);
-	EXPECT_EXIT(0, "show", act, "--key", b0, "--json");
+	EXPECT_EXIT(0, "show", act, "--key", b0, "--json", "--checkpoint-key", ck);
 	j = json_out();
+	assert_true(jbool(j, "proved"));  /* the redeem's own leaf, under the pinned key */
+	assert_true(jbool(j, "pinned"));
 	assert_int_equal(jint(j, "to_wire"), 990);
 	assert_int_equal(jint(j, "fee"), 10);
 	assert_string_equal(jstr(j, "partner"), shop_pub);
+	json_decref(j);
+	EXPECT_EXIT(0, "show", act, "--json");  /* without a key the figures are not read: said so, JSON whole */
+	j = json_out();
+	assert_false(jbool(j, "redeem_known"));
 	json_decref(j);
 	EXPECT_EXIT(7, "sign", act, "--key", b0);  /* no terminal, no --yes: not signed */
 	expect_err(w->to_wire);

@@ -94,12 +94,28 @@ static int refund_payer(struct store_txn *txn, const uint8_t payment_txid[TXID_B
 	return 0;
 }
 
+/* The key that held `key`'s account at leaf `index` (UINT64_MAX: now): a
+ * recovered account's successor holds it from the recovery's leaf on
+ * (SPEC §4, recover_account), so its pending reconversions are its own. */
+void reads_holder_at(struct store_txn *txn, const uint8_t key[KEY_BYTES], uint64_t index, uint8_t out[KEY_BYTES])
+{
+	struct account a, next;
+
+	memcpy(out, key, KEY_BYTES);
+	for (int hops = 0; hops < 4096; hops++) {
+		if (store_account_get(txn, out, &a) != STORE_OK || !a.has_successor ||
+		    store_account_get(txn, a.successor, &next) != STORE_OK || next.opened_index > index)
+			return;
+		memcpy(out, a.successor, KEY_BYTES);
+	}
+}
+
 /* What a reconversion's entry adds (SPEC §2): the fee fixed when the redeem
  * was applied, so that the euros to wire (amount - fee) are read, never
  * recomputed at today's rate; a settlement shows the redeem's amount and
- * partner, its outcome and its bank reference. */
-static enum manne_status reconversion_info(struct store_txn *txn, const struct tx *tx, struct txinfo_buf *out,
-					   const uint8_t **other)
+ * partner, its outcome, and its bank reference to the board and auditors. */
+static enum manne_status reconversion_info(struct store_txn *txn, const struct tx *tx, bool privileged,
+					   struct txinfo_buf *out, const uint8_t **other)
 {
 	Manne__TxInfo *info = &out->info;
 	const uint8_t *redeem_txid = tx->txid;
@@ -118,11 +134,13 @@ static enum manne_status reconversion_info(struct store_txn *txn, const struct t
 	}
 	const Manne__SettleRedemption *settle = tx->body->settle_redemption;
 	memcpy(out->redeem_txid, redeem_txid, TXID_BYTES);
-	memcpy(out->partner, record.party, KEY_BYTES);
+	reads_holder_at(txn, record.party, info->leaf_index, out->partner);
 	info->redeem_txid = (ProtobufCBinaryData){.len = TXID_BYTES, .data = out->redeem_txid};
 	info->amount = record.amount;
 	info->outcome = settle->outcome;
-	copy_text(out->reference, sizeof(out->reference), settle->bank_reference);
+	/* SPEC §6: references are the board's and auditors' only, the bank's too. */
+	if (privileged)
+		copy_text(out->reference, sizeof(out->reference), settle->bank_reference);
 	*other = out->partner;
 	return MANNE_OK;
 }
@@ -162,7 +180,7 @@ enum manne_status txinfo_from_leaf(struct store_txn *txn, uint64_t index, const 
 	}
 	other = named_account(b);
 	if ((tx.kind == MANNE__TX_BODY__KIND_REDEEM || tx.kind == MANNE__TX_BODY__KIND_SETTLE_REDEMPTION) &&
-	    reconversion_info(txn, &tx, out, &other) != MANNE_OK)
+	    reconversion_info(txn, &tx, privileged, out, &other) != MANNE_OK)
 		return MANNE_ERR_INTERNAL;
 	/* A refund goes to whoever paid: the signer of the payment it names. At
 	 * function scope, since `other` may point into it until copied below. */

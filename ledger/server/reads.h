@@ -29,6 +29,10 @@ struct txinfo_buf {
 enum manne_status txinfo_from_leaf(struct store_txn *txn, uint64_t index, const uint8_t *viewer, bool privileged,
 				   struct txinfo_buf *out);
 
+/* The key holding `key`'s account at leaf `index` (UINT64_MAX: now),
+ * following recoveries. */
+void reads_holder_at(struct store_txn *txn, const uint8_t key[KEY_BYTES], uint64_t index, uint8_t out[KEY_BYTES]);
+
 /* Reads for the board and auditors only. */
 bool reader_privileged(const struct conn *c);
 

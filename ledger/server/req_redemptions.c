@@ -57,16 +57,18 @@ static int take(void *ctx, const uint8_t txid[TXID_BYTES], const struct tx_recor
 	memcpy(p->last, txid, TXID_BYTES);
 	if (record->type != RECORD_REDEMPTION || (!p->include_settled && record->state != REDEMPTION_PENDING))
 		return 0;
+	size_t i = p->count;
+	/* The partner now: after a lost card's recovery, the new key is paid. */
+	reads_holder_at(p->txn, record->party, UINT64_MAX, p->partners[i]);
 	if (store_txid_get(p->txn, txid, &index) != STORE_OK || store_leaf_get(p->txn, index, &leaf, &len) != STORE_OK ||
-	    len < LEAF_HEADER_BYTES || store_account_get(p->txn, record->party, &partner) != STORE_OK) {
+	    len < LEAF_HEADER_BYTES || store_account_get(p->txn, p->partners[i], &partner) != STORE_OK) {
 		p->failed = true;
 		return 1;
 	}
-	size_t i = p->count++;
+	p->count++;
 	Manne__Redemption *r = &p->items[i];
 	manne__redemption__init(r);
 	memcpy(p->txids[i], txid, TXID_BYTES);
-	memcpy(p->partners[i], record->party, KEY_BYTES);
 	memcpy(p->references[i], partner.reference, partner.reference_len);
 	r->txid = (ProtobufCBinaryData){.len = TXID_BYTES, .data = p->txids[i]};
 	r->leaf_index = index;

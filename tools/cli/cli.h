@@ -12,6 +12,7 @@
  *   cli_replay.c  replay-export: a restored store's missing leaves, from an export
  *   cli_card.c    card new, pay, unlock, renew (SPEC §10); card_png.c the printable QR image
  *   cli_redemptions.c  redemptions: the reconversions to wire; a settlement's figures
+ *   cli_leaf.c    a transaction checked from its own leaf (its body hashes to the txid)
  *   cli_config.c  the client configuration file (its text parsed in cli_config.h, fuzzed) and the
  *                 environment (MANNE_LEDGER, MANNE_TLS_PIN, MANNE_KEY)
  *
@@ -186,6 +187,23 @@ int cmd_card_pay(struct cli *c);
 int cmd_card_unlock(struct cli *c);
 int cmd_card_renew(struct cli *c);
 int cmd_redemptions(struct cli *c);
+
+/* ---- cli_leaf.c: a transaction from its own leaf (board and auditors) ---- */
+struct cli_leaf {
+	uint64_t index, time_ms;
+	uint8_t leaf_hash[32];   /* computed from the leaf's bytes */
+	int kind;                /* Manne__TxBody__KindCase */
+	bool has_signer;
+	uint8_t signer[32];      /* the signing account; none for a board act */
+	uint64_t amount;         /* a redeem's */
+};
+/* Reads leaf `index` and checks that its body hashes to txid:
+ * MANNE_ERR_VERIFY if it does not, the ledger's refusal if the log may not
+ * be read by this connection. */
+enum manne_status cli_leaf_read(struct manne *m, uint64_t index, const uint8_t txid[32], struct cli_leaf *out);
+/* Proves the leaf in the latest checkpoint (under --checkpoint-key when
+ * given: *pinned). */
+enum manne_status cli_leaf_prove(const struct cli *c, struct manne *m, const struct cli_leaf *leaf, bool *pinned);
 
 /* ---- cli_redemptions.c ---- */
 /* For a settle_redemption body: the redeem's partner, amount, fee and euros

@@ -153,9 +153,9 @@ static const struct command {
 	 cmd_replay_export, 0, 0, {OPT_DATA, OPT_FILE, OPT_CHECKPOINT_KEY, OPT_JSON, END}},
 	{"prepare", "KIND", N_("board: write an unsigned body to --out (same options as KIND)"), cmd_prepare, 0, 1, {END}},
 	{"show", "FILE", N_("print a prepared body in words and the signatures it holds (a settlement: the euros to wire, "
-	 "read from the ledger with --key)"), cmd_show, 0, 1, {CONNECT, OPT_KEY, END}},
+	 "read from the ledger with --key)"), cmd_show, 0, 1, {CONNECT, OPT_KEY, OPT_CHECKPOINT_KEY, END}},
 	{"sign", "FILE", N_("board: see every field of a prepared body in words, then add your signature"), cmd_sign, 0, 1,
-	 {CONNECT, OPT_KEY, OPT_YES, END}},
+	 {CONNECT, OPT_KEY, OPT_YES, OPT_CHECKPOINT_KEY, END}},
 	{"submit", "FILE", N_("board: send a prepared body with its signatures"), cmd_submit, 0, 1,
 	 {CONNECT, OPT_CHECKPOINT_KEY, END}},
 	{"balance", "", N_("an account's balance, state, limits and next sequence (proved by --key)"), cmd_balance, 0, 0,

@@ -134,17 +134,23 @@ out:
 	return cli_disconnect(m, &key, have_key, rc);
 }
 
-/* The redeem a settlement settles, read from the ledger with the reader's
- * key, so that whoever signs sees to whom and how many euros. On stderr
- * (sign, whose stdout may be JSON) or in the output (show). */
+/* The redeem a settlement settles, so that whoever signs sees to whom and
+ * how many euros. The partner and the amount come from the redeem's own
+ * leaf, checked against the txid the settlement names (a board key reads
+ * the log), and the leaf is proved in the latest checkpoint; only the fee
+ * and the state are the ledger's word. On stderr (sign, whose stdout may be
+ * JSON) or in the output (show). */
 void cli_settle_figures(const struct cli *c, const uint8_t *body, size_t body_len, const struct manne_key *reader,
 			bool to_stderr)
 {
 	uint8_t redeem[32];
 	struct manne *m = NULL;
 	struct manne_entry e;
+	struct cli_leaf leaf;
 	enum manne_status status;
-	char amount[128], fee[128], wire[128], hex[65];
+	bool pinned = false, proved;
+	char amount[128], fee[128], wire[128], hex[65], partner[65];
+	FILE *people = to_stderr ? stderr : c->json ? NULL : stdout;
 
 	if (manne_body_redeem_txid(body, body_len, redeem) != MANNE_OK)
 		return;
@@ -155,41 +161,52 @@ void cli_settle_figures(const struct cli *c, const uint8_t *body, size_t body_le
 		status = manne_tx_get(m, redeem, &e);
 	if (status == MANNE_OK && strcmp(e.kind, "redeem") != 0)
 		status = MANNE_ERR_NOT_FOUND;
+	if (status == MANNE_OK)
+		status = cli_leaf_read(m, e.leaf_index, redeem, &leaf);
+	/* The ledger's figures must be the leaf's: anything else is a lie to the signer. */
+	if (status == MANNE_OK && (leaf.kind != MANNE_KIND_REDEEM || !leaf.has_signer || leaf.amount != e.amount ||
+				   e.fee > leaf.amount))
+		status = MANNE_ERR_VERIFY;
 	sodium_bin2hex(hex, sizeof(hex), redeem, 32);
 	if (status != MANNE_OK) {
-		fprintf(to_stderr ? stderr : stdout,
-			_("The reconversion's figures could not be read from the ledger (%s): check the partner and the "
-			  "euros to wire with `manne tx %s` before signing.\n"),
-			manne_status_name(status), hex);
+		if (people != NULL)
+			fprintf(people,
+				status == MANNE_ERR_VERIFY
+					? _("The ledger's figures of this reconversion do not match its own signed bytes "
+					    "(%s): do not sign, and tell the board (redeem %s).\n")
+					: _("The reconversion's figures could not be read from the ledger (%s): check the "
+					    "partner and the euros to wire with `manne tx %s` before signing.\n"),
+				manne_status_name(status), hex);
 		if (!to_stderr)
 			out_bool(c, "redeem_known", NULL, false);
 		manne_close(m);
 		return;
 	}
-	/* The partner signed its redeem. */
-	bool has_partner = e.has_counterparty || e.has_signer;
-	const uint8_t *partner_key = e.has_counterparty ? e.counterparty : e.signer;
-	format_amount(amount, sizeof(amount), e.amount);
+	proved = cli_leaf_prove(c, m, &leaf, &pinned) == MANNE_OK;
+	format_amount(amount, sizeof(amount), leaf.amount);
 	format_euros(fee, sizeof(fee), e.fee);
-	format_euros(wire, sizeof(wire), e.amount - e.fee);
-	if (to_stderr || !c->json) {
-		char partner[65];
-		sodium_bin2hex(partner, sizeof(partner), partner_key, 32);
-		fprintf(to_stderr ? stderr : stdout,
-			_("The reconversion it settles, as the ledger has it:\n  partner: %s\n  amount: %s\n  fee kept by "
-			  "the association: %s\n  euros to wire: %s\n  state: %s\n"),
-			has_partner ? partner : "?", amount, fee, wire,
-			e.redemption_state >= 1 && e.redemption_state <= 3 ? _(state_words[e.redemption_state]) : "?");
-	}
+	format_euros(wire, sizeof(wire), leaf.amount - e.fee);
+	sodium_bin2hex(partner, sizeof(partner), leaf.signer, 32);
+	if (people != NULL)
+		fprintf(people,
+			_("The reconversion it settles, from its own signed bytes:\n  partner: %s\n  amount: %s\n  "
+			  "fee kept by the association (as the ledger reports it): %s\n  euros to wire: %s\n  state: "
+			  "%s\n  in the log: %s\n"),
+			partner, amount, fee, wire,
+			e.redemption_state >= 1 && e.redemption_state <= 3 ? _(state_words[e.redemption_state]) : "?",
+			!proved  ? _("NOT proved: do not sign before checking it")
+			: pinned ? _("proved under the pinned checkpoint key")
+				 : _("proved under the key the ledger publishes only (pin --checkpoint-key)"));
 	if (!to_stderr && c->json) {
 		out_bool(c, "redeem_known", NULL, true);
-		if (has_partner)
-			out_hex(c, "partner", NULL, partner_key, 32);
-		out_u64(c, "amount", NULL, e.amount);
+		out_hex(c, "partner", NULL, leaf.signer, 32);
+		out_u64(c, "amount", NULL, leaf.amount);
 		out_u64(c, "fee", NULL, e.fee);
-		out_u64(c, "to_wire", NULL, e.amount - e.fee);
+		out_u64(c, "to_wire", NULL, leaf.amount - e.fee);
 		if (e.redemption_state >= 1 && e.redemption_state <= 3)
 			out_str(c, "redemption_state", NULL, state_names[e.redemption_state]);
+		out_bool(c, "proved", NULL, proved);
+		out_bool(c, "pinned", NULL, pinned);
 	}
 	manne_close(m);
 }
