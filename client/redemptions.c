@@ -28,6 +28,10 @@ static enum manne_status take(struct manne *m, const Manne__Redemption *in, stru
 	return MANNE_OK;
 }
 
+/* Pages, at most: each scans up to 16,384 records, so this is over a
+ * billion records, and a server that sends empty pages for ever is stopped. */
+#define REDEMPTION_PAGES_MAX 65536U
+
 enum manne_status manne_redemptions(struct manne *m, bool include_settled, manne_redemption_fn fn, void *ctx)
 {
 	Manne__Request request = MANNE__REQUEST__INIT;
@@ -41,7 +45,7 @@ enum manne_status manne_redemptions(struct manne *m, bool include_settled, manne
 	request.redemptions = &q;
 	q.limit = MANNE_PAGE_ENTRIES_MAX;
 	q.include_settled = include_settled;
-	for (;;) {
+	for (unsigned pages = 0;; pages++) {
 		Manne__Response *r = NULL;
 		const Manne__RedemptionsPage *page;
 		struct manne_redemption one;
@@ -56,8 +60,19 @@ enum manne_status manne_redemptions(struct manne *m, bool include_settled, manne
 				     (page->next_txid.len != 0 && q.after_txid.len != 0 &&
 				      memcmp(page->next_txid.data, after, MANNE_TXIDBYTES) <= 0)))
 			status = manne_fail(m, MANNE_ERR_PROTOCOL, "a page of redemptions is over its bounds");
+		if (status == MANNE_OK && pages == REDEMPTION_PAGES_MAX)
+			status = manne_fail(m, MANNE_ERR_PROTOCOL, "the ledger's list of redemptions does not end");
 		for (size_t i = 0; status == MANNE_OK && i < page->n_redemptions; i++) {
+			const ProtobufCBinaryData *id = &page->redemptions[i]->txid;
 			status = take(m, page->redemptions[i], &one);
+			/* In txid order, after the cursor and up to the next one: no
+			 * redemption twice, so no total counts one twice. */
+			if (status == MANNE_OK &&
+			    ((q.after_txid.len != 0 && memcmp(id->data, after, MANNE_TXIDBYTES) <= 0) ||
+			     (i > 0 && memcmp(id->data, page->redemptions[i - 1]->txid.data, MANNE_TXIDBYTES) <= 0) ||
+			     (page->next_txid.len != 0 && memcmp(id->data, page->next_txid.data, MANNE_TXIDBYTES) > 0) ||
+			     (!include_settled && one.state != MANNE_REDEMPTION_PENDING)))
+				status = manne_fail(m, MANNE_ERR_PROTOCOL, "a page of redemptions is out of order or not asked for");
 			if (status == MANNE_OK && fn(ctx, &one) != 0)
 				status = manne_fail(m, MANNE_ERR_ARGUMENT, "stopped by the caller");
 		}

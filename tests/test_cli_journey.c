@@ -301,6 +301,7 @@ static void journey(const struct words *w)
 	assert_int_equal(member_int(entry(j, 0), "to_wire"), 990);
 	assert_int_equal(member_int(entry(j, 0), "balance_after"), 250); /* 12.50 in, 10.00 out to euros */
 	assert_string_equal(member_str(entry(j, 1), "redemption_state"), "paid");
+	assert_string_equal(member_str(entry(j, 0), "reference"), ""); /* the bank's reference: the board's only */
 	json_decref(j);
 	EXPECT_EXIT(0, "redemptions", "--pending", "--key", b0, "--json");
 	j = json_out();

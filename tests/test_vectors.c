@@ -1467,6 +1467,27 @@ static int setup(void **state)
 	return sodium_init() < 0 ? -1 : 0;
 }
 
+/* Texts shown as they are (an account's reference on the treasurer's list):
+ * printable UTF-8 only; controls of every range and broken sequences are not. */
+static bool printable(const char *text)
+{
+	return note_text_printable(text, strlen(text));
+}
+
+static void test_text_printable(void **state)
+{
+	(void)state;
+	assert_true(printable("Boulangerie Dupont"));
+	assert_true(printable("\xc3\x89picerie du Marais"));      /* É */
+	assert_false(printable("a\nb"));
+	assert_false(printable("a\x1b[2Jb"));                     /* ESC */
+	assert_false(printable("a\x7f"));                         /* DEL */
+	assert_false(printable("a\xc2\x9b"));                     /* C1 CSI */
+	assert_false(printable("\xc3"));                         /* cut short */
+	assert_false(printable("\xc0\xaf"));                     /* overlong */
+	assert_false(printable("\xed\xa0\x80"));                 /* a surrogate */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1480,6 +1501,7 @@ int main(void)
 		cmocka_unit_test(test_note_bounds),
 		cmocka_unit_test(test_verifier_keys),
 		cmocka_unit_test(test_note_sign_refusals),
+		cmocka_unit_test(test_text_printable),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -89,6 +89,22 @@ static bool text_chars_ok(const char *text, size_t len)
 	return true;
 }
 
+bool note_text_printable(const char *text, size_t len)
+{
+	const uint8_t *s = (const uint8_t *)text;
+	size_t i = 0;
+
+	while (i < len) {
+		uint32_t cp;
+		size_t n = utf8_decode(s + i, len - i, &cp);
+
+		if (n == 0 || cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
+			return false;
+		i += n;
+	}
+	return true;
+}
+
 /* The Unicode White_Space property, which is also Go's unicode.IsSpace. */
 static bool is_unicode_space(uint32_t cp)
 {

@@ -12,6 +12,7 @@
 #ifndef MANNE_NOTE_H
 #define MANNE_NOTE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -73,5 +74,9 @@ int checkpoint_format(const struct checkpoint *c, char *out, size_t out_size, si
 	__attribute__((warn_unused_result));
 /* Parses a checkpoint text strictly (exact lines, decimal without leading zeros). */
 int checkpoint_parse(const char *text, size_t len, struct checkpoint *out) __attribute__((warn_unused_result));
+
+/* Valid UTF-8 (as note texts are read) without any control character, C0,
+ * DEL or C1: safe to print on a terminal or in JSON as it is. */
+bool note_text_printable(const char *text, size_t len);
 
 #endif

@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "cli.h"
+#include "ledger/log/note.h"
 
 /* More than any association's pending list; the walk stops there and says so. */
 #define REDEMPTIONS_MAX 100000U
@@ -19,7 +20,7 @@
 struct collected {
 	struct manne_redemption *items;
 	size_t count, room;
-	bool truncated;
+	bool truncated, out_of_memory;
 };
 
 static int collect(void *ctx, const struct manne_redemption *r)
@@ -33,8 +34,10 @@ static int collect(void *ctx, const struct manne_redemption *r)
 	if (all->count == all->room) {
 		size_t room = all->room == 0 ? 64 : 2 * all->room;
 		struct manne_redemption *more = realloc(all->items, room * sizeof(*more));
-		if (more == NULL)
+		if (more == NULL) {
+			all->out_of_memory = true;
 			return 1;
+		}
 		all->items = more;
 		all->room = room;
 	}
@@ -51,14 +54,11 @@ static int by_leaf(const void *a, const void *b)
 /* An account reference is opaque bytes: text when it is printable UTF-8. */
 static void reference_text(const struct manne_redemption *r, char *out, size_t size)
 {
-	bool text = r->partner_reference_len > 0;
-	for (size_t i = 0; i < r->partner_reference_len; i++)
-		text = text && r->partner_reference[i] >= 0x20 && r->partner_reference[i] != 0x7f;
-	if (text && r->partner_reference_len < size) {
+	out[0] = '\0';
+	if (r->partner_reference_len > 0 && r->partner_reference_len < size &&
+	    note_text_printable((const char *)r->partner_reference, r->partner_reference_len)) {
 		memcpy(out, r->partner_reference, r->partner_reference_len);
 		out[r->partner_reference_len] = '\0';
-	} else {
-		out[0] = '\0';
 	}
 }
 
@@ -83,6 +83,10 @@ int cmd_redemptions(struct cli *c)
 		goto out;
 	}
 	status = manne_redemptions(m, !pending, collect, &all);
+	if (all.out_of_memory) {
+		rc = cli_fail(c, MANNE_ERR_NO_MEMORY, NULL);
+		goto out;
+	}
 	if (status != MANNE_OK && !all.truncated) {
 		rc = cli_fail_detail(c, status, manne_message(m));
 		goto out;
