@@ -229,6 +229,12 @@ static void journey(const struct words *w)
 	j = json_out();
 	assert_string_equal(jstr(j, "proved"), "inclusion");
 	assert_string_equal(jstr(j, "leaf_hash"), pay_hash);
+	assert_false(jbool(j, "txid_bound"));  /* a member has the leaf hash on the ledger's word */
+	json_decref(j);
+	EXPECT_EXIT(0, "prove", "--txid", pay_txid, "--key", b0, "--checkpoint-key", ck, "--json");
+	j = json_out();
+	assert_string_equal(jstr(j, "leaf_hash"), pay_hash);
+	assert_true(jbool(j, "txid_bound"));   /* the board reads the leaf: its body hashes to the txid */
 	json_decref(j);
 	EXPECT_EXIT(2, "prove", "--txid", pay_txid, "--index", "1", "--key", member);
 

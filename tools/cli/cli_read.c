@@ -458,16 +458,20 @@ static int prove_sizes(struct cli *c)
 }
 
 /* prove --txid: the reader (--key, a party to it, the board or an auditor)
- * learns the transaction's leaf and leaf hash from the ledger; the proof
- * below then checks that hash against the signed root. */
+ * learns the transaction's leaf from the ledger. The board and auditors read
+ * the leaf itself: its body must hash to the txid, and its hash is computed
+ * here (*bound). Anyone else has the leaf hash on the ledger's word (a
+ * receipt's --leaf-hash, kept since, is the way to hold it to its word). */
 static int prove_find_txid(const struct cli *c, struct manne **m, struct manne_key *reader, bool *have_key,
-			   uint64_t *index, uint8_t leaf_hash[32])
+			   uint64_t *index, uint8_t leaf_hash[32], bool *bound)
 {
 	uint8_t txid[32];
 	struct manne_entry e;
+	struct cli_leaf leaf;
 	enum manne_status status;
 	int rc;
 
+	*bound = false;
 	if (!cli_parse_hex32("txid", cli_value(c, OPT_TXID), txid))
 		return EXIT_USAGE;
 	rc = cli_connect_as(c, m, reader, have_key);
@@ -480,6 +484,10 @@ static int prove_find_txid(const struct cli *c, struct manne **m, struct manne_k
 		return cli_fail(c, MANNE_ERR_PROTOCOL, "the ledger did not give the transaction's leaf hash");
 	*index = e.leaf_index;
 	memcpy(leaf_hash, e.leaf_hash, 32);
+	status = cli_leaf_read(*m, e.leaf_index, txid, &leaf);
+	if (status == MANNE_ERR_VERIFY || (status == MANNE_OK && sodium_memcmp(leaf.leaf_hash, e.leaf_hash, 32) != 0))
+		return cli_fail(c, MANNE_ERR_VERIFY, "the ledger's leaf for this txid holds another transaction");
+	*bound = status == MANNE_OK;
 	return 0;
 }
 
@@ -495,6 +503,7 @@ int cmd_prove(struct cli *c)
 	bool pinned, by_txid = cli_value(c, OPT_TXID) != NULL;
 	bool inclusion = by_txid || cli_value(c, OPT_INDEX) != NULL || cli_value(c, OPT_LEAF_HASH) != NULL;
 	bool print = cli_flag(c, OPT_PRINT_PROOF), have_key = false, hash_given = cli_value(c, OPT_LEAF_HASH) != NULL;
+	bool txid_bound = false;
 	struct manne_key reader;
 	int rc = 0;
 
@@ -514,7 +523,7 @@ int cmd_prove(struct cli *c)
 	else if (print && !inclusion)
 		rc = cli_usage_error(c, "--print-proof goes with --index (an inclusion proof)");
 	else if (by_txid)
-		rc = prove_find_txid(c, &m, &reader, &have_key, &index, leaf_hash);
+		rc = prove_find_txid(c, &m, &reader, &have_key, &index, leaf_hash, &txid_bound);
 	else if (inclusion && (!cli_parse_u64("index", cli_value(c, OPT_INDEX), 0, UINT64_MAX, &index) ||
 			       (!print && cli_value(c, OPT_LEAF_HASH) == NULL) ||
 			       (cli_value(c, OPT_LEAF_HASH) != NULL &&
@@ -573,6 +582,13 @@ int cmd_prove(struct cli *c)
 			out_str(c, "proved", "proved", _("inclusion"));
 			out_u64(c, "index", "leaf", index);
 			out_hex(c, "leaf_hash", "leaf hash", leaf_hash, 32);
+			if (by_txid) {
+				out_bool(c, "txid_bound", NULL, txid_bound);
+				out_str(c, NULL, "txid",
+					txid_bound ? _("its leaf read and checked: the leaf's body hashes to it")
+						   : _("its leaf hash is the ledger's word (the board and auditors read the "
+						       "leaf to check it)"));
+			}
 		} else {
 			out_str(c, "proved", "proved", _("consistency"));
 			out_u64(c, "old_tree_size", "old tree size", old->tree_size);

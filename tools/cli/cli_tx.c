@@ -511,7 +511,8 @@ int cmd_tx(struct cli *c, enum manne_kind kind)
 	 * ledger fixed it (the signer may read its own transaction). */
 	struct manne_entry redeemed;
 	bool figures = kind == MANNE_KIND_REDEEM && manne_authenticate(m, &keys[0]) == MANNE_OK &&
-		       manne_tx_get(m, receipt.txid, &redeemed) == MANNE_OK;
+		       manne_tx_get(m, receipt.txid, &redeemed) == MANNE_OK && strcmp(redeemed.kind, "redeem") == 0 &&
+		       redeemed.amount == tx.amount && redeemed.fee <= redeemed.amount;
 	rc = cli_report_receipt(c, m, manne_kind_name(kind), &receipt, figures ? &redeemed : NULL);
 out:
 	for (size_t i = 0; i < key_count + new_count; i++)
