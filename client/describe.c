@@ -105,11 +105,6 @@ static void put_limit(struct out *o, const char *label, uint64_t centimes)
 		put_amount(o, label, centimes);
 }
 
-static const char *enum_word(int v, const char *const *words, size_t n)
-{
-	return v >= 0 && (size_t)v < n && words[v] != NULL ? T_(words[v]) : T_("(unknown value: the ledger will refuse it)");
-}
-
 static void put_time(struct out *o, const char *label, uint64_t ms)
 {
 	time_t t = (time_t)(ms / 1000U);
@@ -129,7 +124,33 @@ static const char *const issue_reasons[] = {NULL, N_("participation (worksite ho
 					    N_("purchase (euros the member paid in)"), N_("grant")};
 static const char *const release_reasons[] = {NULL, N_("surplus"), N_("fees"), N_("bank charges"), N_("correction of a mistaken fund_reserve")};
 static const char *const outcomes[] = {NULL, N_("PAID (credits destroyed, euros paid out)"), N_("REJECTED (credits returned)")};
-#define WORDS(a) a, sizeof(a) / sizeof(a[0])
+/* The words the command line takes for the same values: printed beside the
+ * words for people, which a translation may change and these never do. */
+static const char *const role_codes[] = {NULL, "member", "shop", "producer", "auditor", "association", "counter"};
+static const char *const card_action_codes[] = {NULL, "register", "unlock"};
+static const char *const action_codes[] = {NULL, "unfreeze", "limits", "close"};
+static const char *const issue_reason_codes[] = {NULL, "participation", "allowance", "purchase", "grant"};
+static const char *const release_reason_codes[] = {NULL, "surplus", "fees", "bank-charges", "correction"};
+static const char *const outcome_codes[] = {NULL, "paid", "rejected"};
+
+_Static_assert(sizeof(roles) == sizeof(role_codes) && sizeof(actions) == sizeof(action_codes) &&
+		       sizeof(card_actions) == sizeof(card_action_codes) &&
+		       sizeof(issue_reasons) == sizeof(issue_reason_codes) &&
+		       sizeof(release_reasons) == sizeof(release_reason_codes) && sizeof(outcomes) == sizeof(outcome_codes),
+	       "every value in words has its command-line word");
+
+/* "label: the value in words [its command-line word]". */
+static void put_enum(struct out *o, const char *label, int v, const char *const *words, const char *const *codes,
+		     size_t n)
+{
+	char both[256];
+
+	if (v >= 0 && (size_t)v < n && words[v] != NULL)
+		snprintf(both, sizeof(both), "%s [%s]", T_(words[v]), codes[v]);
+	else
+		snprintf(both, sizeof(both), "%s", T_("(unknown value: the ledger will refuse it)"));
+	put(o, T_("%s: %s\n"), T_(label), both);
+}
 
 static void describe_kind(struct out *o, const Manne__TxBody *b)
 {
@@ -147,7 +168,7 @@ static void describe_kind(struct out *o, const Manne__TxBody *b)
 		break;
 	case MANNE__TX_BODY__KIND_OPEN_ACCOUNT:
 		put_hex(o, "new account key (must co-sign)", &b->open_account->key);
-		put(o, T_("role: %s\n"), enum_word((int)b->open_account->role, WORDS(roles)));
+		put_enum(o, "role", (int)b->open_account->role, roles, role_codes, sizeof(roles) / sizeof(roles[0]));
 		put_limit(o, "maximum per payment", b->open_account->max_payment);
 		put_limit(o, "maximum per day", b->open_account->max_daily);
 		put(o, T_("card-held: %s\n"), b->open_account->card_held ? T_("yes") : T_("no"));
@@ -155,7 +176,7 @@ static void describe_kind(struct out *o, const Manne__TxBody *b)
 		break;
 	case MANNE__TX_BODY__KIND_SET_ACCOUNT:
 		put_hex(o, "account", &b->set_account->account);
-		put(o, T_("action: %s\n"), enum_word((int)b->set_account->action, WORDS(actions)));
+		put_enum(o, "action", (int)b->set_account->action, actions, action_codes, sizeof(actions) / sizeof(actions[0]));
 		put_limit(o, "maximum per payment", b->set_account->max_payment);
 		put_limit(o, "maximum per day", b->set_account->max_daily);
 		break;
@@ -172,13 +193,15 @@ static void describe_kind(struct out *o, const Manne__TxBody *b)
 		break;
 	case MANNE__TX_BODY__KIND_RELEASE_RESERVE:
 		put_euros(o, "euros out of the guarantee fund", b->release_reserve->amount);
-		put(o, T_("reason: %s\n"), enum_word((int)b->release_reserve->reason, WORDS(release_reasons)));
+		put_enum(o, "reason", (int)b->release_reserve->reason, release_reasons, release_reason_codes,
+			 sizeof(release_reasons) / sizeof(release_reasons[0]));
 		put_text(o, "bank reference", b->release_reserve->bank_reference);
 		break;
 	case MANNE__TX_BODY__KIND_ISSUE:
 		put_hex(o, "account credited", &b->issue->account);
 		put_amount(o, "amount issued", b->issue->amount);
-		put(o, T_("reason: %s\n"), enum_word((int)b->issue->reason, WORDS(issue_reasons)));
+		put_enum(o, "reason", (int)b->issue->reason, issue_reasons, issue_reason_codes,
+			 sizeof(issue_reasons) / sizeof(issue_reasons[0]));
 		put_text(o, "programme", b->issue->programme);
 		put_text(o, "reference", b->issue->reference);
 		break;
@@ -209,7 +232,8 @@ static void describe_kind(struct out *o, const Manne__TxBody *b)
 		break;
 	case MANNE__TX_BODY__KIND_SETTLE_REDEMPTION:
 		put_hex(o, "redeem txid", &b->settle_redemption->redeem_txid);
-		put(o, T_("outcome: %s\n"), enum_word((int)b->settle_redemption->outcome, WORDS(outcomes)));
+		put_enum(o, "outcome", (int)b->settle_redemption->outcome, outcomes, outcome_codes,
+			 sizeof(outcomes) / sizeof(outcomes[0]));
 		put_text(o, "bank reference", b->settle_redemption->bank_reference);
 		break;
 	case MANNE__TX_BODY__KIND_SET_LEDGER:
@@ -230,7 +254,8 @@ static void describe_kind(struct out *o, const Manne__TxBody *b)
 		break;
 	case MANNE__TX_BODY__KIND_SET_CARD:
 		put_hex(o, "card account", &b->set_card->account);
-		put(o, T_("action: %s\n"), enum_word((int)b->set_card->action, WORDS(card_actions)));
+		put_enum(o, "action", (int)b->set_card->action, card_actions, card_action_codes,
+			 sizeof(card_actions) / sizeof(card_actions[0]));
 		if (b->set_card->pin_check.len != 0)
 			put(o, T_("PIN check: %zu bytes sealed to the ledger's card key\n"), b->set_card->pin_check.len);
 		break;

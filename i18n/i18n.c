@@ -25,7 +25,8 @@ static void copy_separator(char *dst, size_t size, const char *src)
 
 void i18n_init(void)
 {
-	const char *dir = getenv("MANNE_LOCALEDIR");
+	/* secure_getenv: a set-id program never takes its messages from the caller. */
+	const char *dir = secure_getenv("MANNE_LOCALEDIR");
 
 	if (setlocale(LC_ALL, "") == NULL)
 		return; /* an unknown locale: English, C numbers */

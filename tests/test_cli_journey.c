@@ -272,6 +272,7 @@ static void journey(const struct words *w)
 		    "--out", act);
 	EXPECT_EXIT(0, "show", act, "--key", b0);
 	expect_out(w->to_wire);
+	expect_out("[paid]");  /* the outcome in words, and the word of the command line, which no translation changes */
 	EXPECT_EXIT(0, "show", act, "--key", b0, "--json", "--checkpoint-key", ck);
 	j = json_out();
 	assert_true(jbool(j, "proved"));  /* the redeem's own leaf, under the pinned key */

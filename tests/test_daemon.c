@@ -370,6 +370,8 @@ static void test_config_file_refusals(void **state)
 		{"utc-offset-minutes =\n", "bad value for utc-offset-minutes: ''", "valeur incorrecte pour utc-offset-minutes"},
 		{"# two lines\nauth-timeout-ms 5000\n", "ledger.conf:2: expected name = value", "ledger.conf:2 : attendu nom = valeur"},
 		{"listen = ::1:7411\n", "bad value for listen", "valeur incorrecte pour listen"},
+		{"listen = 127.0.0.1:7K\n", "bad value for listen", "valeur incorrecte pour listen"}, /* sizes only */
+		{"connections-max = 1K\n", "bad value for connections-max", "valeur incorrecte pour connections-max"},
 		{"colour = blue\n", "unknown setting 'colour'", "colour"},
 	};
 	const char *exe = getenv("MANNE_LEDGER_EXE");

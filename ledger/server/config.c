@@ -31,7 +31,20 @@ void config_defaults(struct server_config *c)
 	c->fee_bp = 200;
 }
 
+/* Sizes may say K, M or G (binary); counts, ports and times may not. */
+static int parse_u64_as(const char *s, uint64_t min, uint64_t max, bool size, uint64_t *out);
+
 static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	return parse_u64_as(s, min, max, false, out);
+}
+
+static int parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	return parse_u64_as(s, min, max, true, out);
+}
+
+static int parse_u64_as(const char *s, uint64_t min, uint64_t max, bool size, uint64_t *out)
 {
 	char *end;
 	unsigned long long v;
@@ -41,8 +54,7 @@ static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	v = strtoull(s, &end, 10);
 	if (errno != 0)
 		return -1;
-	/* Sizes may say K, M or G (binary). */
-	if (*end == 'K' || *end == 'M' || *end == 'G') {
+	if (size && (*end == 'K' || *end == 'M' || *end == 'G')) {
 		unsigned shift = *end == 'K' ? 10 : *end == 'M' ? 20 : 30;
 		if (v > (max >> shift))
 			return -1;
@@ -111,7 +123,7 @@ static int set_one(struct server_config *c, const char *name, const char *value,
 	} else if (strcmp(name, "card-key") == 0) {
 		rc = copy_path(c->card_key_file, sizeof(c->card_key_file), value);
 	} else if (strcmp(name, "frame-max") == 0) {
-		rc = parse_u64(value, 1024, FRAME_BYTES_MAX_CEILING, &v);
+		rc = parse_size(value, 1024, FRAME_BYTES_MAX_CEILING, &v);
 		c->frame_bytes_max = (uint32_t)v;
 	} else if (strcmp(name, "connections-max") == 0) {
 		rc = parse_u64(value, 1, 65536, &v);
@@ -132,7 +144,7 @@ static int set_one(struct server_config *c, const char *name, const char *value,
 		rc = parse_u64(value, 100, 86400000, &v);
 		c->write_timeout_ms = (uint32_t)v;
 	} else if (strcmp(name, "reply-bytes-max") == 0) {
-		rc = parse_u64(value, 1 << 20, 1ULL << 34, &v);
+		rc = parse_size(value, 1 << 20, 1ULL << 34, &v);
 		c->reply_bytes_total_max = v;
 	} else if (strcmp(name, "in-flight-max") == 0) {
 		rc = parse_u64(value, 1, 65536, &v);
@@ -141,7 +153,7 @@ static int set_one(struct server_config *c, const char *name, const char *value,
 		rc = parse_u64(value, 100, 86400000, &v);
 		c->idle_timeout_ms = (uint32_t)v;
 	} else if (strcmp(name, "map-size") == 0) {
-		rc = parse_u64(value, 1 << 20, 1ULL << 40, &v);
+		rc = parse_size(value, 1 << 20, 1ULL << 40, &v);
 		c->map_bytes = v;
 	} else if (strcmp(name, "threads") == 0) {
 		rc = parse_u64(value, 0, VERIFIER_THREADS_MAX, &v);

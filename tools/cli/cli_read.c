@@ -97,6 +97,7 @@ out:
 struct running {
 	bool known;
 	uint64_t balance;  /* after the next entry to print */
+	uint64_t start;    /* the account's balance when the walk began */
 };
 
 /* Walks the entries newer than `before` (a leaf index: the page starts
@@ -134,7 +135,7 @@ static enum manne_status history_page(struct manne *m, const uint8_t account[32]
 	for (int attempt = 0; attempt < 3; attempt++) {
 		struct manne_account a;
 		run->known = manne_account(m, account, &a) == MANNE_OK;  /* without it, no running balance */
-		run->balance = run->known ? a.balance : 0;
+		run->balance = run->start = run->known ? a.balance : 0;
 		status = manne_history(m, account, before, entries, limit, count, next);
 		if (status != MANNE_OK || !run->known)
 			return status;
@@ -144,10 +145,16 @@ static enum manne_status history_page(struct manne *m, const uint8_t account[32]
 	}
 	if (run->known && before != 0) {
 		struct manne_entry *scratch = calloc(MANNE_PAGE_ENTRIES_MAX, sizeof(*scratch));
-		if (scratch == NULL)
+		struct manne_account first, again;
+		if (scratch == NULL || manne_account(m, account, &first) != MANNE_OK)
 			run->known = false;
 		else
 			balance_at_page(m, account, before, scratch, run);
+		/* A transaction that landed during the walk would shift every
+		 * balance shown: then none is. */
+		if (run->known && (manne_account(m, account, &again) != MANNE_OK || again.history_end != first.history_end ||
+				   again.balance != first.balance || first.balance != run->start))
+			run->known = false;
 		free(scratch);
 	}
 	return status;
