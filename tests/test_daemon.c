@@ -409,6 +409,41 @@ static void test_config_file_refusals(void **state)
 	assert_int_equal(system(out), 0);
 }
 
+/* The per-address cap, over IPv4 and over IPv6 (where ::1's /64 is the
+ * address): the connection past it is closed at once, the others serve. */
+static void test_per_address_cap(void **state)
+{
+	static const char *const listens[] = {"127.0.0.1:0", "[::1]:0"};
+	(void)state;
+
+	for (size_t l = 0; l < 2; l++) {
+		struct daemon capped;
+		struct manne_wire w[4];
+		Manne__Request request = MANNE__REQUEST__INIT;
+		Manne__StatusRequest st = MANNE__STATUS_REQUEST__INIT;
+		Manne__Response *r;
+
+		daemon_start(&capped, (const char *const[]){"--listen", listens[l], "--connections-per-address", "3", NULL});
+		request.kind_case = MANNE__REQUEST__KIND_STATUS;
+		request.status = &st;
+		for (int i = 0; i < 4; i++)
+			daemon_connect(&capped, &w[i]);
+		for (int i = 0; i < 4; i++) {
+			r = manne_wire_call(&w[i], &request);
+			if (i < 3)
+				assert_non_null(r);   /* under the cap: served */
+			else
+				assert_null(r);       /* the fourth from the same address: closed */
+			if (r != NULL)
+				manne__response__free_unpacked(r, NULL);
+		}
+		for (int i = 0; i < 4; i++)
+			manne_wire_close(&w[i]);
+		daemon_finish(&capped);
+		daemon_cleanup(&capped);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -418,6 +453,7 @@ int main(void)
 		cmocka_unit_test(test_startup_checkpoint_covers_store),
 		cmocka_unit_test(test_checkpoint_file_at_start),
 		cmocka_unit_test(test_config_file_refusals),
+		cmocka_unit_test(test_per_address_cap),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

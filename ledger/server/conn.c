@@ -48,7 +48,8 @@ struct conn {
 	bool tls;               /* accepted on the TLS listener */
 	struct evbuffer_cb_entry *output_cb; /* adds the output's size to the server's */
 	bool eof;               /* the client shut its side: answer what is owed, then close */
-	uint32_t address;       /* the client's IPv4 address, network order */
+	uint32_t address;       /* the client's IPv4 address (network order), or its IPv6 /64 folded */
+	uint32_t address_wide;  /* its IPv6 /48 folded; 0 for IPv4 */
 	struct event *auth_deadline;  /* closes it unless a key is proved in time */
 	struct event *frame_deadline; /* closes it unless a frame begun is finished in time */
 };
@@ -473,16 +474,20 @@ int conn_tls_binding(struct conn *c, uint8_t out[32])
 	return tls_binding(c->bev, out) ? 1 : -1;
 }
 
-/* Connections open from this address. */
-static uint32_t from_address(const struct server *s, uint32_t address)
+/* Whether a new connection from this address would pass a cap: the
+ * address's own, and eight times it for the IPv6 /48 it is in. */
+static bool over_address_caps(const struct server *s, struct client_address a)
 {
-	uint32_t n = 0;
-	for (const struct conn *c = s->conns; c != NULL; c = c->next)
-		n += c->address == address;
-	return n;
+	uint32_t narrow = 0, wide = 0;
+	for (const struct conn *c = s->conns; c != NULL; c = c->next) {
+		narrow += c->address == a.narrow;
+		wide += a.wide != 0 && c->address_wide == a.wide;
+	}
+	return narrow >= s->config.connections_per_address ||
+	       (a.wide != 0 && wide >= (uint64_t)s->config.connections_per_address * ADDRESS_WIDE_SHARE);
 }
 
-void conn_accept(struct server *s, int fd, bool tls, uint32_t address)
+void conn_accept(struct server *s, int fd, bool tls, struct client_address address)
 {
 	struct conn *c;
 	struct timeval idle = timeval_of(s->config.idle_timeout_ms);
@@ -494,7 +499,7 @@ void conn_accept(struct server *s, int fd, bool tls, uint32_t address)
 	 * while they are under their share, else a kept one on probation. */
 	probation = s->anonymous_count >= s->config.connections_max - s->config.connections_reserved;
 	if (s->connection_count >= s->config.connections_max || s->shutting_down ||
-	    from_address(s, address) >= s->config.connections_per_address) {
+	    over_address_caps(s, address)) {
 		s->counters.refused_at_accept++;
 		evutil_closesocket(fd);
 		return;
@@ -505,7 +510,8 @@ void conn_accept(struct server *s, int fd, bool tls, uint32_t address)
 		return;
 	}
 	c->server = s;
-	c->address = address;
+	c->address = address.narrow;
+	c->address_wide = address.wide;
 	/* Replies are small and each one ends a client's wait: send at once. */
 	int one = 1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));

@@ -66,28 +66,43 @@ static void fatal(const char *why)
 }
 
 /* Per-address limits count an IPv4 client by its address and an IPv6 client
- * by its /64 (what one subscriber usually holds), folded to 32 bits under a
- * key drawn at start, so that nobody can aim collisions at someone else's
- * count. 0 when the address is unknown. */
+ * by its /64 (what one subscriber usually holds) and, more loosely, by its
+ * /48 (what one site may hold, so that a routed prefix does not multiply the
+ * cap by 65,536); each folded to 32 bits under a key drawn at start, so that
+ * nobody can aim collisions at someone else's count. 0 when unknown or, for
+ * the wide count of an IPv4 client, not counted. */
 static uint8_t address_key[crypto_shorthash_KEYBYTES];
 
-static uint32_t client_address(const struct sockaddr *addr, int len)
+static uint32_t fold(const uint8_t *prefix, size_t len, uint8_t tag)
 {
-	uint8_t folded[crypto_shorthash_BYTES];
+	uint8_t in[9], folded[crypto_shorthash_BYTES];
 	uint32_t out;
 
-	if (addr != NULL && addr->sa_family == AF_INET && len >= (int)sizeof(struct sockaddr_in))
-		return ((const struct sockaddr_in *)(const void *)addr)->sin_addr.s_addr;
-	if (addr == NULL || addr->sa_family != AF_INET6 || len < (int)sizeof(struct sockaddr_in6))
-		return 0;
-	const struct in6_addr *a6 = &((const struct sockaddr_in6 *)(const void *)addr)->sin6_addr;
-	if (IN6_IS_ADDR_V4MAPPED(a6)) {
-		memcpy(&out, a6->s6_addr + 12, sizeof(out));
-		return out;
-	}
-	crypto_shorthash(folded, a6->s6_addr, 8, address_key);
+	memcpy(in, prefix, len);
+	in[len] = tag;  /* a /48 and the /64 that starts with it fold apart */
+	crypto_shorthash(folded, in, len + 1, address_key);
 	memcpy(&out, folded, sizeof(out));
 	return out != 0 ? out : 1;
+}
+
+static struct client_address client_address(const struct sockaddr *addr, int len)
+{
+	struct client_address out = {0, 0};
+
+	if (addr != NULL && addr->sa_family == AF_INET && len >= (int)sizeof(struct sockaddr_in)) {
+		out.narrow = ((const struct sockaddr_in *)(const void *)addr)->sin_addr.s_addr;
+		return out;
+	}
+	if (addr == NULL || addr->sa_family != AF_INET6 || len < (int)sizeof(struct sockaddr_in6))
+		return out;
+	const struct in6_addr *a6 = &((const struct sockaddr_in6 *)(const void *)addr)->sin6_addr;
+	if (IN6_IS_ADDR_V4MAPPED(a6)) {
+		memcpy(&out.narrow, a6->s6_addr + 12, sizeof(out.narrow));
+		return out;
+	}
+	out.narrow = fold(a6->s6_addr, 8, 64);
+	out.wide = fold(a6->s6_addr, 6, 48);
+	return out;
 }
 
 static void accept_callback(struct evconnlistener *listener, evutil_socket_t fd, struct sockaddr *addr, int len,

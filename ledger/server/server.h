@@ -172,8 +172,12 @@ struct server {
 };
 
 /* conn.c */
-/* addr: the client's IPv4 address (network order), for its cap. */
-void conn_accept(struct server *s, int fd, bool tls, uint32_t addr);
+/* Who a connection comes from, for the per-address caps: narrow, an IPv4
+ * address or an IPv6 /64; wide, an IPv6 /48 (0: not counted). */
+struct client_address {
+	uint32_t narrow, wide;
+};
+void conn_accept(struct server *s, int fd, bool tls, struct client_address addr);
 /* The keying material an authentication signs: 1 (on TLS, in out), 0 (plain
  * TCP: none), -1 (TLS that cannot give it: refuse). */
 int conn_tls_binding(struct conn *c, uint8_t out[32]);

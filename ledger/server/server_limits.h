@@ -26,6 +26,8 @@
 /* Connections from one IPv4 address: a shop's tills behind one router stay
  * well under it; one host cannot take every slot. */
 #define CONNECTIONS_PER_ADDRESS_DEFAULT 64U
+/* An IPv6 /48 may hold this many times the per-address cap (its /64s). */
+#define ADDRESS_WIDE_SHARE 8U
 
 /* A connection that has not authenticated this long after accept is closed:
  * anonymous clients (public reads, a member's app submitting) reconnect at
