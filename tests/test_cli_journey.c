@@ -267,6 +267,8 @@ static void journey(const struct words *w)
 	json_decref(j);
 
 	/* The settlement, prepared, shown and signed with the figures to wire. */
+	EXPECT_EXIT(2, "settle", "--redeem", redeem, "--outcome", "paid", "--key", b0, "--key", b1);
+	expect_err("--bank-reference");  /* paid means a transfer was made: its reference is asked for */
 	path_of(act, sizeof(act), "settle.act");
 	EXPECT_EXIT(0, "settle", "--redeem", redeem, "--outcome", "paid", "--bank-reference", "VIR-OUT-12",
 		    "--out", act);

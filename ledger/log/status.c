@@ -89,7 +89,7 @@ static const struct {
 	const char *name;
 	const char *message;
 } client_statuses[CLIENT_STATUS_COUNT] = {
-	[MANNE_ERR_CONNECT - CLIENT_STATUS_FIRST] = {"connect", N_("cannot reach the ledger in time")},
+	[MANNE_ERR_CONNECT - CLIENT_STATUS_FIRST] = {"connect", N_("cannot reach the ledger (refused, unknown, or no answer in time)")},
 	[MANNE_ERR_TIMEOUT - CLIENT_STATUS_FIRST] = {"timeout", N_("no reply from the ledger in time; the transaction may or may not be in: send the same bytes again")},
 	[MANNE_ERR_PROTOCOL - CLIENT_STATUS_FIRST] = {"protocol", N_("the ledger's reply is not what was asked for")},
 	[MANNE_ERR_ARGUMENT - CLIENT_STATUS_FIRST] = {"argument", N_("a bad argument: missing, over its limit or out of range")},

@@ -98,9 +98,9 @@ int cmd_redemptions(struct cli *c)
 	for (size_t i = 0; i < all.count; i++) {
 		const struct manne_redemption *r = &all.items[i];
 		uint64_t to_wire = r->amount - r->fee;  /* fee <= amount, checked by libmanne */
-		/* Totals of what is still to wire, or of the whole list. */
+		/* Totals of the list; the euros to wire are the pending ones'. */
 		if (__builtin_add_overflow(amount, r->amount, &amount) || __builtin_add_overflow(fee, r->fee, &fee) ||
-		    __builtin_add_overflow(wire, to_wire, &wire)) {
+		    __builtin_add_overflow(wire, r->state == MANNE_REDEMPTION_PENDING ? to_wire : 0, &wire)) {
 			rc = cli_fail(c, MANNE_ERR_PROTOCOL, "the totals overflow: the ledger's answer makes no sense");
 			goto out;
 		}
@@ -116,7 +116,13 @@ int cmd_redemptions(struct cli *c)
 		out_time(c, "time_ms", "asked on", r->time_ms);
 		out_amount(c, "amount", "amount", r->amount);
 		out_euros(c, "fee", "fee kept by the association", r->fee);
-		out_euros(c, "to_wire", "euros to wire", to_wire);
+		/* What is still to wire, or what was wired; a rejected one has none. */
+		if (r->state == MANNE_REDEMPTION_PENDING)
+			out_euros(c, "to_wire", "euros to wire", to_wire);
+		else if (r->state == MANNE_REDEMPTION_PAID)
+			out_euros(c, "to_wire", "euros wired", to_wire);
+		else
+			out_u64(c, "to_wire", NULL, to_wire);
 		out_str(c, "state", NULL, state_names[r->state]);
 		if (!pending)
 			out_str(c, NULL, "state", _(state_words[r->state]));
@@ -153,7 +159,7 @@ void cli_settle_figures(const struct cli *c, const uint8_t *body, size_t body_le
 	struct cli_leaf leaf;
 	enum manne_status status;
 	bool pinned = false, proved;
-	char amount[128], fee[128], wire[128], hex[65], partner[65];
+	char amount[128], fee[128], wire[128], hex[65], partner[96];
 	FILE *people = to_stderr ? stderr : c->json ? NULL : stdout;
 
 	if (manne_body_redeem_txid(body, body_len, redeem) != MANNE_OK)
@@ -190,7 +196,11 @@ void cli_settle_figures(const struct cli *c, const uint8_t *body, size_t body_le
 	format_amount(amount, sizeof(amount), leaf.amount);
 	format_euros(fee, sizeof(fee), e.fee);
 	format_euros(wire, sizeof(wire), leaf.amount - e.fee);
-	sodium_bin2hex(partner, sizeof(partner), leaf.signer, 32);
+	/* The short id, as the pending list shows it beside the partner's name. */
+	char id[MANNE_SHORT_ID_BYTES];
+	manne_short_id(leaf.signer, id);
+	sodium_bin2hex(hex, sizeof(hex), leaf.signer, 32);
+	snprintf(partner, sizeof(partner), "%s (%s)", id, hex);
 	if (people != NULL)
 		fprintf(people,
 			_("The reconversion it settles, from its own signed bytes:\n  partner: %s\n  amount: %s\n  "

@@ -296,8 +296,15 @@ static bool fill_tx(const struct cli *c, enum manne_kind kind, struct manne_tx *
 	case MANNE_KIND_SETTLE_REDEMPTION:
 		tx->txid = f->txid;
 		tx->text = cli_value(c, OPT_BANK_REFERENCE);
-		return cli_parse_hex32("redeem", cli_value(c, OPT_REDEEM), f->txid) &&
-		       parse_word("outcome", cli_value(c, OPT_OUTCOME), WORDS(outcomes), &tx->code);
+		if (!cli_parse_hex32("redeem", cli_value(c, OPT_REDEEM), f->txid) ||
+		    !parse_word("outcome", cli_value(c, OPT_OUTCOME), WORDS(outcomes), &tx->code))
+			return false;
+		/* Paid means euros wired: the transfer's reference says which (SPEC §4). */
+		if (tx->code == 1 && (tx->text == NULL || tx->text[0] == '\0')) {
+			fprintf(stderr, "%s\n", _("manne: --outcome paid needs --bank-reference: the reference of the transfer made"));
+			return false;
+		}
+		return true;
 	case MANNE_KIND_SET_LEDGER:
 		if (!cli_parse_u64("fee-bp", cli_value(c, OPT_FEE_BP), 0, 10000, &v))
 			return false;
