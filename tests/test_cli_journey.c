@@ -346,6 +346,8 @@ static void journey(const struct words *w)
 	EXPECT_EXIT(4, "balance", "--key", "/nonexistent/member.key");
 	EXPECT_EXIT(5, "checkpoint", "--checkpoint-key", shop_pub);
 	EXPECT_EXIT(6, "keygen", member);
+	EXPECT_EXIT(6, "keygen", "/nonexistent-folder/alice.key", "--seal");  /* said before any passphrase is asked */
+	expect_err("/nonexistent-folder");
 	(void)port_text;
 
 	daemon_finish(&d);

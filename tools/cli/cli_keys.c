@@ -3,8 +3,10 @@
  * created with mode 0600 and never overwritten; --seal puts the seed under
  * a passphrase (Argon2id, then secretbox) for keys kept on a laptop.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -33,6 +35,21 @@ int cmd_keygen(struct cli *c)
 	enum manne_status status;
 	bool seal = cli_flag(c, OPT_SEAL);
 
+	/* Said before the passphrase is typed twice for nothing. */
+	if (access(path, F_OK) == 0)
+		return cli_fail(c, MANNE_ERR_IO, _("the key file already exists: a key is never overwritten"));
+	{
+		char folder[4096];
+		snprintf(folder, sizeof(folder), "%s", path);
+		char *slash = strrchr(folder, '/');
+		if (slash != NULL)
+			*(slash == folder ? slash + 1 : slash) = '\0';
+		if (access(slash != NULL ? folder : ".", W_OK | X_OK) != 0) {
+			snprintf(why, sizeof(why), _("the folder %s does not exist or cannot be written: %s"),
+				 slash != NULL ? folder : ".", strerror(errno));
+			return cli_fail(c, MANNE_ERR_IO, why);
+		}
+	}
 	if (seal && !new_passphrase(c, passphrase, sizeof(passphrase))) {
 		sodium_memzero(passphrase, sizeof(passphrase));
 		return cli_usage_error(c, "--seal needs a passphrase: --passphrase-file FILE, or type it twice on a terminal");
