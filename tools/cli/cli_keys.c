@@ -21,8 +21,13 @@ static bool new_passphrase(const struct cli *c, char *out, size_t size)
 	if (cli_value(c, OPT_PASSPHRASE_FILE) != NULL)
 		return cli_read_passphrase_file(c, out, size) == 0;
 	ok = cli_prompt_secret(_("new passphrase: "), out, size) == 0 &&
-	     cli_prompt_secret(_("the same again: "), again, sizeof(again)) == 0 && strcmp(out, again) == 0 &&
-	     out[0] != '\0';
+	     cli_prompt_secret(_("the same again: "), again, sizeof(again)) == 0;
+	if (ok && (strcmp(out, again) != 0 || out[0] == '\0')) {
+		fputs(out[0] == '\0' ? _("manne keygen: the passphrase is empty\n")
+				     : _("manne keygen: the two passphrases differ\n"),
+		      stderr);
+		ok = false;
+	}
 	sodium_memzero(again, sizeof(again));
 	return ok;
 }
