@@ -91,7 +91,8 @@ int cmd_redemptions(struct cli *c)
 		rc = cli_fail_detail(c, status, manne_message(m));
 		goto out;
 	}
-	qsort(all.items, all.count, sizeof(*all.items), by_leaf);
+	if (all.count > 1)  /* (an empty list has no array to give qsort) */
+		qsort(all.items, all.count, sizeof(*all.items), by_leaf);
 	out_begin(c);
 	out_bool(c, "ok", NULL, true);
 	out_array_begin(c, "redemptions");
