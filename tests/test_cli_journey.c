@@ -343,6 +343,16 @@ static void journey(const struct words *w)
 
 	/* Each exit code of docs/cli.md. */
 	EXPECT_EXIT(2, "pay", "--key", member, "--to", shop_pub, "--amount", "1.234");
+	{ /* A mistyped setting is said with its file and line. */
+		char bad[192], good[192];
+		path_of(bad, sizeof(bad), "bad.conf");
+		write_file(bad, "host = localhost\nport = sept mille\n");
+		snprintf(good, sizeof(good), "%s", getenv("MANNE_CONFIG"));
+		setenv("MANNE_CONFIG", bad, 1);
+		EXPECT_EXIT(2, "status");
+		expect_err("bad.conf:2");
+		setenv("MANNE_CONFIG", good, 1);
+	}
 	EXPECT_EXIT(4, "balance", "--key", "/nonexistent/member.key");
 	EXPECT_EXIT(5, "checkpoint", "--checkpoint-key", shop_pub);
 	EXPECT_EXIT(6, "keygen", member);

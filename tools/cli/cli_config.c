@@ -96,8 +96,14 @@ int cli_config_parse(const struct cli *c, const char *path, char *text, size_t l
 		if (which == SET_COUNT)
 			return cli_usage_error(c, "%s:%u: no setting '%s' (host, port, tls-pin, ledger-id, "
 						  "checkpoint-key, key)", path, number, name);
-		if (value[0] == '\0' || strlen(value) > SETTING_BYTES_MAX || set((enum setting)which, value) != 0)
+		if (value[0] == '\0' || strlen(value) > SETTING_BYTES_MAX)
 			return cli_usage_error(c, "%s:%u: the value of %s is empty or too long", path, number, name);
+		/* Said here, with the file and the line, rather than as a bad --port later. */
+		if (which == SET_PORT && (strspn(value, "0123456789") != strlen(value) || strlen(value) > 5 ||
+					  atoi(value) < 1 || atoi(value) > 65535))
+			return cli_usage_error(c, "%s:%u: port is a number from 1 to 65535", path, number);
+		if (set((enum setting)which, value) != 0)
+			return cli_usage_error(c, "%s:%u: out of memory", path, number);
 	}
 	return 0;
 }
