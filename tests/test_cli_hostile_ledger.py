@@ -58,6 +58,15 @@ def read_exact(sock, n):
     return data
 
 
+def shut_both(*socks):
+    """Either side closing ends the other's direction too."""
+    for s in socks:
+        try:
+            s.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
 def pipe_raw(src, dst):
     try:
         while True:
@@ -68,11 +77,7 @@ def pipe_raw(src, dst):
     except OSError:
         pass
     finally:
-        for s in (src, dst):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+        shut_both(src, dst)
 
 
 def pipe_lying(src, dst):
@@ -94,11 +99,7 @@ def pipe_lying(src, dst):
     except OSError:
         pass
     finally:
-        for s in (src, dst):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+        shut_both(src, dst)
 
 
 def start_proxy(ledger_port):

@@ -242,6 +242,39 @@ static void test_log_entries(void **state)
 	}
 }
 
+static Manne__Response *read_redemptions(struct manne_wire *w, const uint8_t *after, size_t after_len)
+{
+	Manne__Request request = MANNE__REQUEST__INIT;
+	Manne__RedemptionsRequest q = MANNE__REDEMPTIONS_REQUEST__INIT;
+	q.after_txid = (ProtobufCBinaryData){.len = after_len, .data = (uint8_t *)after};
+	q.include_settled = true;
+	request.kind_case = MANNE__REQUEST__KIND_REDEMPTIONS;
+	request.redemptions = &q;
+	return daemon_call(w, &request);
+}
+
+/* The reconversions are the board's and auditors' only; a cursor is a txid
+ * or nothing. (This ledger has none: the list is empty and complete.) */
+static void test_redemptions(void **state)
+{
+	static const uint8_t short_cursor[5];
+	Manne__Response *r;
+	(void)state;
+	expect_refused(read_redemptions(&conn[MEMBER], NULL, 0), MEMBER);
+	expect_refused(read_redemptions(&conn[SHOP], NULL, 0), SHOP);
+	expect_refused(read_redemptions(&conn[ANON], NULL, 0), ANON);
+	for (enum who who = AUDITOR; who <= BOARD; who++) {
+		r = expect_allowed(read_redemptions(&conn[who], NULL, 0), who);
+		assert_int_equal(r->redemptions->n_redemptions, 0);
+		assert_int_equal(r->redemptions->next_txid.len, 0);
+		manne__response__free_unpacked(r, NULL);
+	}
+	r = read_redemptions(&conn[BOARD], short_cursor, sizeof(short_cursor));
+	assert_non_null(r);
+	assert_int_equal(r->status, MANNE__STATUS__MALFORMED);
+	manne__response__free_unpacked(r, NULL);
+}
+
 static void test_public_reads(void **state)
 {
 	struct checkpoint c;
@@ -286,6 +319,7 @@ int main(void)
 		cmocka_unit_test(test_tx_by_txid),
 		cmocka_unit_test(test_payment_by_reference),
 		cmocka_unit_test(test_log_entries),
+		cmocka_unit_test(test_redemptions),
 		cmocka_unit_test(test_public_reads),
 		cmocka_unit_test(test_reauthentication),
 	};

@@ -92,6 +92,9 @@ uint64_t apply_new_account_number(struct apply_ctx *c);
  * must_be_active COUNTERPARTY_NOT_ACTIVE when it is frozen or closed. */
 enum manne_status apply_counterparty(struct apply_ctx *c, const uint8_t key[KEY_BYTES], bool must_be_active,
 				     struct account *out);
+/* Recoveries are board acts; a chain longer than this is a damaged store. */
+#define SUCCESSION_HOPS_MAX 4096
+
 /* Follows recoveries from `key` to the account that holds its balance now. */
 enum manne_status apply_current_holder(struct apply_ctx *c, const uint8_t key[KEY_BYTES],
 				       uint8_t current[KEY_BYTES], struct account *out);

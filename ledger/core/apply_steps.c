@@ -9,9 +9,6 @@
 
 #include "ledger/log/bytes.h"
 
-/* Recoveries are board acts; a chain longer than this is a damaged store. */
-#define SUCCESSION_HOPS_MAX 4096
-
 int totals_outstanding(const struct totals *t, uint64_t *out)
 {
 	uint64_t gone;

@@ -102,11 +102,23 @@ void reads_holder_at(struct store_txn *txn, const uint8_t key[KEY_BYTES], uint64
 	struct account a, next;
 
 	memcpy(out, key, KEY_BYTES);
-	for (int hops = 0; hops < 4096; hops++) {
+	for (int hops = 0; hops < SUCCESSION_HOPS_MAX; hops++) {
 		if (store_account_get(txn, out, &a) != STORE_OK || !a.has_successor ||
 		    store_account_get(txn, a.successor, &next) != STORE_OK || next.opened_index > index)
 			return;
 		memcpy(out, a.successor, KEY_BYTES);
+	}
+}
+
+Manne__RedemptionState reads_redemption_state(uint8_t state)
+{
+	switch (state) {
+	case REDEMPTION_PAID:
+		return MANNE__REDEMPTION_STATE__REDEMPTION_PAID;
+	case REDEMPTION_REJECTED:
+		return MANNE__REDEMPTION_STATE__REDEMPTION_REJECTED;
+	default:
+		return MANNE__REDEMPTION_STATE__REDEMPTION_PENDING;
 	}
 }
 
@@ -127,9 +139,7 @@ static enum manne_status reconversion_info(struct store_txn *txn, const struct t
 		return MANNE_ERR_INTERNAL;
 	info->fee = record.fee;
 	if (tx->kind == MANNE__TX_BODY__KIND_REDEEM) {
-		info->redemption_state = record.state == REDEMPTION_PAID       ? MANNE__REDEMPTION_STATE__REDEMPTION_PAID
-					 : record.state == REDEMPTION_REJECTED ? MANNE__REDEMPTION_STATE__REDEMPTION_REJECTED
-									       : MANNE__REDEMPTION_STATE__REDEMPTION_PENDING;
+		info->redemption_state = reads_redemption_state(record.state);
 		return MANNE_OK;
 	}
 	const Manne__SettleRedemption *settle = tx->body->settle_redemption;

@@ -33,6 +33,9 @@ enum manne_status txinfo_from_leaf(struct store_txn *txn, uint64_t index, const 
  * following recoveries. */
 void reads_holder_at(struct store_txn *txn, const uint8_t key[KEY_BYTES], uint64_t index, uint8_t out[KEY_BYTES]);
 
+/* A redemption record's state (enum redemption_state) on the wire. */
+Manne__RedemptionState reads_redemption_state(uint8_t state);
+
 /* Reads for the board and auditors only. */
 bool reader_privileged(const struct conn *c);
 

@@ -5,8 +5,8 @@
  * the amount and the fee fixed when the redeem was applied.
  *
  * The records are walked in txid order from the caller's cursor. A page
- * scans at most REDEMPTION_SCAN_MAX records (issues are records too), so no
- * request holds the loop for long however many there are.
+ * scans at most REDEMPTION_SCAN_MAX records (issues are records too), so a
+ * page's work on the loop is bounded however many there are.
  */
 #include <string.h>
 
@@ -28,18 +28,6 @@ struct page {
 	uint8_t partners[PAGE_ENTRIES_MAX][KEY_BYTES];
 	uint8_t references[PAGE_ENTRIES_MAX][ACCOUNT_REFERENCE_BYTES_MAX];
 };
-
-static Manne__RedemptionState state_of(uint8_t state)
-{
-	switch (state) {
-	case REDEMPTION_PAID:
-		return MANNE__REDEMPTION_STATE__REDEMPTION_PAID;
-	case REDEMPTION_REJECTED:
-		return MANNE__REDEMPTION_STATE__REDEMPTION_REJECTED;
-	default:
-		return MANNE__REDEMPTION_STATE__REDEMPTION_PENDING;
-	}
-}
 
 static int take(void *ctx, const uint8_t txid[TXID_BYTES], const struct tx_record *record)
 {
@@ -77,7 +65,7 @@ static int take(void *ctx, const uint8_t txid[TXID_BYTES], const struct tx_recor
 	r->amount = record->amount;
 	r->fee = record->fee;
 	r->partner_reference = (ProtobufCBinaryData){.len = partner.reference_len, .data = p->references[i]};
-	r->state = state_of(record->state);
+	r->state = reads_redemption_state(record->state);
 	p->item_ptrs[i] = r;
 	return 0;
 }

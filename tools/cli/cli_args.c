@@ -275,7 +275,11 @@ static const char *host_of(const struct cli *c, char *buf, size_t size)
 	return host;
 }
 
-int cli_connect_quiet(const struct cli *c, struct manne **out)
+/* The connection the options ask for, pinned to --ledger when given: a
+ * status, with *out closed on failure unless keep_on_failure (the caller
+ * then reads its message). Bad options are MANNE_ERR_ARGUMENT; with `say`,
+ * the pairing of --tls and --pin is said as a usage error. */
+static enum manne_status open_ledger(const struct cli *c, struct manne **out, bool say, bool keep_on_failure)
 {
 	char buf[256];
 	const char *host = host_of(c, buf, sizeof(buf));
@@ -285,37 +289,35 @@ int cli_connect_quiet(const struct cli *c, struct manne **out)
 	*out = NULL;
 	if ((cli_value(c, OPT_PORT) != NULL && !cli_parse_u64("port", cli_value(c, OPT_PORT), 1, 65535, &port)) ||
 	    (cli_value(c, OPT_TIMEOUT_MS) != NULL &&
-	     !cli_parse_u64("timeout-ms", cli_value(c, OPT_TIMEOUT_MS), 1, 600000, &timeout)) ||
-	    cli_flag(c, OPT_TLS) != (cli_value(c, OPT_PIN) != NULL))
+	     !cli_parse_u64("timeout-ms", cli_value(c, OPT_TIMEOUT_MS), 1, 600000, &timeout)))
 		return MANNE_ERR_ARGUMENT;
+	if (cli_flag(c, OPT_TLS) != (cli_value(c, OPT_PIN) != NULL)) {
+		if (say)
+			cli_usage_error(c, "--tls and --pin go together: the ledger's TLS port and its key's pin");
+		return MANNE_ERR_ARGUMENT;
+	}
 	status = manne_open_tls(host, (uint16_t)port, (uint32_t)timeout, cli_value(c, OPT_PIN), out);
 	if (status == MANNE_OK && cli_value(c, OPT_LEDGER) != NULL)
 		status = manne_pin(*out, cli_value(c, OPT_LEDGER));
-	if (status != MANNE_OK) {
+	if (status != MANNE_OK && !keep_on_failure) {
 		manne_close(*out);
 		*out = NULL;
 	}
 	return status;
 }
 
+int cli_connect_quiet(const struct cli *c, struct manne **out)
+{
+	return open_ledger(c, out, false, false);
+}
+
 int cli_connect(const struct cli *c, struct manne **out)
 {
-	char buf[256];
-	const char *host = host_of(c, buf, sizeof(buf));
-	uint64_t port = 7411, timeout = 10000;
-	enum manne_status status;
+	enum manne_status status = open_ledger(c, out, true, true);
 	int code;
 
-	if (cli_value(c, OPT_PORT) != NULL && !cli_parse_u64("port", cli_value(c, OPT_PORT), 1, 65535, &port))
+	if (status == MANNE_ERR_ARGUMENT && *out == NULL)
 		return EXIT_USAGE;
-	if (cli_value(c, OPT_TIMEOUT_MS) != NULL &&
-	    !cli_parse_u64("timeout-ms", cli_value(c, OPT_TIMEOUT_MS), 1, 600000, &timeout))
-		return EXIT_USAGE;
-	if (cli_flag(c, OPT_TLS) != (cli_value(c, OPT_PIN) != NULL))
-		return cli_usage_error(c, "--tls and --pin go together: the ledger's TLS port and its key's pin");
-	status = manne_open_tls(host, (uint16_t)port, (uint32_t)timeout, cli_value(c, OPT_PIN), out);
-	if (status == MANNE_OK && cli_value(c, OPT_LEDGER) != NULL)
-		status = manne_pin(*out, cli_value(c, OPT_LEDGER));
 	if (status == MANNE_OK && !c->json) {
 		/* Times for people in the ledger's local time: its day rules. */
 		struct manne_ledger_status s;

@@ -123,30 +123,25 @@ void format_euros(char *out, size_t size, uint64_t cents)
 	i18n_amount(out, size, cents, "EUR");
 }
 
-void out_amount(const struct cli *c, const char *k, const char *label, uint64_t centimes)
+/* Centimes of a unit: the number in JSON, the amount written the reader's way for people. */
+static void out_centimes(const struct cli *c, const char *k, const char *label, uint64_t centimes, const char *unit)
 {
 	char text[128];
 
-	if (c->json) {
+	if (c->json)
 		out_u64(c, k, NULL, centimes);
-		return;
-	}
-	format_amount(text, sizeof(text), centimes);
-	if (label != NULL)
-		line(label, text);
+	else if (label != NULL)
+		line(label, i18n_amount(text, sizeof(text), centimes, unit));
+}
+
+void out_amount(const struct cli *c, const char *k, const char *label, uint64_t centimes)
+{
+	out_centimes(c, k, label, centimes, "Manne");
 }
 
 void out_euros(const struct cli *c, const char *k, const char *label, uint64_t cents)
 {
-	char text[128];
-
-	if (c->json) {
-		out_u64(c, k, NULL, cents);
-		return;
-	}
-	format_euros(text, sizeof(text), cents);
-	if (label != NULL)
-		line(label, text);
+	out_centimes(c, k, label, cents, "EUR");
 }
 
 void out_bool(const struct cli *c, const char *k, const char *label, bool value)
